@@ -1,0 +1,67 @@
+# RusToK Admin — every task is a target. `make help` lists them.
+SHELL := /bin/bash
+GO    ?= go
+BIN   ?= bin/rustok
+PKGS_NO_E2E = $$($(GO) list ./... | grep -v /e2e)
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+.PHONY: run
+run: build ## serve on the embedded default (SQLite + memory) at :8080, creating the demo tenant and printing how to sign in
+	@$(BIN) seed
+	@$(BIN) serve
+
+.PHONY: build
+build: ## build bin/rustok (no Node needed: assets are committed)
+	$(GO) build -ldflags "-X main.version=$$(git describe --always --dirty 2>/dev/null || echo dev)" -o $(BIN) ./cmd/rustok
+
+.PHONY: test
+test: ## run every test on SQLite, then on PostgreSQL (+ Redis, NATS, chromium); says what it skipped
+	@scripts/test.sh all
+
+.PHONY: test-sqlite
+test-sqlite: ## run the tests on the embedded SQLite database
+	@scripts/test.sh sqlite
+
+.PHONY: test-postgres
+test-postgres: ## run the tests on PostgreSQL (TEST_DATABASE_URL, default postgres@127.0.0.1:5432)
+	@scripts/test.sh postgres
+
+.PHONY: e2e
+e2e: ## run the browser tests (chromium + chromedp)
+	CI=$${CI:-} $(GO) test -count=1 -v ./e2e/...
+
+.PHONY: generate
+generate: ## regenerate templ code (*_templ.go)
+	$(GO) tool templ generate
+
+.PHONY: css
+css: node_modules ## rebuild static/app.css with Tailwind and copy the pinned htmx into static/
+	npm run -s css
+	npm run -s htmx
+
+node_modules: package-lock.json
+	npm ci --no-audit --no-fund
+	@touch node_modules
+
+.PHONY: check-generated
+check-generated: generate css ## fail when committed generated code or built assets are stale
+	@git diff --exit-code --stat -- '*_templ.go' static/ || { echo "generated files are stale: run 'make generate css' and commit"; exit 1; }
+	@test -z "$$(git status --porcelain -- '*_templ.go' static/)" || { echo "untracked generated files:"; git status --porcelain -- '*_templ.go' static/; exit 1; }
+
+.PHONY: lint
+lint: ## gofmt and go vet
+	@out=$$(gofmt -l $$(git ls-files '*.go')); test -z "$$out" || { echo "gofmt would change:"; echo "$$out"; exit 1; }
+	$(GO) vet ./...
+
+.PHONY: bench
+bench: build ## run the benchmarks (see docs/BENCHMARKS.md)
+	@bench/run.sh
+
+.PHONY: services
+services: ## start PostgreSQL, Redis and NATS on this machine if they are down
+	@scripts/services.sh

@@ -1,0 +1,323 @@
+// Command rustok is the RusToK Admin server and its operator commands: serve (default),
+// migrate up|down|status, seed, user create, relay and version. main only wires things together.
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/rustok/rustok-admin/handlers"
+	"github.com/rustok/rustok-admin/internal/backend"
+	"github.com/rustok/rustok-admin/internal/config"
+	"github.com/rustok/rustok-admin/internal/logging"
+	"github.com/rustok/rustok-admin/migrations"
+	"github.com/rustok/rustok-admin/models"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+const usage = `usage: rustok [command] [flags]
+
+commands:
+  serve                      run the HTTP server (default)
+  migrate up|down|status     apply, roll back one, or list migrations
+  seed                       create the demo tenant "acme" and the super admin
+  user create --email E --password-stdin [--super-admin] [--tenant SLUG --role ROLE]
+  relay                      run only the outbox relay (arrives with the events issue)
+  version                    print the version
+`
+
+func main() {
+	if err := run(os.Args[1:], os.Stdin, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "rustok:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string, stdin io.Reader, stdout io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	cfg, err := config.FromEnv(os.Getenv)
+	if err != nil {
+		return err
+	}
+	switch cmd {
+	case "serve":
+		return serve(cfg, args, stdout)
+	case "migrate":
+		return migrate(cfg, args, stdout)
+	case "seed":
+		return seed(cfg, stdout)
+	case "user":
+		return userCommand(cfg, args, stdin, stdout)
+	case "relay":
+		return errors.New("relay: the outbox relay arrives with the events issue; nothing to run yet")
+	case "version":
+		fmt.Fprintln(stdout, "rustok", version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
+}
+
+// serve runs the HTTP server until SIGTERM or SIGINT, then drains in-flight requests.
+func serve(cfg config.Config, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	cfg.RegisterFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	log := logging.New(os.Stderr, cfg.LogFormat, cfg.LogLevel)
+	slog.SetDefault(log)
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+
+	b, err := backend.Open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	log.Info("starting rustok", append([]any{"version", version, "addr", cfg.Addr}, b.LogAttrs()...)...)
+	if cfg.AutoMigrate {
+		n, err := b.Store.Migrate(ctx)
+		if err != nil {
+			return err
+		}
+		log.Info("migrations applied", "count", n)
+	}
+	if err := bootstrapAdmin(ctx, cfg, b.Store, stdout); err != nil {
+		return err
+	}
+
+	app := handlers.New(handlers.Deps{Config: cfg, Store: b.Store, Storage: b.Storage, Checks: b.Checks(), Logger: log})
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- app.Listener(ln) }()
+	log.Info("listening", "addr", ln.Addr().String(), "sign_in", cfg.SignInURL())
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: draining in-flight requests", "timeout", cfg.ShutdownTimeout.String())
+	if err := app.ShutdownWithTimeout(cfg.ShutdownTimeout); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// bootstrapAdmin creates the first super admin when there are no users. Without
+// RUSTOK_ADMIN_PASSWORD it generates one and prints it once, with the sign-in URL.
+func bootstrapAdmin(ctx context.Context, cfg config.Config, store *models.Store, stdout io.Writer) error {
+	n, err := store.CountUsers(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	password, generated := cfg.AdminPassword, false
+	if password == "" {
+		password, generated = randomPassword(), true
+	}
+	err = store.WithTx(ctx, func(ctx context.Context) error {
+		u, err := store.CreateUser(ctx, models.UserInput{Email: cfg.AdminEmail, Name: "Administrator", Password: password})
+		if err != nil {
+			return err
+		}
+		return store.AssignRole(ctx, u.ID, models.RoleSuperAdmin, models.AllTenants)
+	})
+	if errors.Is(err, models.ErrConflict) {
+		return nil // another process bootstrapped first
+	} else if err != nil {
+		return fmt.Errorf("bootstrap super admin: %w", err)
+	}
+	fmt.Fprintf(stdout, "\n  Super admin created. Sign in at %s\n    email:    %s\n", cfg.SignInURL(), cfg.AdminEmail)
+	if generated {
+		fmt.Fprintf(stdout, "    password: %s\n  This password is shown only once; store it now.\n\n", password)
+	} else {
+		fmt.Fprintf(stdout, "    password: (from RUSTOK_ADMIN_PASSWORD)\n\n")
+	}
+	return nil
+}
+
+// randomPassword returns 24 random characters (144 bits).
+func randomPassword() string {
+	b := make([]byte, 18)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// openStore opens the database for an operator command.
+func openStore(cfg config.Config) (*models.Store, error) {
+	return models.Open(cfg.DatabaseURL)
+}
+
+func migrate(cfg config.Config, args []string, stdout io.Writer) error {
+	if len(args) != 1 {
+		return errors.New("usage: rustok migrate up|down|status")
+	}
+	store, err := openStore(cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	ctx := context.Background()
+	sqlDB, err := store.DB().DB()
+	if err != nil {
+		return err
+	}
+	p, err := migrations.NewProvider(sqlDB, store.Dialect())
+	if err != nil {
+		return err
+	}
+	switch args[0] {
+	case "up":
+		res, err := p.Up(ctx)
+		for _, r := range res {
+			fmt.Fprintf(stdout, "applied %s (%s)\n", r.Source.Path, r.Duration.Round(time.Millisecond))
+		}
+		if err == nil && len(res) == 0 {
+			fmt.Fprintln(stdout, "nothing to apply: the schema is current")
+		}
+		return err
+	case "down":
+		r, err := p.Down(ctx)
+		if r != nil {
+			fmt.Fprintf(stdout, "rolled back %s\n", r.Source.Path)
+		}
+		return err
+	case "status":
+		st, err := p.Status(ctx)
+		if err != nil {
+			return err
+		}
+		for _, s := range st {
+			when := "pending"
+			if !s.AppliedAt.IsZero() {
+				when = "applied " + s.AppliedAt.Format(time.RFC3339)
+			}
+			fmt.Fprintf(stdout, "%05d  %-40s %s\n", s.Source.Version, s.Source.Path, when)
+		}
+		return nil
+	}
+	return fmt.Errorf("migrate: unknown action %q (want up, down or status)", args[0])
+}
+
+// seed creates the demo tenant and the super admin; running it again changes nothing.
+func seed(cfg config.Config, stdout io.Writer) error {
+	store, err := openStore(cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	ctx := context.Background()
+	if _, err := store.Migrate(ctx); err != nil {
+		return err
+	}
+	if err := bootstrapAdmin(ctx, cfg, store, stdout); err != nil {
+		return err
+	}
+	_, err = store.CreateTenant(ctx, models.TenantInput{Slug: "acme", Name: "Acme Corporation", Locales: []string{"en", "de"}})
+	switch {
+	case errors.Is(err, models.ErrConflict):
+		fmt.Fprintln(stdout, "demo tenant acme already exists")
+	case err != nil:
+		return err
+	default:
+		fmt.Fprintln(stdout, "created demo tenant acme (Acme Corporation, locales en, de)")
+	}
+	return nil
+}
+
+// userCommand implements `user create`. The password is read from standard input, never from
+// the command line, where it would show in ps and shell history.
+func userCommand(cfg config.Config, args []string, stdin io.Reader, stdout io.Writer) error {
+	if len(args) == 0 || args[0] != "create" {
+		return errors.New("usage: rustok user create --email E --password-stdin [--super-admin] [--tenant SLUG --role ROLE]")
+	}
+	fs := flag.NewFlagSet("user create", flag.ContinueOnError)
+	email := fs.String("email", "", "email address")
+	name := fs.String("name", "", "display name")
+	fromStdin := fs.Bool("password-stdin", false, "read the password from standard input")
+	super := fs.Bool("super-admin", false, "make the user a super admin")
+	tenant := fs.String("tenant", "", "tenant slug to give the user a role in")
+	role := fs.String("role", "", "role in --tenant")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if !*fromStdin {
+		return errors.New("user create: pass --password-stdin and send the password on standard input")
+	}
+	if (*tenant == "") != (*role == "") {
+		return errors.New("user create: --tenant and --role go together")
+	}
+	line, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	password := strings.TrimRight(line, "\r\n")
+	store, err := openStore(cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	ctx := context.Background()
+	if _, err := store.Migrate(ctx); err != nil {
+		return err
+	}
+	var created *models.User
+	err = store.WithTx(ctx, func(ctx context.Context) error {
+		u, err := store.CreateUser(ctx, models.UserInput{Email: *email, Name: *name, Password: password})
+		if err != nil {
+			return err
+		}
+		created = u
+		if *super {
+			if err := store.AssignRole(ctx, u.ID, models.RoleSuperAdmin, models.AllTenants); err != nil {
+				return err
+			}
+		}
+		if *tenant != "" {
+			t, err := store.TenantBySlug(ctx, *tenant)
+			if err != nil {
+				return err
+			}
+			return store.AssignRole(ctx, u.ID, *role, t.ID.String())
+		}
+		return nil
+	})
+	var ve *models.ValidationError
+	if errors.As(err, &ve) {
+		return fmt.Errorf("user create: %s", strings.TrimPrefix(ve.Error(), "invalid input; "))
+	}
+	if err != nil {
+		return fmt.Errorf("user create: %w", err)
+	}
+	fmt.Fprintf(stdout, "created user %s (%s)\n", created.Email, created.ID)
+	return nil
+}

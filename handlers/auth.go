@@ -1,0 +1,235 @@
+package handlers
+
+import (
+	"errors"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/limiter"
+	"github.com/google/uuid"
+
+	"github.com/rustok/rustok-admin/internal/backend"
+	"github.com/rustok/rustok-admin/models"
+	"github.com/rustok/rustok-admin/views/auth"
+)
+
+const localIsSuper = "is_super"
+
+// loadUser puts the signed-in user in the request, ending the session first when it has been
+// idle too long, is older than the absolute limit, or its user can no longer sign in.
+func (a *App) loadUser(c *fiber.Ctx) error {
+	s, err := a.session(c)
+	if err != nil {
+		return err
+	}
+	raw, _ := s.Get(keyUserID).(string)
+	if raw == "" {
+		return c.Next()
+	}
+	now := a.now()
+	authAt, _ := s.Get(keyAuthAt).(int64)
+	seenAt, _ := s.Get(keySeenAt).(int64)
+	expired := now.Sub(time.Unix(seenAt, 0)) > a.cfg.SessionIdleTimeout ||
+		now.Sub(time.Unix(authAt, 0)) > a.cfg.SessionMaxAge
+	id, perr := uuid.Parse(raw)
+	var u *models.User
+	if !expired && perr == nil {
+		u, err = a.store.UserByID(ctx(c), id)
+		if err != nil && !errors.Is(err, models.ErrNotFound) {
+			return err
+		}
+	}
+	if u == nil || u.Status != models.UserActive {
+		if err := a.endSession(c); err != nil {
+			return err
+		}
+		if expired {
+			_ = a.setFlash(c, "info", "Your session has ended. Please sign in again.")
+		}
+		return c.Next()
+	}
+	if now.Sub(time.Unix(seenAt, 0)) >= seenAtResolution {
+		s.Set(keySeenAt, now.Unix())
+		if err := s.Save(); err != nil {
+			return err
+		}
+	}
+	super, err := a.store.IsSuperAdmin(ctx(c), u.ID)
+	if err != nil {
+		return err
+	}
+	c.Locals(localUser, u)
+	c.Locals(localIsSuper, super)
+	return c.Next()
+}
+
+// endSession signs the user out: the session gets a new id (the old one is deleted from the
+// store) and loses the user and its CSRF token, so nothing of it can be replayed.
+func (a *App) endSession(c *fiber.Ctx) error {
+	s, err := a.session(c)
+	if err != nil {
+		return err
+	}
+	for _, k := range []string{keyUserID, keyAuthAt, keySeenAt, keyCSRFToken} {
+		s.Delete(k)
+	}
+	if err := s.Regenerate(); err != nil {
+		return err
+	}
+	return s.Save()
+}
+
+// require enforces a route's Access after the user is loaded.
+func (a *App) require(access Access) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if access == Public {
+			return c.Next()
+		}
+		u := currentUser(c)
+		if u == nil {
+			target := "/login"
+			if c.Method() == fiber.MethodGet && c.OriginalURL() != "/" {
+				target += "?next=" + url.QueryEscape(c.OriginalURL())
+			}
+			return redirect(c, target)
+		}
+		if access == TenantMember {
+			return a.requireMember(c, u)
+		}
+		return c.Next()
+	}
+}
+
+// requireMember resolves /t/:slug and checks the user holds a role there. An unknown or
+// inactive tenant is a 404 (super admins may open inactive ones); no role is a 403.
+func (a *App) requireMember(c *fiber.Ctx, u *models.User) error {
+	t, err := a.store.TenantBySlug(ctx(c), c.Params("slug"))
+	if errors.Is(err, models.ErrNotFound) {
+		return fiber.ErrNotFound
+	} else if err != nil {
+		return err
+	}
+	super, _ := c.Locals(localIsSuper).(bool)
+	if !t.IsActive && !super {
+		return fiber.ErrNotFound
+	}
+	roles, err := a.store.RolesIn(ctx(c), u.ID, t.ID)
+	if err != nil {
+		return err
+	}
+	if len(roles) == 0 {
+		return fiber.NewError(fiber.StatusForbidden, "You do not have a role in this tenant.")
+	}
+	c.Locals(localTenant, t)
+	c.Locals(localRoles, roles)
+	return c.Next()
+}
+
+// loginShow renders the sign-in form; a signed-in user goes straight on.
+func (a *App) loginShow(c *fiber.Ctx) error {
+	next := safeNext(c.Query("next"))
+	if currentUser(c) != nil {
+		return redirect(c, orHome(next))
+	}
+	return render(c, fiber.StatusOK, auth.LoginPage(a.pageFor(c, "Sign in"), auth.LoginForm{Next: next}))
+}
+
+// loginPost checks the credentials. Any failure — unknown email, wrong password, inactive
+// account — gets the same message and a 422 re-render with the email kept. Success starts a
+// fresh session (new id, new CSRF token) and redirects.
+func (a *App) loginPost(c *fiber.Ctx) error {
+	form := auth.LoginForm{Email: strings.TrimSpace(c.FormValue("email")), Next: safeNext(c.FormValue("next"))}
+	password := c.FormValue("password")
+	fields := map[string]string{}
+	if form.Email == "" {
+		fields["email"] = "Enter your email address."
+	}
+	if password == "" {
+		fields["password"] = "Enter your password."
+	}
+	if len(fields) > 0 {
+		form.Fields = fields
+		return a.loginFailed(c, form)
+	}
+	u, err := a.store.Authenticate(ctx(c), form.Email, password)
+	if errors.Is(err, models.ErrBadCredentials) {
+		a.log.WarnContext(ctx(c), "sign-in failed", "email", models.NormalizeEmail(form.Email), "ip", c.IP())
+		form.Error = "Incorrect email or password."
+		return a.loginFailed(c, form)
+	} else if err != nil {
+		return err
+	}
+	s, err := a.session(c)
+	if err != nil {
+		return err
+	}
+	if err := s.Regenerate(); err != nil {
+		return err
+	}
+	now := a.now().Unix()
+	s.Delete(keyCSRFToken)
+	s.Set(keyUserID, u.ID.String())
+	s.Set(keyAuthAt, now)
+	s.Set(keySeenAt, now)
+	if err := s.Save(); err != nil {
+		return err
+	}
+	a.log.InfoContext(ctx(c), "signed in", "user_id", u.ID.String(), "ip", c.IP())
+	return redirect(c, orHome(form.Next))
+}
+
+func (a *App) loginFailed(c *fiber.Ctx, form auth.LoginForm) error {
+	p := a.pageFor(c, "Sign in")
+	return page(c, fiber.StatusUnprocessableEntity, auth.LoginPage(p, form), auth.LoginCard(p, form))
+}
+
+// logoutPost ends the session and returns to the sign-in page.
+func (a *App) logoutPost(c *fiber.Ctx) error {
+	if err := a.endSession(c); err != nil {
+		return err
+	}
+	if err := a.setFlash(c, "success", "You have signed out."); err != nil {
+		return err
+	}
+	return redirect(c, "/login")
+}
+
+// loginLimiters bound failed sign-ins per client IP and per email address. Successful sign-ins
+// are not counted. Over the limit the answer is 429 with Retry-After.
+func (a *App) loginLimiters() []fiber.Handler {
+	storage := backend.Prefixed(a.storage, "rl:")
+	reached := func(c *fiber.Ctx) error {
+		a.log.WarnContext(ctx(c), "sign-in rate limit reached", "ip", c.IP())
+		return fiber.NewError(fiber.StatusTooManyRequests, "Too many failed sign-in attempts. Wait a few minutes and try again.")
+	}
+	byIP := limiter.New(limiter.Config{
+		Max: a.limits.PerIP, Expiration: a.limits.Window, Storage: storage, SkipSuccessfulRequests: true,
+		KeyGenerator: func(c *fiber.Ctx) string { return "login:ip:" + c.IP() },
+		LimitReached: reached,
+	})
+	byEmail := limiter.New(limiter.Config{
+		Max: a.limits.PerEmail, Expiration: a.limits.Window, Storage: storage, SkipSuccessfulRequests: true,
+		KeyGenerator: func(c *fiber.Ctx) string { return "login:email:" + models.NormalizeEmail(c.FormValue("email")) },
+		LimitReached: reached,
+	})
+	return []fiber.Handler{byIP, byEmail}
+}
+
+// safeNext accepts only a local path as a post-sign-in target, so /login?next= cannot send
+// people to another site.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
+		strings.HasPrefix(next, "/login") {
+		return ""
+	}
+	return next
+}
+
+func orHome(next string) string {
+	if next == "" {
+		return "/"
+	}
+	return next
+}

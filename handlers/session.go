@@ -1,0 +1,144 @@
+package handlers
+
+import (
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/csrf"
+	"github.com/gofiber/fiber/v2/middleware/session"
+	"github.com/gofiber/fiber/v2/utils"
+
+	"github.com/rustok/rustok-admin/internal/config"
+	"github.com/rustok/rustok-admin/models"
+	"github.com/rustok/rustok-admin/views/components"
+	"github.com/rustok/rustok-admin/views/layouts"
+)
+
+// Session cookie name and the keys kept in a session.
+const (
+	SessionCookie   = "rustok_session"
+	CSRFCookie      = "rustok_csrf"
+	HeaderCSRF      = "X-CSRF-Token"
+	FormCSRF        = "_csrf"
+	keyUserID       = "uid"
+	keyAuthAt       = "auth_at" // unix seconds of sign-in: the absolute timeout counts from here
+	keySeenAt       = "seen_at" // unix seconds of the last request: the idle timeout counts from here
+	keyFlashKind    = "flash_kind"
+	keyFlashMessage = "flash_msg"
+	keyCSRFToken    = "csrf_token"
+)
+
+// seenAtResolution is how stale seen_at may get before a request writes the session again;
+// it keeps most requests from writing to the session store.
+const seenAtResolution = time.Minute
+
+func newSessionStore(cfg config.Config, storage fiber.Storage) *session.Store {
+	return session.New(session.Config{
+		Storage:           storage,
+		Expiration:        cfg.SessionMaxAge,
+		KeyLookup:         "cookie:" + SessionCookie,
+		CookieHTTPOnly:    true,
+		CookieSameSite:    fiber.CookieSameSiteLaxMode,
+		CookieSecure:      cfg.CookieSecure,
+		CookieSessionOnly: true,
+		KeyGenerator:      utils.UUIDv4,
+	})
+}
+
+// csrf protects every POST, PUT, PATCH and DELETE with a token kept in the session. Forms send
+// it as the _csrf field; htmx sends it as the X-CSRF-Token header (set on <body hx-headers>).
+func (a *App) csrf() fiber.Handler {
+	return csrf.New(csrf.Config{
+		Session:        a.sessions,
+		SessionKey:     keyCSRFToken,
+		CookieName:     CSRFCookie,
+		CookieSameSite: fiber.CookieSameSiteLaxMode,
+		CookieSecure:   a.cfg.CookieSecure,
+		CookieHTTPOnly: true,
+		Expiration:     a.cfg.SessionMaxAge,
+		ContextKey:     localCSRF,
+		KeyGenerator:   utils.UUIDv4,
+		Extractor: func(c *fiber.Ctx) (string, error) {
+			if t := c.Get(HeaderCSRF); t != "" {
+				return t, nil
+			}
+			if t := c.FormValue(FormCSRF); t != "" {
+				return t, nil
+			}
+			return "", csrf.ErrTokenNotFound
+		},
+		ErrorHandler: func(c *fiber.Ctx, err error) error {
+			return fiber.NewError(fiber.StatusForbidden, "The form was stale or incomplete (missing security token). Reload the page and try again.")
+		},
+	})
+}
+
+// session returns the request's session, loading it once per request.
+func (a *App) session(c *fiber.Ctx) (*session.Session, error) {
+	if s, ok := c.Locals(localSession).(*session.Session); ok {
+		return s, nil
+	}
+	s, err := a.sessions.Get(c)
+	if err != nil {
+		return nil, err
+	}
+	c.Locals(localSession, s)
+	return s, nil
+}
+
+// setFlash stores a message to show on the next page.
+func (a *App) setFlash(c *fiber.Ctx, kind, msg string) error {
+	s, err := a.session(c)
+	if err != nil {
+		return err
+	}
+	s.Set(keyFlashKind, kind)
+	s.Set(keyFlashMessage, msg)
+	return s.Save()
+}
+
+// takeFlash returns the flash message and removes it from the session.
+func (a *App) takeFlash(c *fiber.Ctx) components.Flash {
+	s, err := a.session(c)
+	if err != nil {
+		return components.Flash{}
+	}
+	msg, _ := s.Get(keyFlashMessage).(string)
+	if msg == "" {
+		return components.Flash{}
+	}
+	kind, _ := s.Get(keyFlashKind).(string)
+	s.Delete(keyFlashKind)
+	s.Delete(keyFlashMessage)
+	if err := s.Save(); err != nil {
+		a.log.WarnContext(ctx(c), "save session", "err", err)
+	}
+	return components.Flash{Kind: kind, Message: msg}
+}
+
+// currentUser returns the signed-in user, or nil.
+func currentUser(c *fiber.Ctx) *models.User {
+	u, _ := c.Locals(localUser).(*models.User)
+	return u
+}
+
+// currentTenant returns the tenant of a /t/:slug route, or nil.
+func currentTenant(c *fiber.Ctx) *models.Tenant {
+	t, _ := c.Locals(localTenant).(*models.Tenant)
+	return t
+}
+
+// pageFor builds the shell data of the request: user, tenant, CSRF token, flash.
+func (a *App) pageFor(c *fiber.Ctx, title string) layouts.Page {
+	p := layouts.Page{Title: title, Flash: a.takeFlash(c)}
+	p.CSRFToken, _ = c.Locals(localCSRF).(string)
+	p.RequestID, _ = c.Locals(localRequestID).(string)
+	if u := currentUser(c); u != nil {
+		p.UserName, p.UserEmail = u.Name, u.Email
+		p.IsSuper, _ = c.Locals(localIsSuper).(bool)
+	}
+	if t := currentTenant(c); t != nil {
+		p.Tenant = &layouts.TenantRef{Slug: t.Slug, Name: t.Name}
+	}
+	return p
+}

@@ -1,0 +1,112 @@
+// Package config turns the environment (and command-line flags) into a Config.
+package config
+
+import (
+	"flag"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is everything the process needs to know at start. The environment variable names are
+// the runtime contract of DESIGN.md; flags of the same meaning override them.
+type Config struct {
+	Addr          string // ADDR, listen address
+	DatabaseURL   string // DATABASE_URL; empty = SQLite file data/rustok.db
+	RedisURL      string // REDIS_URL; empty = in-memory storage
+	NATSURL       string // NATS_URL; empty = in-process transport
+	AdminEmail    string // RUSTOK_ADMIN_EMAIL, bootstrap super admin
+	AdminPassword string // RUSTOK_ADMIN_PASSWORD; empty = generated and printed once
+	CookieSecure  bool   // COOKIE_SECURE, mark cookies Secure (serve behind HTTPS)
+	LogFormat     string // LOG_FORMAT, json or text
+	LogLevel      string // LOG_LEVEL, debug, info, warn or error
+
+	AutoMigrate        bool          // serve applies pending migrations (flag -migrate=false turns it off)
+	SessionIdleTimeout time.Duration // a session unused this long ends
+	SessionMaxAge      time.Duration // a session ends this long after sign-in, used or not
+	ShutdownTimeout    time.Duration // how long SIGTERM waits for in-flight requests
+}
+
+// Default returns the configuration with no environment at all: the embedded default.
+func Default() Config {
+	return Config{
+		Addr:               ":8080",
+		AdminEmail:         "admin@example.com",
+		LogFormat:          "text",
+		LogLevel:           "info",
+		AutoMigrate:        true,
+		SessionIdleTimeout: 30 * time.Minute,
+		SessionMaxAge:      12 * time.Hour,
+		ShutdownTimeout:    15 * time.Second,
+	}
+}
+
+// FromEnv reads the environment through getenv (os.Getenv in main, a map in tests).
+func FromEnv(getenv func(string) string) (Config, error) {
+	c := Default()
+	str := func(name string, dst *string) {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			*dst = v
+		}
+	}
+	str("ADDR", &c.Addr)
+	str("DATABASE_URL", &c.DatabaseURL)
+	str("REDIS_URL", &c.RedisURL)
+	str("NATS_URL", &c.NATSURL)
+	str("RUSTOK_ADMIN_EMAIL", &c.AdminEmail)
+	c.AdminPassword = getenv("RUSTOK_ADMIN_PASSWORD")
+	str("LOG_FORMAT", &c.LogFormat)
+	str("LOG_LEVEL", &c.LogLevel)
+	if v := getenv("COOKIE_SECURE"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return c, fmt.Errorf("COOKIE_SECURE: want true or false, got %q", v)
+		}
+		c.CookieSecure = b
+	}
+	return c, c.Validate()
+}
+
+// RegisterFlags adds flags that override the environment for the serve command.
+func (c *Config) RegisterFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (ADDR)")
+	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "postgres:// URL or SQLite path (DATABASE_URL)")
+	fs.StringVar(&c.RedisURL, "redis-url", c.RedisURL, "redis:// URL (REDIS_URL)")
+	fs.StringVar(&c.NATSURL, "nats-url", c.NATSURL, "nats:// URL (NATS_URL)")
+	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "json or text (LOG_FORMAT)")
+	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (LOG_LEVEL)")
+	fs.BoolVar(&c.CookieSecure, "cookie-secure", c.CookieSecure, "mark cookies Secure (COOKIE_SECURE)")
+	fs.BoolVar(&c.AutoMigrate, "migrate", c.AutoMigrate, "apply pending migrations at start")
+}
+
+// Validate rejects values the server cannot start with.
+func (c *Config) Validate() error {
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return fmt.Errorf("ADDR: %q is not host:port (%v)", c.Addr, err)
+	}
+	switch c.LogFormat {
+	case "json", "text":
+	default:
+		return fmt.Errorf("LOG_FORMAT: want json or text, got %q", c.LogFormat)
+	}
+	switch strings.ToLower(c.LogLevel) {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("LOG_LEVEL: want debug, info, warn or error, got %q", c.LogLevel)
+	}
+	return nil
+}
+
+// SignInURL is the address printed for people: the listen address made clickable.
+func (c *Config) SignInURL() string {
+	host, port, err := net.SplitHostPort(c.Addr)
+	if err != nil {
+		return "http://localhost:8080/login"
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/login"
+}

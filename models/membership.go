@@ -1,0 +1,77 @@
+package models
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+)
+
+// Platform-wide role and domain. A super admin holds RoleSuperAdmin in AllTenants.
+const (
+	RoleSuperAdmin = "super_admin"
+	AllTenants     = "*"
+)
+
+// CasbinRule is a row of the table the Casbin GORM adapter reads. Membership in a tenant is a
+// grouping row: Ptype "g", V0 user id, V1 role, V2 tenant id (or AllTenants).
+type CasbinRule struct {
+	ID    uint   `gorm:"primaryKey;autoIncrement"`
+	Ptype string `gorm:"not null"`
+	V0    string `gorm:"not null"`
+	V1    string `gorm:"not null"`
+	V2    string `gorm:"not null"`
+	V3    string `gorm:"not null"`
+	V4    string `gorm:"not null"`
+	V5    string `gorm:"not null"`
+}
+
+// TableName keeps the adapter's table name.
+func (CasbinRule) TableName() string { return "casbin_rule" }
+
+// AssignRole makes the user hold role in the tenant (tenant AllTenants for platform roles).
+// Assigning a role the user already holds is not an error.
+func (s *Store) AssignRole(ctx context.Context, userID uuid.UUID, role, tenant string) error {
+	return s.WithTx(ctx, func(ctx context.Context) error {
+		var n int64
+		q := s.Conn(ctx).Model(&CasbinRule{}).Where("ptype = 'g' AND v0 = ? AND v1 = ? AND v2 = ?", userID.String(), role, tenant)
+		if err := q.Count(&n).Error; err != nil || n > 0 {
+			return translate(err, "assign role")
+		}
+		r := CasbinRule{Ptype: "g", V0: userID.String(), V1: role, V2: tenant}
+		return translate(s.Conn(ctx).Create(&r).Error, "assign role")
+	})
+}
+
+// IsSuperAdmin reports whether the user holds the platform role.
+func (s *Store) IsSuperAdmin(ctx context.Context, userID uuid.UUID) (bool, error) {
+	var n int64
+	err := s.Conn(ctx).Model(&CasbinRule{}).
+		Where("ptype = 'g' AND v0 = ? AND v1 = ? AND v2 = ?", userID.String(), RoleSuperAdmin, AllTenants).
+		Count(&n).Error
+	return n > 0, translate(err, "is super admin")
+}
+
+// RolesIn returns the roles the user holds in the tenant, platform roles included.
+func (s *Store) RolesIn(ctx context.Context, userID, tenantID uuid.UUID) ([]string, error) {
+	var roles []string
+	err := s.Conn(ctx).Model(&CasbinRule{}).
+		Where("ptype = 'g' AND v0 = ? AND v2 IN ?", userID.String(), []string{tenantID.String(), AllTenants}).
+		Order("v1").Pluck("v1", &roles).Error
+	return roles, translate(err, "roles in tenant")
+}
+
+// TenantsForUser returns the active tenants the user may open: all of them for a super admin,
+// otherwise those where the user holds a role.
+func (s *Store) TenantsForUser(ctx context.Context, userID uuid.UUID) ([]Tenant, error) {
+	super, err := s.IsSuperAdmin(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	q := s.Conn(ctx).Where("is_active = ?", true).Order("name, slug")
+	if !super {
+		member := s.Conn(ctx).Model(&CasbinRule{}).Select("v2").Where("ptype = 'g' AND v0 = ?", userID.String())
+		q = q.Where("CAST(id AS TEXT) IN (?)", member)
+	}
+	var ts []Tenant
+	return ts, translate(q.Find(&ts).Error, "tenants for user")
+}

@@ -1,0 +1,202 @@
+// Package models holds the GORM models of RusToK Admin and every operation on them. All SQL lives
+// here, behind Store; every write goes through Store.WithTx.
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"github.com/rustok/rustok-admin/migrations"
+)
+
+// Store is the storage layer: one GORM handle and the dialect behind it.
+type Store struct {
+	db      *gorm.DB
+	dialect migrations.Dialect
+}
+
+// txKey marks the transaction carried in a context by WithTx.
+type txKey struct{}
+
+// DefaultSQLitePath is where the embedded database lives when DATABASE_URL is unset.
+const DefaultSQLitePath = "data/rustok.db"
+
+// Open connects to databaseURL: a postgres:// URL, or a SQLite file path or DSN. An empty URL
+// opens the embedded default at DefaultSQLitePath (WAL, busy timeout, foreign keys on).
+func Open(databaseURL string) (*Store, error) {
+	if databaseURL == "" {
+		databaseURL = DefaultSQLitePath
+	}
+	cfg := &gorm.Config{
+		Logger:         slowQueryLogger{threshold: 200 * time.Millisecond},
+		TranslateError: true,
+		NowFunc:        func() time.Time { return time.Now().UTC() },
+	}
+	if strings.HasPrefix(databaseURL, "postgres://") || strings.HasPrefix(databaseURL, "postgresql://") {
+		db, err := gorm.Open(postgres.Open(databaseURL), cfg)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		sqlDB, err := db.DB()
+		if err != nil {
+			return nil, err
+		}
+		sqlDB.SetMaxOpenConns(20)
+		sqlDB.SetMaxIdleConns(10)
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+		return NewStore(db, migrations.Postgres), nil
+	}
+	dsn := sqliteDSN(databaseURL)
+	if path := sqlitePath(databaseURL); path != "" {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+	}
+	db, err := gorm.Open(sqlite.Open(dsn), cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, err
+	}
+	// SQLite allows one writer at a time; one connection turns lock contention into a queue
+	// instead of SQLITE_BUSY errors, and keeps an in-memory database alive between queries.
+	sqlDB.SetMaxOpenConns(1)
+	sqlDB.SetConnMaxLifetime(0)
+	sqlDB.SetConnMaxIdleTime(0)
+	return NewStore(db, migrations.SQLite), nil
+}
+
+// sqliteDSN adds the pragmas we rely on to a SQLite path or DSN.
+func sqliteDSN(s string) string {
+	const pragmas = "_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_txlock=immediate"
+	if !strings.Contains(s, "mode=memory") {
+		s = addParam(s, "_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)")
+	}
+	return addParam(s, pragmas)
+}
+
+func addParam(s, p string) string {
+	if strings.Contains(s, "?") {
+		return s + "&" + p
+	}
+	return s + "?" + p
+}
+
+// sqlitePath returns the file a SQLite DSN points at, or "" for an in-memory database.
+func sqlitePath(s string) string {
+	if strings.Contains(s, "mode=memory") || strings.HasPrefix(s, ":memory:") {
+		return ""
+	}
+	s = strings.TrimPrefix(s, "file:")
+	if i := strings.IndexByte(s, '?'); i >= 0 {
+		s = s[:i]
+	}
+	return s
+}
+
+// NewStore wraps an open GORM handle.
+func NewStore(db *gorm.DB, dialect migrations.Dialect) *Store {
+	return &Store{db: db, dialect: dialect}
+}
+
+// Dialect reports which database flavour the store talks to.
+func (s *Store) Dialect() migrations.Dialect { return s.dialect }
+
+// DB returns the GORM handle without a context; for wiring and tests only.
+func (s *Store) DB() *gorm.DB { return s.db }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.PingContext(ctx)
+}
+
+// Close closes the connection pool.
+func (s *Store) Close() error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+// Migrate applies pending migrations and returns how many ran.
+func (s *Store) Migrate(ctx context.Context) (int, error) {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return 0, err
+	}
+	return migrations.Up(ctx, sqlDB, s.dialect)
+}
+
+// Conn returns the transaction carried by ctx, or the pool bound to ctx. Every query in this
+// package starts with it, so a method joins its caller's transaction without knowing about it.
+func (s *Store) Conn(ctx context.Context) *gorm.DB {
+	if tx, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
+		return tx
+	}
+	return s.db.WithContext(ctx)
+}
+
+// WithTx runs fn in a transaction. If ctx already carries one, fn joins it and the outermost
+// WithTx decides commit or rollback; otherwise a new transaction commits when fn returns nil.
+func (s *Store) WithTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	if _, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
+		return fn(ctx)
+	}
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return fn(context.WithValue(ctx, txKey{}, tx))
+	})
+}
+
+// InTx reports whether ctx carries a transaction.
+func InTx(ctx context.Context) bool {
+	_, ok := ctx.Value(txKey{}).(*gorm.DB)
+	return ok
+}
+
+// translate maps GORM errors onto the package's sentinels.
+func translate(err error, what string) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return fmt.Errorf("%s: %w", what, ErrNotFound)
+	case errors.Is(err, gorm.ErrDuplicatedKey):
+		return fmt.Errorf("%s: %w", what, ErrConflict)
+	default:
+		return fmt.Errorf("%s: %w", what, err)
+	}
+}
+
+// slowQueryLogger logs queries slower than threshold through slog, with the request id of the
+// context. Failed queries are not logged here: the caller gets the error and decides.
+type slowQueryLogger struct{ threshold time.Duration }
+
+func (l slowQueryLogger) LogMode(logger.LogLevel) logger.Interface { return l }
+func (slowQueryLogger) Info(context.Context, string, ...any)       {}
+func (slowQueryLogger) Warn(context.Context, string, ...any)       {}
+func (slowQueryLogger) Error(context.Context, string, ...any)      {}
+
+func (l slowQueryLogger) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), _ error) {
+	if elapsed := time.Since(begin); elapsed >= l.threshold {
+		sql, rows := fc()
+		slog.WarnContext(ctx, "slow query", "duration_ms", elapsed.Milliseconds(), "rows", rows, "sql", sql)
+	}
+}

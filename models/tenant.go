@@ -1,0 +1,139 @@
+package models
+
+import (
+	"context"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Tenant is one customer organisation; every other row belongs to exactly one tenant.
+type Tenant struct {
+	ID            uuid.UUID      `gorm:"type:uuid;primaryKey"`
+	Slug          string         `gorm:"not null"`
+	Name          string         `gorm:"not null"`
+	Domain        *string        // optional custom host name, unique
+	IsActive      bool           `gorm:"not null"`
+	DefaultLocale string         `gorm:"not null"`
+	Locales       []string       `gorm:"serializer:json;not null"`
+	Settings      map[string]any `gorm:"serializer:json;not null"`
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+// TenantInput is what a caller may set when creating a tenant.
+type TenantInput struct {
+	Slug          string
+	Name          string
+	Domain        string
+	DefaultLocale string
+	Locales       []string
+}
+
+var (
+	slugPattern   = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+	localePattern = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$`)
+	domainPattern = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
+)
+
+// ReservedSlugs cannot be tenant slugs: they collide with routes or would confuse people.
+var ReservedSlugs = []string{"admin", "api", "www", "static", "login", "logout", "metrics",
+	"healthz", "readyz", "tenants", "t", "assets", "system", "root", "rustok"}
+
+// Normalize trims and lowercases the input and fills defaults.
+func (in *TenantInput) Normalize() {
+	in.Slug = strings.ToLower(strings.TrimSpace(in.Slug))
+	in.Name = strings.TrimSpace(in.Name)
+	in.Domain = strings.ToLower(strings.TrimSpace(in.Domain))
+	in.DefaultLocale = strings.TrimSpace(in.DefaultLocale)
+	if in.DefaultLocale == "" {
+		in.DefaultLocale = "en"
+	}
+	if !slices.Contains(in.Locales, in.DefaultLocale) {
+		in.Locales = append([]string{in.DefaultLocale}, in.Locales...)
+	}
+}
+
+// Validate checks the rules of DESIGN.md and returns a *ValidationError naming each bad field.
+func (in *TenantInput) Validate() error {
+	fe := fieldErrors{}
+	switch {
+	case in.Slug == "":
+		fe.add("slug", "Slug is required.")
+	case !slugPattern.MatchString(in.Slug):
+		fe.add("slug", "Use 1–63 lowercase letters, digits or hyphens, starting with a letter or digit.")
+	case slices.Contains(ReservedSlugs, in.Slug):
+		fe.add("slug", "“"+in.Slug+"” is reserved; choose another slug.")
+	}
+	switch {
+	case in.Name == "":
+		fe.add("name", "Name is required.")
+	case len([]rune(in.Name)) > 200:
+		fe.add("name", "Name must be at most 200 characters.")
+	}
+	if in.Domain != "" && (len(in.Domain) > 253 || !domainPattern.MatchString(in.Domain)) {
+		fe.add("domain", "Enter a host name such as shop.example.com.")
+	}
+	for _, l := range in.Locales {
+		if !localePattern.MatchString(l) {
+			fe.add("locales", "“"+l+"” is not a locale code such as en or pt-BR.")
+		}
+	}
+	return fe.err()
+}
+
+// CreateTenant validates the input and inserts a tenant, active, with its locales.
+func (s *Store) CreateTenant(ctx context.Context, in TenantInput) (*Tenant, error) {
+	in.Normalize()
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
+	t := &Tenant{
+		ID:            uuid.Must(uuid.NewV7()),
+		Slug:          in.Slug,
+		Name:          in.Name,
+		IsActive:      true,
+		DefaultLocale: in.DefaultLocale,
+		Locales:       in.Locales,
+		Settings:      map[string]any{},
+	}
+	if in.Domain != "" {
+		t.Domain = &in.Domain
+	}
+	err := s.WithTx(ctx, func(ctx context.Context) error {
+		return translate(s.Conn(ctx).Create(t).Error, "create tenant")
+	})
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// TenantBySlug returns the tenant with the slug, active or not.
+func (s *Store) TenantBySlug(ctx context.Context, slug string) (*Tenant, error) {
+	var t Tenant
+	err := s.Conn(ctx).Where("slug = ?", strings.ToLower(slug)).Take(&t).Error
+	if err != nil {
+		return nil, translate(err, "tenant "+slug)
+	}
+	return &t, nil
+}
+
+// TenantByID returns the tenant with the id.
+func (s *Store) TenantByID(ctx context.Context, id uuid.UUID) (*Tenant, error) {
+	var t Tenant
+	if err := s.Conn(ctx).Where("id = ?", id).Take(&t).Error; err != nil {
+		return nil, translate(err, "tenant "+id.String())
+	}
+	return &t, nil
+}
+
+// Tenants returns every tenant ordered by name.
+func (s *Store) Tenants(ctx context.Context) ([]Tenant, error) {
+	var ts []Tenant
+	err := s.Conn(ctx).Order("name, slug").Find(&ts).Error
+	return ts, translate(err, "list tenants")
+}

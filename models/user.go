@@ -1,0 +1,162 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/alexedwards/argon2id"
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+)
+
+// User statuses; only active users may sign in.
+const (
+	UserActive   = "active"
+	UserInactive = "inactive"
+	UserBanned   = "banned"
+)
+
+// MinPasswordLength is the shortest password accepted for a new or changed password.
+const MinPasswordLength = 12
+
+// PasswordParams are the argon2id parameters (OWASP's second recommended set: 19 MiB, t=2, p=1).
+var PasswordParams = &argon2id.Params{Memory: 19 * 1024, Iterations: 2, Parallelism: 1, SaltLength: 16, KeyLength: 32}
+
+// dummyHash is compared against when the email is unknown, so that a wrong email costs as much
+// time as a wrong password and response times do not reveal which accounts exist.
+var dummyHash, _ = argon2id.CreateHash("rustok-timing-equaliser", PasswordParams)
+
+// User is a person who can sign in. Roles in tenants are Casbin grouping rows (see Membership).
+type User struct {
+	ID           uuid.UUID `gorm:"type:uuid;primaryKey"`
+	Email        string    `gorm:"not null"`
+	Name         string    `gorm:"not null"`
+	PasswordHash string    `gorm:"not null"`
+	Status       string    `gorm:"not null"`
+	LastLoginAt  *time.Time
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// UserInput is what a caller may set when creating a user.
+type UserInput struct {
+	Email    string
+	Name     string
+	Password string
+}
+
+// NormalizeEmail trims and lowercases an address; emails are compared without regard to case.
+func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+
+// Validate checks the email, the name length and the password length.
+func (in *UserInput) Validate() error {
+	fe := fieldErrors{}
+	if in.Email == "" {
+		fe.add("email", "Email is required.")
+	} else if a, err := mail.ParseAddress(in.Email); err != nil || a.Address != in.Email || len(in.Email) > 254 {
+		fe.add("email", "Enter an email address such as jane@example.com.")
+	}
+	if len([]rune(in.Name)) > 200 {
+		fe.add("name", "Name must be at most 200 characters.")
+	}
+	if len([]rune(in.Password)) < MinPasswordLength {
+		fe.add("password", "Use at least 12 characters.")
+	} else if len(in.Password) > 1024 {
+		fe.add("password", "Use at most 1024 characters.")
+	}
+	return fe.err()
+}
+
+// CreateUser validates the input, hashes the password with argon2id and inserts an active user.
+func (s *Store) CreateUser(ctx context.Context, in UserInput) (*User, error) {
+	in.Email = NormalizeEmail(in.Email)
+	in.Name = strings.TrimSpace(in.Name)
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
+	hash, err := argon2id.CreateHash(in.Password, PasswordParams)
+	if err != nil {
+		return nil, err
+	}
+	u := &User{ID: uuid.Must(uuid.NewV7()), Email: in.Email, Name: in.Name, PasswordHash: hash, Status: UserActive}
+	err = s.WithTx(ctx, func(ctx context.Context) error {
+		return translate(s.Conn(ctx).Create(u).Error, "create user")
+	})
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// UserByID returns the user with the id.
+func (s *Store) UserByID(ctx context.Context, id uuid.UUID) (*User, error) {
+	var u User
+	if err := s.Conn(ctx).Where("id = ?", id).Take(&u).Error; err != nil {
+		return nil, translate(err, "user "+id.String())
+	}
+	return &u, nil
+}
+
+// UserByEmail returns the user with the email, compared without regard to case.
+func (s *Store) UserByEmail(ctx context.Context, email string) (*User, error) {
+	var u User
+	if err := s.Conn(ctx).Where("lower(email) = ?", NormalizeEmail(email)).Take(&u).Error; err != nil {
+		return nil, translate(err, "user by email")
+	}
+	return &u, nil
+}
+
+// CountUsers returns how many users exist.
+func (s *Store) CountUsers(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.Conn(ctx).Model(&User{}).Count(&n).Error
+	return n, translate(err, "count users")
+}
+
+// Authenticate returns the active user with the email and password, or ErrBadCredentials for an
+// unknown email, a wrong password and an inactive account alike. It records last_login_at.
+func (s *Store) Authenticate(ctx context.Context, email, password string) (*User, error) {
+	u, err := s.UserByEmail(ctx, email)
+	if err != nil {
+		// Spend the same time as a real comparison, then fail the same way.
+		_, _ = argon2id.ComparePasswordAndHash(password, dummyHash)
+		if errors.Is(err, ErrNotFound) {
+			return nil, ErrBadCredentials
+		}
+		return nil, err
+	}
+	ok, err := argon2id.ComparePasswordAndHash(password, u.PasswordHash)
+	if err != nil || !ok || u.Status != UserActive {
+		return nil, ErrBadCredentials
+	}
+	now := time.Now().UTC()
+	err = s.WithTx(ctx, func(ctx context.Context) error {
+		return translate(s.Conn(ctx).Model(u).Update("last_login_at", now).Error, "record sign-in")
+	})
+	if err != nil {
+		return nil, err
+	}
+	u.LastLoginAt = &now
+	return u, nil
+}
+
+// ChangePassword sets a new password after checking its length.
+func (s *Store) ChangePassword(ctx context.Context, userID uuid.UUID, password string) error {
+	if n := len([]rune(password)); n < MinPasswordLength || len(password) > 1024 {
+		return &ValidationError{Fields: map[string]string{"password": "Use between 12 and 1024 characters."}}
+	}
+	hash, err := argon2id.CreateHash(password, PasswordParams)
+	if err != nil {
+		return err
+	}
+	return s.WithTx(ctx, func(ctx context.Context) error {
+		res := s.Conn(ctx).Model(&User{}).Where("id = ?", userID).Update("password_hash", hash)
+		if res.Error == nil && res.RowsAffected == 0 {
+			return translate(gorm.ErrRecordNotFound, "change password")
+		}
+		return translate(res.Error, "change password")
+	})
+}
