@@ -36,6 +36,9 @@ type Deps struct {
 	Registry *prometheus.Registry // nil = a fresh registry with Go and process collectors
 	Limits   LoginLimits          // zero = DefaultLoginLimits
 	Now      func() time.Time     // nil = time.Now; tests move the clock to expire sessions
+	// Mount adds routes inside the full middleware chain, after the route table. Tests use it
+	// for routes that misbehave on purpose (a panic, a slow request); production leaves it nil.
+	Mount func(r fiber.Router)
 }
 
 // App is the application: dependencies shared by every handler.
@@ -50,12 +53,36 @@ type App struct {
 	metrics  *httpMetrics
 	limits   LoginLimits
 	now      func() time.Time
+	mount    func(r fiber.Router)
 }
 
 // New builds the Fiber app with all middleware and routes.
 func New(d Deps) *fiber.App {
+	a := newApp(d)
+	app := fiber.New(fiber.Config{
+		AppName:               "rustok",
+		ErrorHandler:          a.handleError,
+		DisableStartupMessage: true,
+		ReadTimeout:           15 * time.Second,
+		WriteTimeout:          30 * time.Second,
+		IdleTimeout:           60 * time.Second,
+		BodyLimit:             4 << 20,
+		ProxyHeader:           "", // X-Forwarded-For is trusted only behind a configured proxy (later issue)
+	})
+	a.registerRoutes(app)
+	return app
+}
+
+// Table returns every declared route, operational ones first: the audit tests and the docs
+// walk it.
+func Table(d Deps) []Route {
+	a := newApp(d)
+	return append(a.OperationalRoutes(), a.Routes()...)
+}
+
+func newApp(d Deps) *App {
 	a := &App{cfg: d.Config, store: d.Store, storage: d.Storage, checks: d.Checks, log: d.Logger,
-		registry: d.Registry, limits: d.Limits, now: d.Now}
+		registry: d.Registry, limits: d.Limits, now: d.Now, mount: d.Mount}
 	if a.log == nil {
 		a.log = slog.Default()
 	}
@@ -70,19 +97,7 @@ func New(d Deps) *fiber.App {
 	}
 	a.metrics = newHTTPMetrics(a.registry)
 	a.sessions = newSessionStore(d.Config, backend.Prefixed(d.Storage, "sess:"))
-
-	app := fiber.New(fiber.Config{
-		AppName:               "rustok",
-		ErrorHandler:          a.handleError,
-		DisableStartupMessage: true,
-		ReadTimeout:           15 * time.Second,
-		WriteTimeout:          30 * time.Second,
-		IdleTimeout:           60 * time.Second,
-		BodyLimit:             4 << 20,
-		ProxyHeader:           "", // X-Forwarded-For is trusted only behind a configured proxy (later issue)
-	})
-	a.registerRoutes(app)
-	return app
+	return a
 }
 
 // ctx returns the request's context (it carries the request id for log lines).

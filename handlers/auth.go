@@ -42,17 +42,18 @@ func (a *App) loadUser(c *fiber.Ctx) error {
 		}
 	}
 	if u == nil || u.Status != models.UserActive {
-		if err := a.endSession(c); err != nil {
-			return err
-		}
+		msg := ""
 		if expired {
-			_ = a.setFlash(c, "info", "Your session has ended. Please sign in again.")
+			msg = "Your session has ended. Please sign in again."
+		}
+		if err := a.endSession(c, "info", msg); err != nil {
+			return err
 		}
 		return c.Next()
 	}
 	if now.Sub(time.Unix(seenAt, 0)) >= seenAtResolution {
 		s.Set(keySeenAt, now.Unix())
-		if err := s.Save(); err != nil {
+		if err := a.saveSession(c, s); err != nil {
 			return err
 		}
 	}
@@ -66,8 +67,9 @@ func (a *App) loadUser(c *fiber.Ctx) error {
 }
 
 // endSession signs the user out: the session gets a new id (the old one is deleted from the
-// store) and loses the user and its CSRF token, so nothing of it can be replayed.
-func (a *App) endSession(c *fiber.Ctx) error {
+// store) and loses the user and its CSRF token, so nothing of it can be replayed. A non-empty
+// flash message is shown on the next page.
+func (a *App) endSession(c *fiber.Ctx, flashKind, flashMsg string) error {
 	s, err := a.session(c)
 	if err != nil {
 		return err
@@ -75,10 +77,13 @@ func (a *App) endSession(c *fiber.Ctx) error {
 	for _, k := range []string{keyUserID, keyAuthAt, keySeenAt, keyCSRFToken} {
 		s.Delete(k)
 	}
+	if flashMsg != "" {
+		setFlash(s, flashKind, flashMsg)
+	}
 	if err := s.Regenerate(); err != nil {
 		return err
 	}
-	return s.Save()
+	return a.saveSession(c, s)
 }
 
 // require enforces a route's Access after the user is loaded.
@@ -173,7 +178,7 @@ func (a *App) loginPost(c *fiber.Ctx) error {
 	s.Set(keyUserID, u.ID.String())
 	s.Set(keyAuthAt, now)
 	s.Set(keySeenAt, now)
-	if err := s.Save(); err != nil {
+	if err := a.saveSession(c, s); err != nil {
 		return err
 	}
 	a.log.InfoContext(ctx(c), "signed in", "user_id", u.ID.String(), "ip", c.IP())
@@ -187,10 +192,7 @@ func (a *App) loginFailed(c *fiber.Ctx, form auth.LoginForm) error {
 
 // logoutPost ends the session and returns to the sign-in page.
 func (a *App) logoutPost(c *fiber.Ctx) error {
-	if err := a.endSession(c); err != nil {
-		return err
-	}
-	if err := a.setFlash(c, "success", "You have signed out."); err != nil {
+	if err := a.endSession(c, "success", "You have signed out."); err != nil {
 		return err
 	}
 	return redirect(c, "/login")

@@ -69,6 +69,9 @@ func (a *App) registerRoutes(app *fiber.App) {
 		hs := append([]fiber.Handler{a.require(r.Access)}, r.Extra...)
 		app.Add(r.Method, r.Path, append(hs, r.Handler)...)
 	}
+	if a.mount != nil {
+		a.mount(app)
+	}
 	app.Use(notFound)
 }
 

@@ -73,9 +73,9 @@ func (a *App) csrf() fiber.Handler {
 	})
 }
 
-// session returns the request's session, loading it once per request.
+// session returns the request's session, loaded once and cached until it is saved.
 func (a *App) session(c *fiber.Ctx) (*session.Session, error) {
-	if s, ok := c.Locals(localSession).(*session.Session); ok {
+	if s, ok := c.Locals(localSession).(*session.Session); ok && s != nil {
 		return s, nil
 	}
 	s, err := a.sessions.Get(c)
@@ -86,15 +86,18 @@ func (a *App) session(c *fiber.Ctx) (*session.Session, error) {
 	return s, nil
 }
 
-// setFlash stores a message to show on the next page.
-func (a *App) setFlash(c *fiber.Ctx, kind, msg string) error {
-	s, err := a.session(c)
-	if err != nil {
-		return err
-	}
+// saveSession stores the session. Fiber returns a saved session to its pool, where another
+// request may take it, so the cached copy is dropped first: the next a.session call reloads it.
+// Every save goes through here.
+func (a *App) saveSession(c *fiber.Ctx, s *session.Session) error {
+	c.Locals(localSession, nil)
+	return s.Save()
+}
+
+// setFlash puts a message in the session to show on the next page; the caller saves.
+func setFlash(s *session.Session, kind, msg string) {
 	s.Set(keyFlashKind, kind)
 	s.Set(keyFlashMessage, msg)
-	return s.Save()
 }
 
 // takeFlash returns the flash message and removes it from the session.
@@ -110,7 +113,7 @@ func (a *App) takeFlash(c *fiber.Ctx) components.Flash {
 	kind, _ := s.Get(keyFlashKind).(string)
 	s.Delete(keyFlashKind)
 	s.Delete(keyFlashMessage)
-	if err := s.Save(); err != nil {
+	if err := a.saveSession(c, s); err != nil {
 		a.log.WarnContext(ctx(c), "save session", "err", err)
 	}
 	return components.Flash{Kind: kind, Message: msg}

@@ -19,6 +19,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gofiber/fiber/v2"
+
 	"github.com/rustok/rustok-admin/handlers"
 	"github.com/rustok/rustok-admin/internal/backend"
 	"github.com/rustok/rustok-admin/internal/config"
@@ -42,13 +44,15 @@ commands:
 `
 
 func main() {
-	if err := run(os.Args[1:], os.Stdin, os.Stdout); err != nil {
+	if err := run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "rustok:", err)
 		os.Exit(1)
 	}
 }
 
-func run(args []string, stdin io.Reader, stdout io.Writer) error {
+// run executes one command; stdout gets what the operator asked for (credentials, status),
+// stderr the log.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	cmd := "serve"
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
@@ -59,7 +63,7 @@ func run(args []string, stdin io.Reader, stdout io.Writer) error {
 	}
 	switch cmd {
 	case "serve":
-		return serve(cfg, args, stdout)
+		return serve(cfg, args, stdout, stderr)
 	case "migrate":
 		return migrate(cfg, args, stdout)
 	case "seed":
@@ -79,7 +83,7 @@ func run(args []string, stdin io.Reader, stdout io.Writer) error {
 }
 
 // serve runs the HTTP server until SIGTERM or SIGINT, then drains in-flight requests.
-func serve(cfg config.Config, args []string, stdout io.Writer) error {
+func serve(cfg config.Config, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	cfg.RegisterFlags(fs)
 	if err := fs.Parse(args); err != nil {
@@ -88,7 +92,7 @@ func serve(cfg config.Config, args []string, stdout io.Writer) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	log := logging.New(os.Stderr, cfg.LogFormat, cfg.LogLevel)
+	log := logging.New(stderr, cfg.LogFormat, cfg.LogLevel)
 	slog.SetDefault(log)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
@@ -115,16 +119,22 @@ func serve(cfg config.Config, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	log.Info("listening", "addr", ln.Addr().String(), "sign_in", cfg.SignInURL())
+	return serveUntilDone(ctx, app, ln, cfg.ShutdownTimeout, log)
+}
+
+// serveUntilDone serves on ln until ctx ends (SIGTERM), then stops accepting connections and
+// waits up to timeout for in-flight requests to finish.
+func serveUntilDone(ctx context.Context, app *fiber.App, ln net.Listener, timeout time.Duration, log *slog.Logger) error {
 	errc := make(chan error, 1)
 	go func() { errc <- app.Listener(ln) }()
-	log.Info("listening", "addr", ln.Addr().String(), "sign_in", cfg.SignInURL())
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
 	}
-	log.Info("shutting down: draining in-flight requests", "timeout", cfg.ShutdownTimeout.String())
-	if err := app.ShutdownWithTimeout(cfg.ShutdownTimeout); err != nil {
+	log.Info("shutting down: draining in-flight requests", "timeout", timeout.String())
+	if err := app.ShutdownWithTimeout(timeout); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	log.Info("stopped")

@@ -28,7 +28,8 @@ type TestApp struct {
 // Option changes how NewApp wires the application.
 type Option func(t testing.TB, d *handlers.Deps)
 
-// WithRedis backs sessions and rate limits with the real Redis (skips when it is down).
+// WithRedis backs sessions and rate limits with the real Redis (skips when it is down). Keys
+// get a random namespace, so tests sharing the server never see each other's counters.
 func WithRedis() Option {
 	return func(t testing.TB, d *handlers.Deps) {
 		client, err := backend.OpenRedis(context.Background(), RedisURL(t))
@@ -36,9 +37,14 @@ func WithRedis() Option {
 			skipOrFail(t, "%v", err)
 		}
 		t.Cleanup(func() { client.Close() })
-		d.Storage = redisstore.NewFromConnection(client)
+		d.Storage = backend.Prefixed(redisstore.NewFromConnection(client), "test-"+randomName()+":")
 		d.Checks = append(d.Checks, backend.Check{Name: "redis", Ping: func(ctx context.Context) error { return client.Ping(ctx).Err() }})
 	}
+}
+
+// WithStorage shares a storage with another app, as two processes share one Redis.
+func WithStorage(s fiber.Storage) Option {
+	return func(_ testing.TB, d *handlers.Deps) { d.Storage = s }
 }
 
 // WithStore uses the given store instead of a fresh one.

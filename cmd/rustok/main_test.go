@@ -1,0 +1,310 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/rustok/rustok-admin/handlers"
+	"github.com/rustok/rustok-admin/internal/config"
+	"github.com/rustok/rustok-admin/internal/testkit"
+	"github.com/rustok/rustok-admin/models"
+)
+
+// These tests set environment variables, so they do not run in parallel.
+
+// useDatabase points DATABASE_URL at a fresh empty database and returns a store on it.
+func useDatabase(t *testing.T) *models.Store {
+	t.Helper()
+	store, url := testkit.NewEmptyDB(t)
+	t.Setenv("DATABASE_URL", url)
+	t.Setenv("REDIS_URL", "")
+	t.Setenv("NATS_URL", "")
+	t.Setenv("RUSTOK_ADMIN_PASSWORD", "")
+	t.Setenv("RUSTOK_ADMIN_EMAIL", "")
+	return store
+}
+
+func runCmd(t *testing.T, stdin string, args ...string) (string, error) {
+	t.Helper()
+	var out bytes.Buffer
+	err := run(args, strings.NewReader(stdin), &out, io.Discard)
+	return out.String(), err
+}
+
+func TestMigrateCommand(t *testing.T) {
+	store := useDatabase(t)
+	out, err := runCmd(t, "", "migrate", "status")
+	if err != nil || strings.Count(out, "pending") != 2 {
+		t.Fatalf("status on an empty database: %v\n%s", err, out)
+	}
+	if out, err = runCmd(t, "", "migrate", "up"); err != nil || strings.Count(out, "applied") != 2 {
+		t.Fatalf("up: %v\n%s", err, out)
+	}
+	if out, _ = runCmd(t, "", "migrate", "up"); !strings.Contains(out, "nothing to apply") {
+		t.Fatalf("second up: %s", out)
+	}
+	if out, err = runCmd(t, "", "migrate", "down"); err != nil || !strings.Contains(out, "00002_casbin_rule") {
+		t.Fatalf("down: %v\n%s", err, out)
+	}
+	if store.DB().Migrator().HasTable("casbin_rule") {
+		t.Fatal("down left casbin_rule")
+	}
+	if _, err = runCmd(t, "", "migrate", "sideways"); err == nil {
+		t.Fatal("unknown action accepted")
+	}
+}
+
+func TestSeedAndBootstrap(t *testing.T) {
+	store := useDatabase(t)
+	ctx := context.Background()
+	first, err := runCmd(t, "", "seed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(first, "admin@example.com") || !strings.Contains(first, "password: ") ||
+		!strings.Contains(first, "http://localhost:8080/login") || !strings.Contains(first, "created demo tenant acme") {
+		t.Fatalf("first seed printed:\n%s", first)
+	}
+	password := strings.TrimSpace(strings.SplitN(strings.SplitN(first, "password: ", 2)[1], "\n", 2)[0])
+	u, err := store.Authenticate(ctx, "admin@example.com", password)
+	if err != nil {
+		t.Fatalf("the printed password does not sign in: %v", err)
+	}
+	if super, _ := store.IsSuperAdmin(ctx, u.ID); !super {
+		t.Fatal("bootstrap user is not a super admin")
+	}
+	second, err := runCmd(t, "", "seed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(second, "password:") || !strings.Contains(second, "already exists") {
+		t.Fatalf("second seed printed:\n%s", second)
+	}
+	if n, _ := store.CountUsers(ctx); n != 1 {
+		t.Fatalf("%d users after two seeds", n)
+	}
+}
+
+func TestBootstrapFromEnvironment(t *testing.T) {
+	store := useDatabase(t)
+	t.Setenv("RUSTOK_ADMIN_EMAIL", "Ops@Example.com")
+	t.Setenv("RUSTOK_ADMIN_PASSWORD", "a long operator password")
+	out, err := runCmd(t, "", "seed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out, "a long operator password") {
+		t.Fatal("a password from the environment was printed")
+	}
+	if _, err := store.Authenticate(context.Background(), "ops@example.com", "a long operator password"); err != nil {
+		t.Fatalf("env credentials do not sign in: %v", err)
+	}
+}
+
+func TestUserCreate(t *testing.T) {
+	store := useDatabase(t)
+	ctx := context.Background()
+	if _, err := runCmd(t, "", "seed"); err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("the password comes from standard input and the role is granted", func(t *testing.T) {
+		out, err := runCmd(t, "a manager's long password\n", "user", "create", "--email", "Mia@Example.com", "--name", "Mia",
+			"--password-stdin", "--tenant", "acme", "--role", "manager")
+		if err != nil || !strings.Contains(out, "created user mia@example.com") {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		u, err := store.Authenticate(ctx, "mia@example.com", "a manager's long password")
+		if err != nil {
+			t.Fatal(err)
+		}
+		acme, _ := store.TenantBySlug(ctx, "acme")
+		if roles, _ := store.RolesIn(ctx, u.ID, acme.ID); len(roles) != 1 || roles[0] != "manager" {
+			t.Fatalf("roles %v", roles)
+		}
+	})
+
+	t.Run("a super admin", func(t *testing.T) {
+		if _, err := runCmd(t, "another long password", "user", "create", "--email", "root2@example.com", "--password-stdin", "--super-admin"); err != nil {
+			t.Fatal(err)
+		}
+		u, _ := store.UserByEmail(ctx, "root2@example.com")
+		if super, _ := store.IsSuperAdmin(ctx, u.ID); !super {
+			t.Fatal("not a super admin")
+		}
+	})
+
+	for name, tc := range map[string]struct {
+		stdin string
+		args  []string
+		want  string
+	}{
+		"without --password-stdin it refuses":  {"x", []string{"--email", "a@example.com"}, "--password-stdin"},
+		"a short password is refused":          {"short\n", []string{"--email", "b@example.com", "--password-stdin"}, "12 characters"},
+		"a bad email is refused":               {"long enough password", []string{"--email", "nope", "--password-stdin"}, "email"},
+		"a duplicate email is refused":         {"long enough password", []string{"--email", "MIA@example.com", "--password-stdin"}, "already exists"},
+		"an unknown tenant is refused":         {"long enough password", []string{"--email", "c@example.com", "--password-stdin", "--tenant", "nope", "--role", "admin"}, "not found"},
+		"--tenant without --role is refused":   {"long enough password", []string{"--email", "d@example.com", "--password-stdin", "--tenant", "acme"}, "go together"},
+		"a password on the command line fails": {"", []string{"--email", "e@example.com", "--password", "visible in ps"}, "flag provided but not defined"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := runCmd(t, tc.stdin, append([]string{"user", "create"}, tc.args...)...)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v, want an error containing %q", err, tc.want)
+			}
+		})
+	}
+	if _, err := store.UserByEmail(ctx, "c@example.com"); err == nil {
+		t.Fatal("a failed user create left the user behind")
+	}
+}
+
+// TestServeLifecycle starts the real serve command on the real backends, checks that the first
+// log line names them, that /readyz answers, and that SIGTERM stops it cleanly.
+func TestServeLifecycle(t *testing.T) {
+	useDatabase(t)
+	if testkit.Dialect() == "sqlite" {
+		t.Setenv("DATABASE_URL", filepath.Join(t.TempDir(), "rustok.db"))
+	}
+	t.Setenv("REDIS_URL", testkit.RedisURL(t))
+	t.Setenv("NATS_URL", testkit.NATSURL(t))
+	addr := freeAddr(t)
+	t.Setenv("ADDR", addr)
+
+	var stdout bytes.Buffer
+	logs := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- run([]string{"serve"}, strings.NewReader(""), &stdout, logs) }()
+
+	ready := false
+	for i := 0; i < 300 && !ready; i++ {
+		res, err := http.Get("http://" + addr + "/readyz")
+		if err == nil {
+			ready = res.StatusCode == http.StatusOK
+			res.Body.Close()
+		}
+		if !ready {
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	if !ready {
+		t.Fatalf("serve never became ready; logs:\n%s", logs.String())
+	}
+	first := strings.SplitN(logs.String(), "\n", 2)[0]
+	for _, want := range []string{"starting rustok", "database=", "sessions=redis", "events=nats-jetstream"} {
+		if !strings.Contains(first, want) {
+			t.Errorf("first log line lacks %q: %s", want, first)
+		}
+	}
+	if !strings.Contains(stdout.String(), "password: ") {
+		t.Errorf("first start did not print the generated password:\n%s", stdout.String())
+	}
+	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve returned %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not stop after SIGTERM")
+	}
+	if !strings.Contains(logs.String(), "msg=stopped") {
+		t.Fatalf("no clean stop in logs:\n%s", logs.String())
+	}
+}
+
+// TestShutdownDrainsInFlightRequests cancels the serve context while a slow request is running:
+// the request still completes with 200, and new connections are refused afterwards.
+func TestShutdownDrainsInFlightRequests(t *testing.T) {
+	started := make(chan struct{})
+	app := handlers.New(handlers.Deps{Config: config.Default(), Store: testkit.NewSQLiteDB(t),
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Mount: func(r fiber.Router) {
+			r.Get("/test/slow", func(c *fiber.Ctx) error {
+				close(started)
+				time.Sleep(300 * time.Millisecond)
+				return c.SendString("finished")
+			})
+		}})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- serveUntilDone(ctx, app, ln, 5*time.Second, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	}()
+
+	type result struct {
+		status int
+		body   string
+		err    error
+	}
+	got := make(chan result, 1)
+	go func() {
+		res, err := http.Get("http://" + ln.Addr().String() + "/test/slow")
+		if err != nil {
+			got <- result{err: err}
+			return
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		got <- result{status: res.StatusCode, body: string(b)}
+	}()
+	<-started
+	cancel()
+	r := <-got
+	if r.err != nil || r.status != http.StatusOK || r.body != "finished" {
+		t.Fatalf("in-flight request during shutdown: %+v", r)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+	if _, err := http.Get("http://" + ln.Addr().String() + "/healthz"); err == nil {
+		t.Fatal("server still accepts requests after shutdown")
+	}
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// syncBuffer is a bytes.Buffer safe for the server goroutine to write while the test reads.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

@@ -1,0 +1,92 @@
+package handlers_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/rustok/rustok-admin/handlers"
+	"github.com/rustok/rustok-admin/internal/testkit"
+)
+
+// declared returns the route tables keyed by "METHOD path".
+func declared(t *testing.T, app *testkit.TestApp) map[string]handlers.Route {
+	t.Helper()
+	out := map[string]handlers.Route{}
+	for _, r := range handlers.Table(app.Deps) {
+		out[r.Method+" "+r.Path] = r
+	}
+	return out
+}
+
+// TestEveryRouteIsDeclared fails, naming the route, when something is registered on the app
+// without an entry in the route table (and so without a declared access level).
+func TestEveryRouteIsDeclared(t *testing.T) {
+	t.Parallel()
+	app := testkit.NewApp(t)
+	table := declared(t, app)
+	registered := map[string]bool{}
+	// GetRoutes(true) leaves out app.Use middleware; what remains are routes.
+	for _, r := range app.Fiber.GetRoutes(true) {
+		if r.Method == fiber.MethodHead || r.Method == fiber.MethodConnect || r.Method == fiber.MethodOptions || r.Method == fiber.MethodTrace {
+			continue
+		}
+		registered[r.Method+" "+r.Path] = true
+		if _, ok := table[r.Method+" "+r.Path]; !ok {
+			t.Errorf("route %s %s is registered but not declared in handlers/routes.go", r.Method, r.Path)
+		}
+	}
+	for key := range table {
+		if !registered[key] {
+			t.Errorf("route %s is declared but not registered", key)
+		}
+	}
+}
+
+// TestStateChangingRoutesNeedCSRF posts to every declared POST/PUT/PATCH/DELETE route without a
+// token, signed in as a super admin, and expects 403 each time.
+func TestStateChangingRoutesNeedCSRF(t *testing.T) {
+	t.Parallel()
+	app := testkit.NewApp(t)
+	tn := testkit.Tenant(t, app.Store).Create()
+	admin := testkit.User(t, app.Store).SuperAdmin().Create()
+	c := testkit.Client(t, app).LoginAs(admin)
+	checked := 0
+	for key, r := range declared(t, app) {
+		switch r.Method {
+		case fiber.MethodPost, fiber.MethodPut, fiber.MethodPatch, fiber.MethodDelete:
+		default:
+			continue
+		}
+		path := strings.ReplaceAll(r.Path, ":slug", tn.Slug)
+		req, _ := http.NewRequest(r.Method, path, strings.NewReader(url.Values{"email": {admin.Email}, "password": {admin.Password}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if res := c.Do(req); res.StatusCode != http.StatusForbidden {
+			t.Errorf("%s without a CSRF token: status %d, want 403", key, res.StatusCode)
+		}
+		checked++
+	}
+	if checked < 2 {
+		t.Fatalf("only %d state-changing routes checked", checked)
+	}
+}
+
+// TestProtectedRoutesNeedSignIn sends an anonymous request to every non-public GET route and
+// expects a redirect to the sign-in page.
+func TestProtectedRoutesNeedSignIn(t *testing.T) {
+	t.Parallel()
+	app := testkit.NewApp(t)
+	tn := testkit.Tenant(t, app.Store).Create()
+	for key, r := range declared(t, app) {
+		if r.Access == handlers.Public || r.Method != fiber.MethodGet {
+			continue
+		}
+		res := testkit.Client(t, app).Get(strings.ReplaceAll(r.Path, ":slug", tn.Slug))
+		if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Location(), "/login") {
+			t.Errorf("%s anonymous: %d → %q, want 303 to /login", key, res.StatusCode, res.Location())
+		}
+	}
+}

@@ -1,0 +1,61 @@
+package config_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rustok/rustok-admin/internal/config"
+)
+
+func TestFromEnv(t *testing.T) {
+	t.Parallel()
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+	t.Run("no environment gives the embedded default", func(t *testing.T) {
+		c, err := config.FromEnv(env(nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Addr != ":8080" || c.DatabaseURL != "" || c.RedisURL != "" || c.NATSURL != "" || c.CookieSecure ||
+			c.LogFormat != "text" || c.LogLevel != "info" || !c.AutoMigrate || c.SessionIdleTimeout != 30*time.Minute {
+			t.Fatalf("defaults: %+v", c)
+		}
+		if c.SignInURL() != "http://localhost:8080/login" {
+			t.Fatalf("sign-in URL %q", c.SignInURL())
+		}
+	})
+
+	t.Run("every variable of the runtime contract is read", func(t *testing.T) {
+		c, err := config.FromEnv(env(map[string]string{
+			"ADDR": "127.0.0.1:9000", "DATABASE_URL": "postgres://x@db/rustok", "REDIS_URL": "redis://r:6379/1",
+			"NATS_URL": "nats://n:4222", "RUSTOK_ADMIN_EMAIL": "ops@example.com", "RUSTOK_ADMIN_PASSWORD": "secret secret",
+			"COOKIE_SECURE": "true", "LOG_FORMAT": "json", "LOG_LEVEL": "debug",
+		}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Addr != "127.0.0.1:9000" || c.DatabaseURL != "postgres://x@db/rustok" || c.RedisURL != "redis://r:6379/1" ||
+			c.NATSURL != "nats://n:4222" || c.AdminEmail != "ops@example.com" || c.AdminPassword != "secret secret" ||
+			!c.CookieSecure || c.LogFormat != "json" || c.LogLevel != "debug" {
+			t.Fatalf("read: %+v", c)
+		}
+		if c.SignInURL() != "http://127.0.0.1:9000/login" {
+			t.Fatalf("sign-in URL %q", c.SignInURL())
+		}
+	})
+
+	for name, tc := range map[string]struct{ key, val, want string }{
+		"a bad COOKIE_SECURE is refused": {"COOKIE_SECURE", "yes please", "COOKIE_SECURE"},
+		"a bad LOG_FORMAT is refused":    {"LOG_FORMAT", "xml", "LOG_FORMAT"},
+		"a bad LOG_LEVEL is refused":     {"LOG_LEVEL", "loud", "LOG_LEVEL"},
+		"a bad ADDR is refused":          {"ADDR", "8080", "ADDR"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := config.FromEnv(env(map[string]string{tc.key: tc.val}))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v, want an error naming %s", err, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,44 @@
+package testkit_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"testing"
+
+	"github.com/rustok/rustok-admin/internal/testkit"
+	"github.com/rustok/rustok-admin/models"
+)
+
+func TestNewDBIsolatesTests(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	a, b := testkit.NewDB(t), testkit.NewDB(t)
+	if a.Dialect() != testkit.Dialect() {
+		t.Fatalf("NewDB gave %s, TEST_DB asks for %s", a.Dialect(), testkit.Dialect())
+	}
+	testkit.Tenant(t, a).Slug("only-in-a").Create()
+	if _, err := b.TenantBySlug(ctx, "only-in-a"); !errors.Is(err, models.ErrNotFound) {
+		t.Fatalf("a row written in one test database is visible in another: %v", err)
+	}
+	// The same slug can exist in both: nothing is shared.
+	testkit.Tenant(t, b).Slug("only-in-a").Create()
+}
+
+func TestFixturesAndSignedInClient(t *testing.T) {
+	t.Parallel()
+	app := testkit.NewApp(t)
+	tn := testkit.Tenant(t, app.Store).Name("Kit Test").Locales("fr", "en").Create()
+	if tn.DefaultLocale != "fr" || len(tn.Locales) != 2 {
+		t.Fatalf("locales: %s %v", tn.DefaultLocale, tn.Locales)
+	}
+	u := testkit.User(t, app.Store).Name("Kit User").WithRole(tn, "admin").Create()
+	c := testkit.Client(t, app).LoginAs(u)
+	res := c.Get("/t/" + tn.Slug + "/").ExpectStatus(http.StatusOK)
+	if res.Text("tenant-name") != "Kit Test" || res.Text("current-user") != "Kit User" {
+		t.Fatalf("dashboard: %q / %q", res.Text("tenant-name"), res.Text("current-user"))
+	}
+	if c.CSRFToken() == "" {
+		t.Fatal("client did not pick up the CSRF token")
+	}
+}

@@ -1,0 +1,82 @@
+package migrations_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/rustok/rustok-admin/internal/testkit"
+	"github.com/rustok/rustok-admin/migrations"
+)
+
+// TestUpDownUp applies every migration, rolls all of them back to an empty schema, and applies
+// them again, on the database TEST_DB names. It catches a Down that forgets something.
+func TestUpDownUp(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store, _ := testkit.NewEmptyDB(t)
+	sqlDB, err := store.DB().DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := migrations.NewProvider(sqlDB, store.Dialect())
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := len(p.ListSources())
+	if total < 2 {
+		t.Fatalf("found %d migrations, want at least 2", total)
+	}
+	res, err := p.Up(ctx)
+	if err != nil || len(res) != total {
+		t.Fatalf("up: applied %d of %d: %v", len(res), total, err)
+	}
+	for _, table := range []string{"tenants", "users", "casbin_rule"} {
+		if !store.DB().Migrator().HasTable(table) {
+			t.Errorf("after up: table %s missing", table)
+		}
+	}
+	down, err := p.DownTo(ctx, 0)
+	if err != nil || len(down) != total {
+		t.Fatalf("down to zero: rolled back %d of %d: %v", len(down), total, err)
+	}
+	for _, table := range []string{"tenants", "users", "casbin_rule"} {
+		if store.DB().Migrator().HasTable(table) {
+			t.Errorf("after down: table %s still exists", table)
+		}
+	}
+	if v, err := p.GetDBVersion(ctx); err != nil || v != 0 {
+		t.Fatalf("version after down = %d, %v", v, err)
+	}
+	res, err = p.Up(ctx)
+	if err != nil || len(res) != total {
+		t.Fatalf("up again: applied %d of %d: %v", len(res), total, err)
+	}
+	if pending, err := p.HasPending(ctx); err != nil || pending {
+		t.Fatalf("pending after up: %v %v", pending, err)
+	}
+}
+
+// TestFlavoursHaveTheSameMigrations keeps the PostgreSQL and SQLite lists in step.
+func TestFlavoursHaveTheSameMigrations(t *testing.T) {
+	t.Parallel()
+	pg, sl := testkit.NewSQLiteDB(t), testkit.NewSQLiteDB(t)
+	sqlDB, _ := pg.DB().DB()
+	sqlDB2, _ := sl.DB().DB()
+	p1, err := migrations.NewProvider(sqlDB, migrations.Postgres)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p2, err := migrations.NewProvider(sqlDB2, migrations.SQLite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := p1.ListSources(), p2.ListSources()
+	if len(a) != len(b) {
+		t.Fatalf("postgres has %d migrations, sqlite %d", len(a), len(b))
+	}
+	for i := range a {
+		if a[i].Version != b[i].Version {
+			t.Errorf("migration %d: postgres version %d, sqlite %d", i, a[i].Version, b[i].Version)
+		}
+	}
+}
