@@ -1,6 +1,6 @@
 /** @type {import('tailwindcss').Config} */
 module.exports = {
-  content: ["./views/**/*.templ", "./handlers/**/*.go", "./static/app.js"],
+  content: ["./views/**/*.templ", "./static/app.js"],
   theme: {
     extend: {},
   },
