@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"net/url"
@@ -11,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -58,7 +56,7 @@ func newBrowser(t *testing.T) context.Context {
 	if err != nil {
 		t.Fatalf("create a TMPDIR for Chromium: %v", err)
 	}
-	output := &syncBuffer{}
+	output := &testkit.Buffer{}
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path),
 		// Exactly the flags of GOTCHAS.md ("Browser tests"); the networking ones stop Chromium
@@ -160,28 +158,4 @@ func deadlineHint(ctx context.Context) string {
 		return " (the test's " + testTimeout.String() + " limit ran out while waiting)"
 	}
 	return ""
-}
-
-// syncBuffer collects Chromium's output, written from another goroutine.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) Len() int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Len()
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -185,7 +184,7 @@ func TestServeLifecycle(t *testing.T) {
 	t.Setenv("ADDR", addr)
 
 	var stdout bytes.Buffer
-	logs := &syncBuffer{}
+	logs := &testkit.Buffer{}
 	done := make(chan error, 1)
 	go func() { done <- run([]string{"serve"}, strings.NewReader(""), &stdout, logs) }()
 
@@ -289,22 +288,4 @@ func freeAddr(t *testing.T) string {
 	}
 	defer ln.Close()
 	return ln.Addr().String()
-}
-
-// syncBuffer is a bytes.Buffer safe for the server goroutine to write while the test reads.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
