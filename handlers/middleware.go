@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -38,7 +39,7 @@ var validRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{8,64}$`)
 // response and puts it in the request context, where the logger picks it up.
 func (a *App) requestID() fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		id := c.Get(HeaderRequestID)
+		id := strings.Clone(c.Get(HeaderRequestID)) // Fiber strings alias reused buffers
 		if !validRequestID.MatchString(id) {
 			id = uuid.NewString()
 		}
@@ -70,11 +71,16 @@ func (a *App) observe(c *fiber.Ctx) error {
 	}
 	status := c.Response().StatusCode()
 	route := c.Route().Path
-	if c.Locals(localUnmatched) != nil {
+	switch {
+	case c.Locals(localUnmatched) != nil:
 		route = "unmatched"
+	case route == "/" && c.Path() != "/":
+		// A middleware mounted at / (CSRF, session) answered before any route matched.
+		route = "middleware"
 	}
 	elapsed := time.Since(start)
-	a.metrics.observe(c.Method(), route, status, elapsed)
+	// Fiber's strings point into fasthttp's reused buffers; a metric label outlives the request.
+	a.metrics.observe(strings.Clone(c.Method()), strings.Clone(route), status, elapsed)
 	level := slog.LevelInfo
 	switch {
 	case status >= 500:
@@ -82,7 +88,7 @@ func (a *App) observe(c *fiber.Ctx) error {
 	case status >= 400:
 		level = slog.LevelWarn
 	}
-	a.log.Log(ctx(c), level, "request", "method", c.Method(), "path", c.Path(), "route", route,
+	a.log.Log(ctx(c), level, "request", "method", c.Method(), "path", c.OriginalURL(), "route", route,
 		"status", status, "duration_ms", strconv.FormatFloat(float64(elapsed.Microseconds())/1000, 'f', 2, 64),
 		"ip", c.IP())
 	return nil

@@ -23,10 +23,12 @@ import (
 func TestHealthAndReadiness(t *testing.T) {
 	t.Parallel()
 
-	t.Run("healthz answers while the process is alive", func(t *testing.T) {
+	t.Run("healthz answers while the process is alive, to GET and HEAD", func(t *testing.T) {
 		t.Parallel()
 		app := testkit.NewApp(t)
 		testkit.Client(t, app).Get("/healthz").ExpectStatus(http.StatusOK)
+		req, _ := http.NewRequest(http.MethodHead, "/readyz", nil)
+		testkit.Client(t, app).Do(req).ExpectStatus(http.StatusOK)
 	})
 
 	t.Run("readyz is 200 with every real backend: database, Redis and NATS", func(t *testing.T) {
@@ -217,11 +219,13 @@ func TestOperationalBehaviour(t *testing.T) {
 		c.Get("/login")
 		c.Get("/t/some-tenant/")
 		c.Get("/no/such/page")
+		c.PostFormRaw("/logout", nil) // refused by the CSRF middleware before any route matched
 		body := string(c.Get("/metrics").ExpectStatus(http.StatusOK).Body)
 		for _, want := range []string{
 			`rustok_http_request_duration_seconds_count{method="GET",route="/login",status="200"}`,
 			`rustok_http_request_duration_seconds_count{method="GET",route="/t/:slug/",status="303"}`,
 			`rustok_http_request_duration_seconds_count{method="GET",route="unmatched",status="404"}`,
+			`rustok_http_request_duration_seconds_count{method="POST",route="middleware",status="403"}`,
 			"go_goroutines", "process_resident_memory_bytes",
 		} {
 			if !strings.Contains(body, want) {

@@ -58,16 +58,23 @@ func (a *App) OperationalRoutes() []Route {
 
 // registerRoutes installs the middleware chain and every route of the two tables, in order:
 // request id → panic recovery → metrics and access log → security headers → operational
-// routes → session → CSRF → current user → the route's access check → handler.
+// routes → CSRF (which loads the session) → current user → the route's access check → handler.
+// Every GET route also answers HEAD, for load-balancer probes.
 func (a *App) registerRoutes(app *fiber.App) {
 	app.Use(a.requestID(), a.recoverPanics(), a.observe, securityHeaders(), varyHTMX)
+	add := func(method, path string, hs ...fiber.Handler) {
+		app.Add(method, path, hs...)
+		if method == fiber.MethodGet {
+			app.Add(fiber.MethodHead, path, hs...)
+		}
+	}
 	for _, r := range a.OperationalRoutes() {
-		app.Add(r.Method, r.Path, r.Handler)
+		add(r.Method, r.Path, r.Handler)
 	}
 	app.Use(a.csrf(), a.loadUser)
 	for _, r := range a.Routes() {
 		hs := append([]fiber.Handler{a.require(r.Access)}, r.Extra...)
-		app.Add(r.Method, r.Path, append(hs, r.Handler)...)
+		add(r.Method, r.Path, append(hs, r.Handler)...)
 	}
 	if a.mount != nil {
 		a.mount(app)

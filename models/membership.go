@@ -12,6 +12,9 @@ const (
 	AllTenants     = "*"
 )
 
+// SystemRoles exist in every tenant.
+var SystemRoles = []string{"admin", "manager", "customer"}
+
 // CasbinRule is a row of the table the Casbin GORM adapter reads. Membership in a tenant is a
 // grouping row: Ptype "g", V0 user id, V1 role, V2 tenant id (or AllTenants).
 type CasbinRule struct {

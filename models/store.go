@@ -145,6 +145,29 @@ func (s *Store) Migrate(ctx context.Context) (int, error) {
 	return migrations.Up(ctx, sqlDB, s.dialect)
 }
 
+// PendingMigrations returns how many migrations are not applied yet.
+func (s *Store) PendingMigrations(ctx context.Context) (int, error) {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return 0, err
+	}
+	p, err := migrations.NewProvider(sqlDB, s.dialect)
+	if err != nil {
+		return 0, err
+	}
+	st, err := p.Status(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, m := range st {
+		if m.AppliedAt.IsZero() {
+			n++
+		}
+	}
+	return n, nil
+}
+
 // Conn returns the transaction carried by ctx, or the pool bound to ctx. Every query in this
 // package starts with it, so a method joins its caller's transaction without knowing about it.
 func (s *Store) Conn(ctx context.Context) *gorm.DB {

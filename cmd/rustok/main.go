@@ -15,6 +15,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -57,6 +58,14 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
 	}
+	switch cmd {
+	case "version":
+		fmt.Fprintln(stdout, "rustok", version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
 	cfg, err := config.FromEnv(os.Getenv)
 	if err != nil {
 		return err
@@ -72,12 +81,6 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return userCommand(cfg, args, stdin, stdout)
 	case "relay":
 		return errors.New("relay: the outbox relay arrives with the events issue; nothing to run yet")
-	case "version":
-		fmt.Fprintln(stdout, "rustok", version)
-		return nil
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
-		return nil
 	}
 	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
 }
@@ -86,7 +89,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 func serve(cfg config.Config, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	cfg.RegisterFlags(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		return nil
+	} else if err != nil {
 		return err
 	}
 	if err := cfg.Validate(); err != nil {
@@ -109,16 +114,21 @@ func serve(cfg config.Config, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		log.Info("migrations applied", "count", n)
-	}
-	if err := bootstrapAdmin(ctx, cfg, b.Store, stdout); err != nil {
+	} else if pending, err := b.Store.PendingMigrations(ctx); err != nil {
 		return err
+	} else if pending > 0 {
+		return fmt.Errorf("%d migrations are pending and -migrate=false: run `rustok migrate up` first", pending)
 	}
-
-	app := handlers.New(handlers.Deps{Config: cfg, Store: b.Store, Storage: b.Storage, Checks: b.Checks(), Logger: log})
+	// Bind before bootstrapping, so a start that cannot listen creates and prints nothing.
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
 	}
+	if err := bootstrapAdmin(ctx, cfg, b.Store, stdout); err != nil {
+		ln.Close()
+		return err
+	}
+	app := handlers.New(handlers.Deps{Config: cfg, Store: b.Store, Storage: b.Storage, Checks: b.Checks(), Logger: log})
 	log.Info("listening", "addr", ln.Addr().String(), "sign_in", cfg.SignInURL())
 	return serveUntilDone(ctx, app, ln, cfg.ShutdownTimeout, log)
 }
@@ -216,6 +226,10 @@ func migrate(cfg config.Config, args []string, stdout io.Writer) error {
 		}
 		return err
 	case "down":
+		if v, err := p.GetDBVersion(ctx); err == nil && v == 0 {
+			fmt.Fprintln(stdout, "nothing to roll back: no migration is applied")
+			return nil
+		}
 		r, err := p.Down(ctx)
 		if r != nil {
 			fmt.Fprintf(stdout, "rolled back %s\n", r.Source.Path)
@@ -285,6 +299,9 @@ func userCommand(cfg config.Config, args []string, stdin io.Reader, stdout io.Wr
 	}
 	if (*tenant == "") != (*role == "") {
 		return errors.New("user create: --tenant and --role go together")
+	}
+	if *role != "" && !slices.Contains(models.SystemRoles, *role) {
+		return fmt.Errorf("user create: --role must be one of %s (custom roles arrive with RBAC)", strings.Join(models.SystemRoles, ", "))
 	}
 	line, err := bufio.NewReader(stdin).ReadString('\n')
 	if err != nil && !errors.Is(err, io.EOF) {

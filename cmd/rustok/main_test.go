@@ -61,6 +61,14 @@ func TestMigrateCommand(t *testing.T) {
 	if store.DB().Migrator().HasTable("casbin_rule") {
 		t.Fatal("down left casbin_rule")
 	}
+	runCmd(t, "", "migrate", "down")
+	if out, err = runCmd(t, "", "migrate", "down"); err != nil || !strings.Contains(out, "nothing to roll back") {
+		t.Fatalf("down with nothing applied: %v\n%s", err, out)
+	}
+	if err := run([]string{"serve", "-migrate=false"}, strings.NewReader(""), io.Discard, io.Discard); err == nil ||
+		!strings.Contains(err.Error(), "2 migrations are pending") {
+		t.Fatalf("serve -migrate=false on an empty database: %v", err)
+	}
 	if _, err = runCmd(t, "", "migrate", "sideways"); err == nil {
 		t.Fatal("unknown action accepted")
 	}
@@ -157,6 +165,7 @@ func TestUserCreate(t *testing.T) {
 		"a duplicate email is refused":         {"long enough password", []string{"--email", "MIA@example.com", "--password-stdin"}, "already exists"},
 		"an unknown tenant is refused":         {"long enough password", []string{"--email", "c@example.com", "--password-stdin", "--tenant", "nope", "--role", "admin"}, "not found"},
 		"--tenant without --role is refused":   {"long enough password", []string{"--email", "d@example.com", "--password-stdin", "--tenant", "acme"}, "go together"},
+		"an unknown role is refused":           {"long enough password", []string{"--email", "f@example.com", "--password-stdin", "--tenant", "acme", "--role", "wizard"}, "must be one of"},
 		"a password on the command line fails": {"", []string{"--email", "e@example.com", "--password", "visible in ps"}, "flag provided but not defined"},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -203,7 +212,7 @@ func TestServeLifecycle(t *testing.T) {
 		t.Fatalf("serve never became ready; logs:\n%s", logs.String())
 	}
 	first := strings.SplitN(logs.String(), "\n", 2)[0]
-	for _, want := range []string{"starting rustok", "database=", "sessions=redis", "events=nats-jetstream"} {
+	for _, want := range []string{"starting rustok", "database=", "sessions=redis", "nats=nats://"} {
 		if !strings.Contains(first, want) {
 			t.Errorf("first log line lacks %q: %s", want, first)
 		}

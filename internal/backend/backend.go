@@ -64,13 +64,26 @@ func Open(ctx context.Context, cfg config.Config) (*Backends, error) {
 	return b, nil
 }
 
+func init() {
+	// go-redis logs reconnect trouble on its own; send it through slog like everything else.
+	redis.SetLogger(redisLogger{})
+}
+
+type redisLogger struct{}
+
+func (redisLogger) Printf(ctx context.Context, format string, v ...any) {
+	slog.WarnContext(ctx, "redis", "msg", fmt.Sprintf(format, v...))
+}
+
 // OpenRedis connects to a redis:// URL and checks that it answers.
 func OpenRedis(ctx context.Context, rawURL string) (redis.UniversalClient, error) {
 	opts, err := redis.ParseURL(rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("redis: %w", err)
 	}
-	opts.DialTimeout = 2 * time.Second
+	// Fail fast when Redis is down: a page waiting seconds on retries helps nobody.
+	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout = time.Second, time.Second, time.Second
+	opts.MaxRetries = 1
 	client := redis.NewClient(opts)
 	pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
@@ -83,15 +96,15 @@ func OpenRedis(ctx context.Context, rawURL string) (redis.UniversalClient, error
 
 // LogAttrs names the backend in use for each concern; it is the first log line after start.
 func (b *Backends) LogAttrs() []any {
-	sessions, events := "memory", "in-process"
+	shared, nc := "memory", "off"
 	if b.Redis != nil {
-		sessions = "redis"
+		shared = "redis"
 	}
 	if b.NATS != nil {
-		events = "nats-jetstream(" + b.NATS.ConnectedUrlRedacted() + ")"
+		nc = b.NATS.ConnectedUrlRedacted()
 	}
-	return []any{slog.String("database", b.databaseName), slog.String("sessions", sessions),
-		slog.String("cache", sessions), slog.String("rate_limits", sessions), slog.String("events", events)}
+	return []any{slog.String("database", b.databaseName), slog.String("sessions", shared),
+		slog.String("rate_limits", shared), slog.String("events", "in-process"), slog.String("nats", nc)}
 }
 
 // Checks lists what /readyz pings: always the database, Redis and NATS when configured.
