@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/rustok/rustok-admin/internal/backend"
+	"github.com/rustok/rustok-admin/internal/events"
 	"github.com/rustok/rustok-admin/models"
 	"github.com/rustok/rustok-admin/views/auth"
 )
@@ -63,6 +64,7 @@ func (a *App) loadUser(c *fiber.Ctx) error {
 	}
 	c.Locals(localUser, u)
 	c.Locals(localIsSuper, super)
+	c.SetUserContext(events.WithActor(c.UserContext(), u.ID))
 	return c.Next()
 }
 
@@ -129,6 +131,7 @@ func (a *App) requireMember(c *fiber.Ctx, u *models.User) error {
 	}
 	c.Locals(localTenant, t)
 	c.Locals(localRoles, roles)
+	c.SetUserContext(events.WithTenant(c.UserContext(), t.ID))
 	return c.Next()
 }
 
@@ -158,7 +161,8 @@ func (a *App) loginPost(c *fiber.Ctx) error {
 		form.Fields = fields
 		return a.loginFailed(c, form)
 	}
-	u, err := a.store.Authenticate(ctx(c), form.Email, password)
+	client := models.Client{IP: c.IP(), UserAgent: strings.Clone(c.Get(fiber.HeaderUserAgent))}
+	u, err := a.store.Authenticate(ctx(c), form.Email, password, client)
 	if errors.Is(err, models.ErrBadCredentials) {
 		a.log.WarnContext(ctx(c), "sign-in failed", "email", models.NormalizeEmail(form.Email), "ip", c.IP())
 		form.Error = "Incorrect email or password."

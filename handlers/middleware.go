@@ -14,6 +14,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/google/uuid"
 
+	"github.com/rustok/rustok-admin/internal/events"
 	"github.com/rustok/rustok-admin/internal/logging"
 )
 
@@ -45,7 +46,7 @@ func (a *App) requestID() fiber.Handler {
 		}
 		c.Set(HeaderRequestID, id)
 		c.Locals(localRequestID, id)
-		c.SetUserContext(logging.WithRequestID(c.UserContext(), id))
+		c.SetUserContext(events.WithCorrelation(logging.WithRequestID(c.UserContext(), id), id))
 		return c.Next()
 	}
 }

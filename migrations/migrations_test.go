@@ -30,7 +30,7 @@ func TestUpDownUp(t *testing.T) {
 	if err != nil || len(res) != total {
 		t.Fatalf("up: applied %d of %d: %v", len(res), total, err)
 	}
-	for _, table := range []string{"tenants", "users", "casbin_rule"} {
+	for _, table := range []string{"tenants", "users", "casbin_rule", "sys_events"} {
 		if !store.DB().Migrator().HasTable(table) {
 			t.Errorf("after up: table %s missing", table)
 		}
@@ -39,7 +39,7 @@ func TestUpDownUp(t *testing.T) {
 	if err != nil || len(down) != total {
 		t.Fatalf("down to zero: rolled back %d of %d: %v", len(down), total, err)
 	}
-	for _, table := range []string{"tenants", "users", "casbin_rule"} {
+	for _, table := range []string{"tenants", "users", "casbin_rule", "sys_events"} {
 		if store.DB().Migrator().HasTable(table) {
 			t.Errorf("after down: table %s still exists", table)
 		}

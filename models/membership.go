@@ -4,6 +4,8 @@ import (
 	"context"
 
 	"github.com/google/uuid"
+
+	"github.com/rustok/rustok-admin/internal/events"
 )
 
 // Platform-wide role and domain. A super admin holds RoleSuperAdmin in AllTenants.
@@ -41,7 +43,10 @@ func (s *Store) AssignRole(ctx context.Context, userID uuid.UUID, role, tenant s
 			return translate(err, "assign role")
 		}
 		r := CasbinRule{Ptype: "g", V0: userID.String(), V1: role, V2: tenant}
-		return translate(s.Conn(ctx).Create(&r).Error, "assign role")
+		if err := s.Conn(ctx).Create(&r).Error; err != nil {
+			return translate(err, "assign role")
+		}
+		return s.Append(ctx, &events.UserRoleAssigned{UserRef: events.UserRef{UserID: userID}, Role: role, Tenant: tenant})
 	})
 }
 

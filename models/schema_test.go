@@ -6,12 +6,13 @@ import (
 
 	"gorm.io/gorm/schema"
 
+	"github.com/rustok/rustok-admin/internal/events"
 	"github.com/rustok/rustok-admin/internal/testkit"
 	"github.com/rustok/rustok-admin/models"
 )
 
 // allModels lists every GORM model; add a new model here and the test checks its columns.
-var allModels = []any{&models.Tenant{}, &models.User{}, &models.CasbinRule{}}
+var allModels = []any{&models.Tenant{}, &models.User{}, &models.CasbinRule{}, &events.Row{}}
 
 // TestModelsMatchMigratedSchema fails when a model field has no column in the migrated
 // database, so a model change without its migration is caught before it reaches a query.

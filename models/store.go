@@ -17,6 +17,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
+	"github.com/rustok/rustok-admin/internal/events"
 	"github.com/rustok/rustok-admin/migrations"
 )
 
@@ -179,13 +180,27 @@ func (s *Store) Conn(ctx context.Context) *gorm.DB {
 
 // WithTx runs fn in a transaction. If ctx already carries one, fn joins it and the outermost
 // WithTx decides commit or rollback; otherwise a new transaction commits when fn returns nil.
+// Events appended inside wake the relay only after the outermost commit.
 func (s *Store) WithTx(ctx context.Context, fn func(ctx context.Context) error) error {
 	if _, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
 		return fn(ctx)
 	}
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	ctx, hooks := events.WithCommitHooks(ctx)
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		return fn(context.WithValue(ctx, txKey{}, tx))
 	})
+	if err == nil {
+		hooks.Run()
+	}
+	return err
+}
+
+// Append writes events to the outbox in the transaction carried by ctx; call it inside WithTx.
+func (s *Store) Append(ctx context.Context, evts ...events.Event) error {
+	if !InTx(ctx) {
+		return errors.New("models: events must be appended inside WithTx")
+	}
+	return events.Append(ctx, s.Conn(ctx), evts...)
 }
 
 // InTx reports whether ctx carries a transaction.

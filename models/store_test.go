@@ -205,11 +205,11 @@ func TestUsers(t *testing.T) {
 			"wrong password": {active.Email, "wrong password entirely"},
 			"banned user":    {banned.Email, banned.Password},
 		} {
-			if _, err := store.Authenticate(ctx, try[0], try[1]); !errors.Is(err, models.ErrBadCredentials) {
+			if _, err := store.Authenticate(ctx, try[0], try[1], models.Client{}); !errors.Is(err, models.ErrBadCredentials) {
 				t.Errorf("%s: got %v, want ErrBadCredentials", name, err)
 			}
 		}
-		u, err := store.Authenticate(ctx, strings.ToUpper(active.Email), active.Password)
+		u, err := store.Authenticate(ctx, strings.ToUpper(active.Email), active.Password, models.Client{})
 		if err != nil || u.ID != active.ID || u.LastLoginAt == nil {
 			t.Fatalf("good credentials: %v %v", u, err)
 		}
@@ -229,10 +229,10 @@ func TestUsers(t *testing.T) {
 		if err := store.ChangePassword(ctx, u.ID, "a brand new passphrase"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := store.Authenticate(ctx, u.Email, u.Password); !errors.Is(err, models.ErrBadCredentials) {
+		if _, err := store.Authenticate(ctx, u.Email, u.Password, models.Client{}); !errors.Is(err, models.ErrBadCredentials) {
 			t.Fatalf("old password still works: %v", err)
 		}
-		if _, err := store.Authenticate(ctx, u.Email, "a brand new passphrase"); err != nil {
+		if _, err := store.Authenticate(ctx, u.Email, "a brand new passphrase", models.Client{}); err != nil {
 			t.Fatalf("new password refused: %v", err)
 		}
 	})

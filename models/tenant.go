@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/rustok/rustok-admin/internal/events"
 )
 
 // Tenant is one customer organisation; every other row belongs to exactly one tenant.
@@ -104,7 +106,96 @@ func (s *Store) CreateTenant(ctx context.Context, in TenantInput) (*Tenant, erro
 		t.Domain = &in.Domain
 	}
 	err := s.WithTx(ctx, func(ctx context.Context) error {
-		return translate(s.Conn(ctx).Create(t).Error, "create tenant")
+		if err := s.Conn(ctx).Create(t).Error; err != nil {
+			return translate(err, "create tenant")
+		}
+		return s.Append(ctx, &events.TenantCreated{TenantRef: events.TenantRef{TenantID: t.ID}, Slug: t.Slug,
+			Name: t.Name, DefaultLocale: t.DefaultLocale, Locales: t.Locales})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// TenantUpdate is what may change on an existing tenant; nil fields stay as they are.
+type TenantUpdate struct {
+	Name          *string
+	Domain        *string // "" removes the domain
+	DefaultLocale *string
+	Locales       []string // nil keeps them
+	IsActive      *bool
+}
+
+// UpdateTenant applies the update and emits tenant.updated (old → new), tenant.activated or
+// tenant.deactivated and tenant.locale_enabled/disabled, all in one transaction.
+func (s *Store) UpdateTenant(ctx context.Context, id uuid.UUID, up TenantUpdate) (*Tenant, error) {
+	var t *Tenant
+	err := s.WithTx(ctx, func(ctx context.Context) error {
+		var err error
+		if t, err = s.TenantByID(ctx, id); err != nil {
+			return err
+		}
+		in := TenantInput{Slug: t.Slug, Name: t.Name, DefaultLocale: t.DefaultLocale, Locales: t.Locales}
+		if t.Domain != nil {
+			in.Domain = *t.Domain
+		}
+		if up.Name != nil {
+			in.Name = *up.Name
+		}
+		if up.Domain != nil {
+			in.Domain = *up.Domain
+		}
+		if up.DefaultLocale != nil {
+			in.DefaultLocale = *up.DefaultLocale
+		}
+		if up.Locales != nil {
+			in.Locales = up.Locales
+		}
+		in.Normalize()
+		if err := in.Validate(); err != nil {
+			return err
+		}
+		oldDomain := ""
+		if t.Domain != nil {
+			oldDomain = *t.Domain
+		}
+		changes := events.Changes{}.Diff("name", t.Name, in.Name).Diff("domain", oldDomain, in.Domain).
+			Diff("default_locale", t.DefaultLocale, in.DefaultLocale)
+		var evts []events.Event
+		ref := events.TenantRef{TenantID: t.ID}
+		for _, l := range in.Locales {
+			if !slices.Contains(t.Locales, l) {
+				evts = append(evts, &events.TenantLocaleEnabled{TenantRef: ref, Locale: l})
+			}
+		}
+		for _, l := range t.Locales {
+			if !slices.Contains(in.Locales, l) {
+				evts = append(evts, &events.TenantLocaleDisabled{TenantRef: ref, Locale: l})
+			}
+		}
+		if up.IsActive != nil && *up.IsActive != t.IsActive {
+			if *up.IsActive {
+				evts = append(evts, &events.TenantActivated{TenantRef: ref})
+			} else {
+				evts = append(evts, &events.TenantDeactivated{TenantRef: ref})
+			}
+			t.IsActive = *up.IsActive
+		}
+		if len(changes) > 0 {
+			evts = append([]events.Event{&events.TenantUpdated{TenantRef: ref, Changes: changes}}, evts...)
+		}
+		if len(evts) == 0 {
+			return nil
+		}
+		t.Name, t.DefaultLocale, t.Locales, t.Domain = in.Name, in.DefaultLocale, in.Locales, nil
+		if in.Domain != "" {
+			t.Domain = &in.Domain
+		}
+		if err := s.Conn(ctx).Select("name", "domain", "default_locale", "locales", "is_active", "updated_at").Save(t).Error; err != nil {
+			return translate(err, "update tenant")
+		}
+		return s.Append(ctx, evts...)
 	})
 	if err != nil {
 		return nil, err

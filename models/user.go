@@ -10,6 +10,8 @@ import (
 	"github.com/alexedwards/argon2id"
 	"github.com/google/uuid"
 	"gorm.io/gorm"
+
+	"github.com/rustok/rustok-admin/internal/events"
 )
 
 // User statuses; only active users may sign in.
@@ -83,7 +85,10 @@ func (s *Store) CreateUser(ctx context.Context, in UserInput) (*User, error) {
 	}
 	u := &User{ID: uuid.Must(uuid.NewV7()), Email: in.Email, Name: in.Name, PasswordHash: hash, Status: UserActive}
 	err = s.WithTx(ctx, func(ctx context.Context) error {
-		return translate(s.Conn(ctx).Create(u).Error, "create user")
+		if err := s.Conn(ctx).Create(u).Error; err != nil {
+			return translate(err, "create user")
+		}
+		return s.Append(ctx, &events.UserRegistered{UserRef: events.UserRef{UserID: u.ID}, Email: u.Email, Name: u.Name})
 	})
 	if err != nil {
 		return nil, err
@@ -116,25 +121,50 @@ func (s *Store) CountUsers(ctx context.Context) (int64, error) {
 	return n, translate(err, "count users")
 }
 
+// Client is who is on the other end of a sign-in: recorded in the sign-in events.
+type Client struct {
+	IP        string
+	UserAgent string
+}
+
 // Authenticate returns the active user with the email and password, or ErrBadCredentials for an
-// unknown email, a wrong password and an inactive account alike. It records last_login_at.
-func (s *Store) Authenticate(ctx context.Context, email, password string) (*User, error) {
+// unknown email, a wrong password and an inactive account alike. Success records last_login_at
+// and user.logged_in; failure records user.login_failed.
+func (s *Store) Authenticate(ctx context.Context, email, password string, client Client) (*User, error) {
+	email = NormalizeEmail(email)
+	ua := client.UserAgent
+	if len(ua) > 500 {
+		ua = ua[:500]
+	}
 	u, err := s.UserByEmail(ctx, email)
-	if err != nil {
-		// Spend the same time as a real comparison, then fail the same way.
-		_, _ = argon2id.ComparePasswordAndHash(password, dummyHash)
-		if errors.Is(err, ErrNotFound) {
-			return nil, ErrBadCredentials
-		}
+	if err != nil && !errors.Is(err, ErrNotFound) {
 		return nil, err
 	}
-	ok, err := argon2id.ComparePasswordAndHash(password, u.PasswordHash)
-	if err != nil || !ok || u.Status != UserActive {
+	ok := false
+	if u == nil {
+		// Spend the same time as a real comparison, then fail the same way.
+		_, _ = argon2id.ComparePasswordAndHash(password, dummyHash)
+	} else {
+		ok, _ = argon2id.ComparePasswordAndHash(password, u.PasswordHash)
+	}
+	if !ok || u.Status != UserActive {
+		if len(email) > 254 {
+			email = email[:254]
+		}
+		err := s.WithTx(ctx, func(ctx context.Context) error {
+			return s.Append(ctx, &events.UserLoginFailed{AttemptID: events.LoginAttemptID(email), Email: email, IP: client.IP, UserAgent: ua})
+		})
+		if err != nil {
+			return nil, err
+		}
 		return nil, ErrBadCredentials
 	}
 	now := time.Now().UTC()
 	err = s.WithTx(ctx, func(ctx context.Context) error {
-		return translate(s.Conn(ctx).Model(u).Update("last_login_at", now).Error, "record sign-in")
+		if err := s.Conn(ctx).Model(u).Update("last_login_at", now).Error; err != nil {
+			return translate(err, "record sign-in")
+		}
+		return s.Append(events.WithActor(ctx, u.ID), &events.UserLoggedIn{UserRef: events.UserRef{UserID: u.ID}, IP: client.IP, UserAgent: ua})
 	})
 	if err != nil {
 		return nil, err
@@ -156,7 +186,9 @@ func (s *Store) ChangePassword(ctx context.Context, userID uuid.UUID, password s
 		res := s.Conn(ctx).Model(&User{}).Where("id = ?", userID).Update("password_hash", hash)
 		if res.Error == nil && res.RowsAffected == 0 {
 			return translate(gorm.ErrRecordNotFound, "change password")
+		} else if res.Error != nil {
+			return translate(res.Error, "change password")
 		}
-		return translate(res.Error, "change password")
+		return s.Append(ctx, &events.UserPasswordChanged{UserRef: events.UserRef{UserID: userID}})
 	})
 }

@@ -59,10 +59,10 @@ func (b *TenantBuilder) Create() *models.Tenant {
 		b.t.Fatalf("testkit: create tenant %q: %v", b.in.Slug, err)
 	}
 	if b.inactive {
-		if err := b.store.Conn(ctx).Model(tn).Update("is_active", false).Error; err != nil {
+		off := false
+		if tn, err = b.store.UpdateTenant(ctx, tn.ID, models.TenantUpdate{IsActive: &off}); err != nil {
 			b.t.Fatalf("testkit: deactivate tenant: %v", err)
 		}
-		tn.IsActive = false
 	}
 	return tn
 }

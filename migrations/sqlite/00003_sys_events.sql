@@ -1,0 +1,32 @@
+-- +goose Up
+-- The transactional outbox: every domain change writes its event here in the same transaction;
+-- the relay delivers pending rows. seq orders events as they were committed per aggregate.
+CREATE TABLE sys_events (
+    seq             integer  PRIMARY KEY AUTOINCREMENT,
+    id              text     NOT NULL,
+    event_type      text     NOT NULL,
+    schema_version  integer  NOT NULL,
+    tenant_id       text,
+    aggregate_type  text     NOT NULL,
+    aggregate_id    text     NOT NULL,
+    actor_id        text,
+    correlation_id  text     NOT NULL DEFAULT '',
+    causation_id    text,
+    occurred_at     datetime NOT NULL,
+    payload         text     NOT NULL,
+    status          text     NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'dispatched', 'failed')),
+    attempts        integer  NOT NULL DEFAULT 0,
+    next_attempt_at datetime NOT NULL,
+    last_error      text     NOT NULL DEFAULT '',
+    claimed_by      text,
+    claimed_at      datetime,
+    dispatched_at   datetime
+);
+CREATE UNIQUE INDEX sys_events_id_key ON sys_events (id);
+CREATE INDEX sys_events_type_version ON sys_events (event_type, schema_version);
+CREATE INDEX sys_events_pending ON sys_events (status, next_attempt_at);
+CREATE INDEX sys_events_tenant_time ON sys_events (tenant_id, occurred_at);
+CREATE INDEX sys_events_aggregate ON sys_events (aggregate_type, aggregate_id, seq);
+
+-- +goose Down
+DROP TABLE sys_events;
