@@ -13,6 +13,7 @@ import (
 
 	"github.com/rustok/rustok-admin/internal/backend"
 	"github.com/rustok/rustok-admin/internal/config"
+	"github.com/rustok/rustok-admin/internal/events"
 	"github.com/rustok/rustok-admin/models"
 )
 
@@ -35,6 +36,7 @@ type Deps struct {
 	Logger   *slog.Logger
 	Registry *prometheus.Registry // nil = a fresh registry with Go and process collectors
 	Limits   LoginLimits          // zero = DefaultLoginLimits
+	Bus      *events.Bus          // in-process event subscribers (nil in tests that need none)
 	Now      func() time.Time     // nil = time.Now; tests move the clock to expire sessions
 	// Mount adds routes inside the full middleware chain, after the route table. Tests use it
 	// for routes that misbehave on purpose (a panic, a slow request); production leaves it nil.

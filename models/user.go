@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/mail"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/alexedwards/argon2id"
@@ -28,8 +29,12 @@ const MinPasswordLength = 12
 var PasswordParams = &argon2id.Params{Memory: 19 * 1024, Iterations: 2, Parallelism: 1, SaltLength: 16, KeyLength: 32}
 
 // dummyHash is compared against when the email is unknown, so that a wrong email costs as much
-// time as a wrong password and response times do not reveal which accounts exist.
-var dummyHash, _ = argon2id.CreateHash("rustok-timing-equaliser", PasswordParams)
+// time as a wrong password and response times do not reveal which accounts exist. It is made on
+// first use: hashing at start-up would cost every command 60 ms and 20 MB.
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := argon2id.CreateHash("rustok-timing-equaliser", PasswordParams)
+	return h
+})
 
 // User is a person who can sign in. Roles in tenants are Casbin grouping rows (see Membership).
 type User struct {
@@ -143,7 +148,7 @@ func (s *Store) Authenticate(ctx context.Context, email, password string, client
 	ok := false
 	if u == nil {
 		// Spend the same time as a real comparison, then fail the same way.
-		_, _ = argon2id.ComparePasswordAndHash(password, dummyHash)
+		_, _ = argon2id.ComparePasswordAndHash(password, dummyHash())
 	} else {
 		ok, _ = argon2id.ComparePasswordAndHash(password, u.PasswordHash)
 	}

@@ -21,10 +21,12 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rustok/rustok-admin/handlers"
 	"github.com/rustok/rustok-admin/internal/backend"
 	"github.com/rustok/rustok-admin/internal/config"
+	"github.com/rustok/rustok-admin/internal/events"
 	"github.com/rustok/rustok-admin/internal/logging"
 	"github.com/rustok/rustok-admin/migrations"
 	"github.com/rustok/rustok-admin/models"
@@ -40,7 +42,7 @@ commands:
   migrate up|down|status     apply, roll back one, or list migrations
   seed                       create the demo tenant "acme" and the super admin
   user create --email E --password-stdin [--super-admin] [--tenant SLUG --role ROLE]
-  relay                      run only the outbox relay (arrives with the events issue)
+  relay                      run only the outbox relay (no HTTP server)
   version                    print the version
 `
 
@@ -80,7 +82,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	case "user":
 		return userCommand(cfg, args, stdin, stdout)
 	case "relay":
-		return errors.New("relay: the outbox relay arrives with the events issue; nothing to run yet")
+		return relayOnly(cfg, stderr)
 	}
 	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
 }
@@ -128,7 +130,15 @@ func serve(cfg config.Config, args []string, stdout, stderr io.Writer) error {
 		ln.Close()
 		return err
 	}
-	app := handlers.New(handlers.Deps{Config: cfg, Store: b.Store, Storage: b.Storage, Checks: b.Checks(), Logger: log})
+	registry := handlers.NewRegistry()
+	relay, err := startRelay(ctx, b, registry, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	app := handlers.New(handlers.Deps{Config: cfg, Store: b.Store, Storage: b.Storage, Checks: b.Checks(),
+		Logger: log, Registry: registry, Bus: b.Bus})
+	defer relay.wait()
 	log.Info("listening", "addr", ln.Addr().String(), "sign_in", cfg.SignInURL())
 	return serveUntilDone(ctx, app, ln, cfg.ShutdownTimeout, log)
 }
@@ -148,6 +158,59 @@ func serveUntilDone(ctx context.Context, app *fiber.App, ln net.Listener, timeou
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	log.Info("stopped")
+	return nil
+}
+
+// runningRelay is a relay goroutine that main waits for at shutdown.
+type runningRelay struct{ done chan struct{} }
+
+func (r runningRelay) wait() { <-r.done }
+
+// startRelay starts the outbox relay in the background: the in-process bus always, JetStream
+// when NATS is configured. It stops when ctx ends.
+func startRelay(ctx context.Context, b *backend.Backends, reg *prometheus.Registry, log *slog.Logger) (runningRelay, error) {
+	transports := []events.Transport{b.Bus}
+	if b.NATS != nil {
+		js, err := events.NewJetStream(ctx, b.NATS)
+		if err != nil {
+			return runningRelay{}, err
+		}
+		transports = append(transports, js)
+	}
+	r := events.NewRelay(b.Store.DB(), string(b.Store.Dialect()), transports, events.RelayConfig{
+		Logger: log, Metrics: events.NewMetrics(reg, b.Store.DB()),
+	})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = r.Run(ctx)
+	}()
+	return runningRelay{done}, nil
+}
+
+// relayOnly runs the outbox relay without the HTTP server, until SIGTERM.
+func relayOnly(cfg config.Config, stderr io.Writer) error {
+	log := logging.New(stderr, cfg.LogFormat, cfg.LogLevel)
+	slog.SetDefault(log)
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	b, err := backend.Open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	log.Info("starting rustok relay", b.LogAttrs()...)
+	if n, err := b.Store.PendingMigrations(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		return fmt.Errorf("%d migrations are pending: run `rustok migrate up` (or start `rustok serve`) first", n)
+	}
+	r, err := startRelay(ctx, b, handlers.NewRegistry(), log)
+	if err != nil {
+		return err
+	}
+	r.wait()
+	log.Info("relay stopped")
 	return nil
 }
 

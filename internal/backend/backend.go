@@ -16,6 +16,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/rustok/rustok-admin/internal/config"
+	"github.com/rustok/rustok-admin/internal/events"
 	"github.com/rustok/rustok-admin/models"
 )
 
@@ -25,6 +26,7 @@ type Backends struct {
 	Storage fiber.Storage // Redis-backed shared storage, or nil for process memory
 	Redis   redis.UniversalClient
 	NATS    *nats.Conn
+	Bus     *events.Bus // in-process event subscribers; the relay always delivers to it
 
 	databaseName string
 }
@@ -42,7 +44,7 @@ func Open(ctx context.Context, cfg config.Config) (*Backends, error) {
 	if err != nil {
 		return nil, fmt.Errorf("database: %w", err)
 	}
-	b := &Backends{Store: store, databaseName: describeDatabase(cfg.DatabaseURL)}
+	b := &Backends{Store: store, Bus: events.NewBus(), databaseName: describeDatabase(cfg.DatabaseURL)}
 	if cfg.RedisURL != "" {
 		client, err := OpenRedis(ctx, cfg.RedisURL)
 		if err != nil {
@@ -96,15 +98,16 @@ func OpenRedis(ctx context.Context, rawURL string) (redis.UniversalClient, error
 
 // LogAttrs names the backend in use for each concern; it is the first log line after start.
 func (b *Backends) LogAttrs() []any {
-	shared, nc := "memory", "off"
+	shared, nc, transport := "memory", "off", "in-process"
 	if b.Redis != nil {
 		shared = "redis"
 	}
 	if b.NATS != nil {
 		nc = b.NATS.ConnectedUrlRedacted()
+		transport = "in-process+nats-jetstream"
 	}
 	return []any{slog.String("database", b.databaseName), slog.String("sessions", shared),
-		slog.String("rate_limits", shared), slog.String("events", "in-process"), slog.String("nats", nc)}
+		slog.String("rate_limits", shared), slog.String("events", transport), slog.String("nats", nc)}
 }
 
 // Checks lists what /readyz pings: always the database, Redis and NATS when configured.

@@ -1,0 +1,413 @@
+package events_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/rustok/rustok-admin/internal/events"
+	"github.com/rustok/rustok-admin/internal/testkit"
+	"github.com/rustok/rustok-admin/models"
+)
+
+// outboxRows returns every row of sys_events in commit (seq) order.
+func outboxRows(t *testing.T, store *models.Store) []events.Row {
+	t.Helper()
+	var rows []events.Row
+	if err := store.DB().Model(&events.Row{}).Order("seq").Find(&rows).Error; err != nil {
+		t.Fatalf("read sys_events: %v", err)
+	}
+	return rows
+}
+
+func countOutbox(t *testing.T, store *models.Store) int64 {
+	t.Helper()
+	var n int64
+	if err := store.DB().Model(&events.Row{}).Count(&n).Error; err != nil {
+		t.Fatalf("count sys_events: %v", err)
+	}
+	return n
+}
+
+func decodeRow(t *testing.T, row events.Row) events.Event {
+	t.Helper()
+	ev, err := row.Envelope().Decode()
+	if err != nil {
+		t.Fatalf("decode %s row %d: %v (payload %s)", row.EventType, row.Seq, err, row.Payload)
+	}
+	return ev
+}
+
+func TestOutboxTransactions(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+
+	t.Run("an error after Append rolls back the domain rows and the events together", func(t *testing.T) {
+		t.Parallel()
+		store := testkit.NewDB(t)
+		boom := errors.New("boom")
+		err := store.WithTx(ctx, func(ctx context.Context) error {
+			tn, err := store.CreateTenant(ctx, models.TenantInput{Slug: "rolled-back", Name: "Gone"})
+			if err != nil {
+				return err
+			}
+			if err := store.Append(ctx, &events.TenantDeactivated{TenantRef: events.TenantRef{TenantID: tn.ID}}); err != nil {
+				return err
+			}
+			var inside int64
+			if err := store.Conn(ctx).Model(&events.Row{}).Count(&inside).Error; err != nil {
+				return err
+			}
+			if inside != 2 {
+				t.Errorf("inside the transaction it sees %d events, want 2", inside)
+			}
+			return boom
+		})
+		if !errors.Is(err, boom) {
+			t.Fatalf("WithTx returned %v, want boom", err)
+		}
+		if n := countOutbox(t, store); n != 0 {
+			t.Fatalf("%d rows in sys_events after the rollback, want 0", n)
+		}
+		if _, err := store.TenantBySlug(ctx, "rolled-back"); !errors.Is(err, models.ErrNotFound) {
+			t.Fatalf("the tenant survived the rollback: %v", err)
+		}
+	})
+
+	t.Run("a commit stores one event per change with the envelope taken from the context", func(t *testing.T) {
+		t.Parallel()
+		store := testkit.NewDB(t)
+		actor, scope, cause, target := uuid.New(), uuid.New(), uuid.New(), uuid.New()
+		rctx := events.WithCorrelation(ctx, "req-1")
+		rctx = events.WithActor(rctx, actor)
+		rctx = events.WithTenant(rctx, scope)
+		rctx = events.WithCausation(rctx, cause)
+
+		before := time.Now().UTC()
+		var tn *models.Tenant
+		err := store.WithTx(rctx, func(ctx context.Context) error {
+			var err error
+			if tn, err = store.CreateTenant(ctx, models.TenantInput{Slug: "acme", Name: "Acme"}); err != nil {
+				return err
+			}
+			return store.Append(ctx, &events.UserUpdated{UserRef: events.UserRef{UserID: target},
+				Changes: events.Changes{"name": {Old: "Ann", New: "Anna"}}})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		after := time.Now().UTC()
+
+		rows := outboxRows(t, store)
+		if len(rows) != 2 {
+			t.Fatalf("%d events committed, want 2 (tenant.created, user.updated)", len(rows))
+		}
+		wantCreated := &events.TenantCreated{TenantRef: events.TenantRef{TenantID: tn.ID}, Slug: "acme", Name: "Acme",
+			DefaultLocale: "en", Locales: []string{"en"}}
+		wantUpdated := &events.UserUpdated{UserRef: events.UserRef{UserID: target},
+			Changes: events.Changes{"name": {Old: "Ann", New: "Anna"}}}
+		cases := []struct {
+			name          string
+			row           events.Row
+			want          events.Event
+			tenant        uuid.UUID
+			aggregateType string
+			aggregateID   uuid.UUID
+		}{
+			{"tenant.created names the new tenant, not the tenant of the context", rows[0], wantCreated, tn.ID, "tenant", tn.ID},
+			{"user.updated takes its tenant from the context", rows[1], wantUpdated, scope, "user", target},
+		}
+		ids := map[uuid.UUID]bool{}
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				r := tc.row
+				if r.EventType != tc.want.EventType() {
+					t.Fatalf("event_type %q, want %q", r.EventType, tc.want.EventType())
+				}
+				if v, _ := events.CurrentVersion(r.EventType); r.SchemaVersion != v || v == 0 {
+					t.Errorf("schema_version %d, want the catalog's %d", r.SchemaVersion, v)
+				}
+				if r.TenantID == nil || *r.TenantID != tc.tenant {
+					t.Errorf("tenant_id %v, want %s", r.TenantID, tc.tenant)
+				}
+				if r.AggregateType != tc.aggregateType || r.AggregateID != tc.aggregateID {
+					t.Errorf("aggregate %s/%s, want %s/%s", r.AggregateType, r.AggregateID, tc.aggregateType, tc.aggregateID)
+				}
+				if r.CorrelationID != "req-1" {
+					t.Errorf("correlation_id %q, want req-1", r.CorrelationID)
+				}
+				if r.ActorID == nil || *r.ActorID != actor {
+					t.Errorf("actor_id %v, want %s", r.ActorID, actor)
+				}
+				if r.CausationID == nil || *r.CausationID != cause {
+					t.Errorf("causation_id %v, want %s", r.CausationID, cause)
+				}
+				if r.Status != events.StatusPending || r.Attempts != 0 || r.LastError != "" {
+					t.Errorf("status %q attempts %d last_error %q, want pending, 0, empty", r.Status, r.Attempts, r.LastError)
+				}
+				if r.ClaimedBy != nil || r.ClaimedAt != nil || r.DispatchedAt != nil {
+					t.Errorf("a new event is already claimed or dispatched: %v %v %v", r.ClaimedBy, r.ClaimedAt, r.DispatchedAt)
+				}
+				slack := time.Millisecond // PostgreSQL keeps microseconds
+				if r.OccurredAt.Before(before.Add(-slack)) || r.OccurredAt.After(after.Add(slack)) {
+					t.Errorf("occurred_at %s is not between %s and %s", r.OccurredAt, before, after)
+				}
+				if r.NextAttemptAt.IsZero() || r.NextAttemptAt.After(after.Add(slack)) {
+					t.Errorf("next_attempt_at %s, want due now", r.NextAttemptAt)
+				}
+				if r.ID == uuid.Nil || r.ID.Version() != 7 {
+					t.Errorf("id %s is not a UUIDv7", r.ID)
+				}
+				if ids[r.ID] {
+					t.Errorf("id %s is used twice", r.ID)
+				}
+				ids[r.ID] = true
+				if got := decodeRow(t, r); !reflect.DeepEqual(got, tc.want) {
+					t.Errorf("payload decodes to %#v, want %#v", got, tc.want)
+				}
+			})
+		}
+	})
+
+	t.Run("without metadata in the context the optional envelope columns stay empty", func(t *testing.T) {
+		t.Parallel()
+		store := testkit.NewDB(t)
+		user := uuid.New()
+		err := store.WithTx(ctx, func(ctx context.Context) error {
+			return store.Append(ctx, &events.UserDeleted{UserRef: events.UserRef{UserID: user}})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows := outboxRows(t, store)
+		if len(rows) != 1 {
+			t.Fatalf("%d rows, want 1", len(rows))
+		}
+		r := rows[0]
+		if r.TenantID != nil || r.ActorID != nil || r.CausationID != nil || r.CorrelationID != "" {
+			t.Fatalf("tenant %v actor %v causation %v correlation %q, want all empty", r.TenantID, r.ActorID, r.CausationID, r.CorrelationID)
+		}
+	})
+
+	t.Run("Append outside a transaction is refused and writes nothing", func(t *testing.T) {
+		t.Parallel()
+		store := testkit.NewDB(t)
+		err := store.Append(ctx, &events.UserDeleted{UserRef: events.UserRef{UserID: uuid.New()}})
+		if err == nil {
+			t.Fatal("Append outside WithTx succeeded")
+		}
+		if n := countOutbox(t, store); n != 0 {
+			t.Fatalf("%d rows written, want 0", n)
+		}
+	})
+
+	t.Run("an invalid event fails Append and none of the batch is written, even if the caller commits", func(t *testing.T) {
+		t.Parallel()
+		store := testkit.NewDB(t)
+		err := store.WithTx(ctx, func(ctx context.Context) error {
+			err := store.Append(ctx,
+				&events.UserDeleted{UserRef: events.UserRef{UserID: uuid.New()}},
+				&events.PriceUpdated{VariantRef: events.VariantRef{ProductRef: events.ProductRef{ProductID: uuid.New()}, VariantID: uuid.New()},
+					Currency: "EURO", Amount: 100})
+			if !errors.Is(err, events.ErrInvalid) {
+				t.Errorf("Append with a bad currency returned %v, want ErrInvalid", err)
+			}
+			return nil // commit anyway
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := countOutbox(t, store); n != 0 {
+			t.Fatalf("%d rows written, want 0", n)
+		}
+	})
+
+	t.Run("an invalid event returned as an error rolls back the domain change", func(t *testing.T) {
+		t.Parallel()
+		store := testkit.NewDB(t)
+		err := store.WithTx(ctx, func(ctx context.Context) error {
+			tn, err := store.CreateTenant(ctx, models.TenantInput{Slug: "half-done", Name: "Half"})
+			if err != nil {
+				return err
+			}
+			return store.Append(ctx, &events.TenantUpdated{TenantRef: events.TenantRef{TenantID: tn.ID}})
+		})
+		if !errors.Is(err, events.ErrInvalid) {
+			t.Fatalf("WithTx returned %v, want ErrInvalid", err)
+		}
+		if n := countOutbox(t, store); n != 0 {
+			t.Fatalf("%d rows written, want 0", n)
+		}
+		if _, err := store.TenantBySlug(ctx, "half-done"); !errors.Is(err, models.ErrNotFound) {
+			t.Fatalf("the tenant survived: %v", err)
+		}
+	})
+
+	t.Run("appending no events is a no-op", func(t *testing.T) {
+		t.Parallel()
+		store := testkit.NewDB(t)
+		if err := store.WithTx(ctx, func(ctx context.Context) error { return store.Append(ctx) }); err != nil {
+			t.Fatal(err)
+		}
+		if n := countOutbox(t, store); n != 0 {
+			t.Fatalf("%d rows written, want 0", n)
+		}
+	})
+}
+
+// TestOutboxConcurrentWriters runs N writers of M transactions each. Every transaction creates a
+// user (user.registered on its own aggregate) and appends a user.updated to one of a few shared
+// aggregates, tagged with the writer and its step. Afterwards every event is there once and, per
+// aggregate, seq order agrees with time and with each writer's commit order.
+func TestOutboxConcurrentWriters(t *testing.T) {
+	t.Parallel()
+	const (
+		writers = 8
+		steps   = 25
+	)
+	ctx := context.Background()
+	store := testkit.NewDB(t)
+	shared := []uuid.UUID{uuid.New(), uuid.New(), uuid.New()}
+	email := func(g, i int) string { return fmt.Sprintf("writer%d-step%02d@example.com", g, i) }
+
+	var wg sync.WaitGroup
+	errs := make(chan error, writers*steps)
+	for g := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range steps {
+				err := store.WithTx(ctx, func(ctx context.Context) error {
+					if _, err := store.CreateUser(ctx, models.UserInput{Email: email(g, i), Password: "correct horse battery staple"}); err != nil {
+						return err
+					}
+					return store.Append(ctx, &events.UserUpdated{UserRef: events.UserRef{UserID: shared[(g+i)%len(shared)]},
+						Changes: events.Changes{"name": {Old: "a", New: fmt.Sprintf("%d/%d", g, i)}}})
+				})
+				if err != nil {
+					errs <- fmt.Errorf("writer %d step %d: %w", g, i, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if t.Failed() {
+		t.FailNow()
+	}
+
+	rows := outboxRows(t, store)
+	t.Run("every committed change left exactly one event", func(t *testing.T) {
+		if len(rows) != 2*writers*steps {
+			t.Fatalf("%d events, want %d", len(rows), 2*writers*steps)
+		}
+		n, err := store.CountUsers(ctx)
+		if err != nil || n != writers*steps {
+			t.Fatalf("%d users (%v), want %d", n, err, writers*steps)
+		}
+	})
+
+	t.Run("event ids are unique UUIDv7s", func(t *testing.T) {
+		seen := make(map[uuid.UUID]bool, len(rows))
+		for _, r := range rows {
+			if r.ID.Version() != 7 {
+				t.Errorf("row %d: id %s is not a UUIDv7", r.Seq, r.ID)
+			}
+			if seen[r.ID] {
+				t.Errorf("row %d: id %s is used twice", r.Seq, r.ID)
+			}
+			seen[r.ID] = true
+		}
+	})
+
+	type writerStep struct{ writer, step int }
+	tag := func(t *testing.T, r events.Row) writerStep {
+		t.Helper()
+		switch ev := decodeRow(t, r).(type) {
+		case *events.UserRegistered:
+			var ws writerStep
+			if _, err := fmt.Sscanf(ev.Email, "writer%d-step%d@example.com", &ws.writer, &ws.step); err != nil {
+				t.Fatalf("row %d: unexpected email %q", r.Seq, ev.Email)
+			}
+			return ws
+		case *events.UserUpdated:
+			var ws writerStep
+			s, _ := ev.Changes["name"].New.(string)
+			if _, err := fmt.Sscanf(s, "%d/%d", &ws.writer, &ws.step); err != nil {
+				t.Fatalf("row %d: unexpected change %v", r.Seq, ev.Changes)
+			}
+			return ws
+		default:
+			t.Fatalf("row %d: unexpected %T", r.Seq, ev)
+			return writerStep{}
+		}
+	}
+
+	t.Run("per aggregate, seq order never goes back in time", func(t *testing.T) {
+		last := map[uuid.UUID]events.Row{}
+		for _, r := range rows {
+			if prev, ok := last[r.AggregateID]; ok && r.OccurredAt.Before(prev.OccurredAt) {
+				t.Errorf("aggregate %s: seq %d occurred at %s, before seq %d at %s",
+					r.AggregateID, r.Seq, r.OccurredAt, prev.Seq, prev.OccurredAt)
+			}
+			last[r.AggregateID] = r
+		}
+	})
+
+	t.Run("per aggregate and writer, seq order is the writer's commit order", func(t *testing.T) {
+		type key struct {
+			aggregate uuid.UUID
+			writer    int
+		}
+		lastStep := map[key]int{}
+		perShared := map[uuid.UUID]int{}
+		for _, r := range rows {
+			ws := tag(t, r)
+			k := key{r.AggregateID, ws.writer}
+			if prev, ok := lastStep[k]; ok && ws.step <= prev {
+				t.Errorf("aggregate %s, writer %d: step %d has seq %d after step %d", r.AggregateID, ws.writer, ws.step, r.Seq, prev)
+			}
+			lastStep[k] = ws.step
+			if r.EventType == "user.updated" {
+				if want := shared[(ws.writer+ws.step)%len(shared)]; r.AggregateID != want {
+					t.Errorf("row %d: aggregate %s, want %s", r.Seq, r.AggregateID, want)
+				}
+				perShared[r.AggregateID]++
+			}
+		}
+		total := 0
+		for _, id := range shared {
+			total += perShared[id]
+		}
+		if total != writers*steps {
+			t.Errorf("%d events on the shared aggregates, want %d", total, writers*steps)
+		}
+	})
+
+	t.Run("across all aggregates, each writer's transactions appear in its commit order", func(t *testing.T) {
+		lastStep := map[int]int{}
+		for _, r := range rows {
+			if r.EventType != "user.registered" {
+				continue
+			}
+			ws := tag(t, r)
+			if prev, ok := lastStep[ws.writer]; ok && ws.step != prev+1 {
+				t.Errorf("writer %d: step %d follows step %d", ws.writer, ws.step, prev)
+			}
+			lastStep[ws.writer] = ws.step
+		}
+		if len(lastStep) != writers {
+			t.Errorf("%d writers seen, want %d", len(lastStep), writers)
+		}
+	})
+}
