@@ -7,17 +7,23 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/rustok/rustok-admin/handlers"
 	"github.com/rustok/rustok-admin/internal/config"
+	"github.com/rustok/rustok-admin/internal/events"
 	"github.com/rustok/rustok-admin/internal/testkit"
 	"github.com/rustok/rustok-admin/models"
 )
@@ -221,7 +227,52 @@ func TestServeLifecycle(t *testing.T) {
 		}
 	}
 	if !strings.Contains(stdout.String(), "password: ") {
-		t.Errorf("first start did not print the generated password:\n%s", stdout.String())
+		t.Fatalf("first start did not print the generated password:\n%s", stdout.String())
+	}
+	password := strings.TrimSpace(strings.SplitN(strings.SplitN(stdout.String(), "password: ", 2)[1], "\n", 2)[0])
+	started := time.Now()
+	signIn(t, "http://"+addr, "admin@example.com", password)
+
+	// The sign-in's user.logged_in (schema version 2) is dispatched by the relay within a second
+	// and lands in JetStream under its event id.
+	store, err := models.Open(os.Getenv("DATABASE_URL"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	var row events.Row
+	deadline := time.Now().Add(time.Second)
+	for {
+		err := store.DB().Where("event_type = ?", "user.logged_in").Order("seq DESC").First(&row).Error
+		if err == nil && row.Status == events.StatusDispatched {
+			break
+		}
+		if time.Now().After(deadline) {
+			var all []events.Row
+			store.DB().Order("seq").Find(&all)
+			for _, r := range all {
+				t.Logf("%d %s %s claimed=%v at=%v disp=%v", r.Seq, r.EventType, r.Status, r.ClaimedBy, r.ClaimedAt, r.DispatchedAt)
+			}
+			t.Fatalf("user.logged_in not dispatched within a second: %+v (%v)\n%s", row, err, logs.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if row.SchemaVersion != 2 || row.ActorID == nil {
+		t.Fatalf("logged_in row: version %d actor %v", row.SchemaVersion, row.ActorID)
+	}
+	if !jetStreamHas(t, events.Subject(row.Envelope()), row.ID.String(), started) {
+		t.Fatalf("event %s is not in JetStream", row.ID)
+	}
+	res, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	for _, want := range []string{`rustok_events_outbox{status="dispatched"}`, "rustok_events_dispatch_latency_seconds_count", "rustok_relay_batch_duration_seconds_count"} {
+		if !strings.Contains(string(metrics), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
 	}
 	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -289,6 +340,74 @@ func TestShutdownDrainsInFlightRequests(t *testing.T) {
 	}
 	if _, err := http.Get("http://" + ln.Addr().String() + "/healthz"); err == nil {
 		t.Fatal("server still accepts requests after shutdown")
+	}
+}
+
+// signIn signs in through the real HTTP form and fails the test unless it succeeds.
+func signIn(t *testing.T, base, email, password string) {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := client.Get(base + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	m := regexp.MustCompile(`name="_csrf" value="([^"]+)"`).FindSubmatch(body)
+	if m == nil {
+		t.Fatalf("no CSRF token on /login")
+	}
+	res, err = client.PostForm(base+"/login", url.Values{"_csrf": {string(m[1])}, "email": {email}, "password": {password}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign-in answered %d", res.StatusCode)
+	}
+}
+
+// jetStreamHas reports whether RUSTOK_EVENTS holds a message with the id on the subject,
+// published since the given time.
+func jetStreamHas(t *testing.T, subject, id string, since time.Time) bool {
+	t.Helper()
+	nc, err := nats.Connect(testkit.NATSURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	stream, err := js.Stream(ctx, events.StreamName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := since.Add(-time.Second)
+	cons, err := stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: []string{subject},
+		DeliverPolicy: jetstream.DeliverByStartTimePolicy, OptStartTime: &start})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		msgs, err := cons.Fetch(100, jetstream.FetchMaxWait(time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for msg := range msgs.Messages() {
+			n++
+			if msg.Headers().Get(nats.MsgIdHdr) == id {
+				return true
+			}
+		}
+		if n == 0 {
+			return false
+		}
 	}
 }
 

@@ -93,8 +93,10 @@ func (r *Relay) Run(ctx context.Context) error {
 		if err != nil {
 			r.cfg.Logger.Error("relay batch failed", "relay", r.cfg.ID, "err", err)
 		}
-		if n == r.cfg.BatchSize {
-			continue // more may be waiting
+		if n > 0 && err == nil {
+			// More may be waiting: a full batch, or the next event of an aggregate whose head
+			// was just delivered (only heads are claimed).
+			continue
 		}
 		timer.Reset(r.cfg.PollInterval)
 		select {

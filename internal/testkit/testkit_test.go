@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/rustok/rustok-admin/internal/events"
 	"github.com/rustok/rustok-admin/internal/testkit"
 	"github.com/rustok/rustok-admin/models"
 )
@@ -40,5 +41,25 @@ func TestFixturesAndSignedInClient(t *testing.T) {
 	}
 	if c.CSRFToken() == "" {
 		t.Fatal("client did not pick up the CSRF token")
+	}
+}
+
+func TestEventRecorder(t *testing.T) {
+	t.Parallel()
+	app := testkit.NewApp(t)
+	u := testkit.User(t, app.Store).Create() // before recording: not seen
+	rec := testkit.Events(t, app.Store)
+	c := testkit.Client(t, app)
+	c.Header.Set("User-Agent", "recorder-test")
+	c.LoginAs(u)
+
+	ev := rec.Emitted(t, "user.logged_in")[0].(*events.UserLoggedIn)
+	if ev.UserID != u.ID || ev.UserAgent != "recorder-test" {
+		t.Fatalf("payload %+v", ev)
+	}
+	rec.NotEmitted(t, "user.registered")
+	rows := rec.Rows(t)
+	if len(rows) != 1 || rows[0].SchemaVersion != 2 || rows[0].ActorID == nil || *rows[0].ActorID != u.ID || rows[0].CorrelationID == "" {
+		t.Fatalf("rows %+v", rows)
 	}
 }
