@@ -59,8 +59,12 @@ lint: ## gofmt and go vet
 	$(GO) vet ./...
 
 .PHONY: bench
-bench: build ## run the benchmarks (see docs/BENCHMARKS.md)
+bench: build ## run the benchmarks (see docs/BENCHMARKS.md): start-up, memory, wrk; outbox cost, relay throughput, dispatch latency
 	@bench/run.sh
+	@echo "== event benchmarks (PostgreSQL + NATS JetStream) =="
+	TEST_DB=postgres $(GO) test -run '^$$' -bench 'OutboxCost' -benchtime 3s ./bench/
+	TEST_DB=postgres $(GO) test -run '^$$' -bench 'RelayToJetStream' -benchtime 20000x ./bench/
+	TEST_DB=postgres $(GO) test -run '^$$' -bench 'DispatchLatency' -benchtime 1x ./bench/
 
 .PHONY: services
 services: ## start PostgreSQL, Redis and NATS on this machine if they are down

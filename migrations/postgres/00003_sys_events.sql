@@ -27,6 +27,10 @@ CREATE INDEX sys_events_type_version ON sys_events (event_type, schema_version);
 CREATE INDEX sys_events_pending ON sys_events (status, next_attempt_at);
 CREATE INDEX sys_events_tenant_time ON sys_events (tenant_id, occurred_at);
 CREATE INDEX sys_events_aggregate ON sys_events (aggregate_type, aggregate_id, seq);
+-- The relay's claim reads only undelivered rows: in commit order, and per aggregate (to keep
+-- an aggregate's events in order). Partial indexes keep both fast however long the history.
+CREATE INDEX sys_events_claimable ON sys_events (seq) WHERE status = 'pending';
+CREATE INDEX sys_events_undelivered ON sys_events (aggregate_type, aggregate_id, seq) WHERE status <> 'dispatched';
 
 -- +goose Down
 DROP TABLE sys_events;
