@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -133,6 +135,9 @@ func Append(ctx context.Context, tx *gorm.DB, evts ...Event) error {
 	if len(evts) == 0 {
 		return nil
 	}
+	if err := lockAggregates(ctx, tx, evts); err != nil {
+		return err
+	}
 	now := time.Now().UTC()
 	rows := make([]Row, 0, len(evts))
 	for _, ev := range evts {
@@ -161,6 +166,34 @@ func Append(ctx context.Context, tx *gorm.DB, evts ...Event) error {
 	}
 	afterCommit(ctx, Nudge)
 	return nil
+}
+
+// lockAggregates serialises writers of the same aggregate on PostgreSQL. seq is assigned at
+// insert, not at commit, so without it transaction A could take seq 7, B seq 8 and commit first,
+// and the relay would deliver 8 before 7. A transaction-scoped advisory lock per aggregate, held
+// until commit or rollback, makes the later writer wait, so seq order per aggregate is commit
+// order. One statement takes all locks in sorted order. SQLite runs one writer at a time.
+func lockAggregates(ctx context.Context, tx *gorm.DB, evts []Event) error {
+	if tx.Dialector.Name() != "postgres" {
+		return nil
+	}
+	keys := make([]string, 0, len(evts))
+	for _, ev := range evts {
+		keys = append(keys, ev.AggregateType()+":"+ev.AggregateID().String())
+	}
+	slices.Sort(keys)
+	keys = slices.Compact(keys)
+	err := tx.WithContext(ctx).Exec(`SELECT pg_advisory_xact_lock(hashtextextended(k, 0))
+		FROM unnest(?::text[]) AS k ORDER BY k`, pgTextArray(keys)).Error
+	if err != nil {
+		return fmt.Errorf("events: lock aggregates: %w", err)
+	}
+	return nil
+}
+
+// pgTextArray formats strings as a PostgreSQL text[] literal (keys hold no quotes or commas).
+func pgTextArray(ss []string) string {
+	return "{" + strings.Join(ss, ",") + "}"
 }
 
 // ---- in-process nudge ----

@@ -13,6 +13,7 @@ import (
 
 	"github.com/rustok/rustok-admin/internal/events"
 	"github.com/rustok/rustok-admin/internal/testkit"
+	"github.com/rustok/rustok-admin/migrations"
 	"github.com/rustok/rustok-admin/models"
 )
 
@@ -410,4 +411,91 @@ func TestOutboxConcurrentWriters(t *testing.T) {
 			t.Errorf("%d writers seen, want %d", len(lastStep), writers)
 		}
 	})
+}
+
+// TestOutboxSeqIsCommitOrderPerAggregate pins down what the relay relies on: for one aggregate,
+// seq order is commit order. Transaction A appends to an aggregate and stays open; transaction
+// B then appends to the same aggregate. Either B waits for A (and numbers its event after A's),
+// or B commits first — and then its event must not carry the higher seq, or a relay reading
+// between the two commits sees only B's event, finds no earlier pending event of the aggregate,
+// and delivers it before A's.
+func TestOutboxSeqIsCommitOrderPerAggregate(t *testing.T) {
+	t.Parallel()
+	if testkit.Dialect() != migrations.Postgres {
+		t.Skip("SQLite runs one write transaction at a time, so seq order is commit order by construction")
+	}
+	ctx := context.Background()
+	store := testkit.NewDB(t)
+	aggregate := uuid.New()
+	update := func(tag string) events.Event {
+		return &events.UserUpdated{UserRef: events.UserRef{UserID: aggregate}, Changes: events.Changes{"name": {Old: "", New: tag}}}
+	}
+
+	appendedA, releaseA := make(chan struct{}), make(chan struct{})
+	doneA, doneB := make(chan error, 1), make(chan error, 1)
+	go func() {
+		doneA <- store.WithTx(ctx, func(ctx context.Context) error {
+			err := store.Append(ctx, update("A"))
+			close(appendedA)
+			if err != nil {
+				return err
+			}
+			<-releaseA
+			return nil
+		})
+	}()
+	<-appendedA
+	go func() {
+		doneB <- store.WithTx(ctx, func(ctx context.Context) error { return store.Append(ctx, update("B")) })
+	}()
+
+	// Wait until B has committed, or is waiting on a lock (held by A, the only other writer).
+	bCommittedFirst := false
+	deadline := time.Now().Add(30 * time.Second)
+wait:
+	for {
+		select {
+		case err := <-doneB:
+			if err != nil {
+				close(releaseA)
+				t.Fatalf("transaction B: %v", err)
+			}
+			bCommittedFirst = true
+			break wait
+		default:
+		}
+		var waiting int64
+		err := store.DB().Raw(`SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting).Error
+		if err != nil || waiting > 0 || time.Now().After(deadline) {
+			if err != nil || waiting == 0 {
+				close(releaseA)
+				t.Fatalf("B neither committed nor waited on a lock (err %v)", err)
+			}
+			break wait
+		}
+	}
+	close(releaseA)
+	if err := <-doneA; err != nil {
+		t.Fatalf("transaction A: %v", err)
+	}
+	if !bCommittedFirst {
+		if err := <-doneB; err != nil {
+			t.Fatalf("transaction B: %v", err)
+		}
+	}
+
+	commitOrder := []string{"A", "B"}
+	if bCommittedFirst {
+		commitOrder = []string{"B", "A"}
+	}
+	var seqOrder []string
+	for _, r := range outboxRows(t, store) {
+		ev := decodeRow(t, r).(*events.UserUpdated)
+		seqOrder = append(seqOrder, ev.Changes["name"].New.(string))
+	}
+	if !reflect.DeepEqual(seqOrder, commitOrder) {
+		t.Fatalf("events of one aggregate in seq order %v, but they committed in order %v: a relay reading "+
+			"between the commits delivers the later-numbered event first", seqOrder, commitOrder)
+	}
 }
