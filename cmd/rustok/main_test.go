@@ -420,3 +420,53 @@ func freeAddr(t *testing.T) string {
 	defer ln.Close()
 	return ln.Addr().String()
 }
+
+// TestRelayCommand runs `rustok relay` alone: it delivers events another process committed, and
+// stops cleanly on SIGTERM.
+func TestRelayCommand(t *testing.T) {
+	useDatabase(t)
+	if testkit.Dialect() == "sqlite" {
+		t.Setenv("DATABASE_URL", filepath.Join(t.TempDir(), "rustok.db"))
+	}
+	store, err := models.Open(os.Getenv("DATABASE_URL"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	if _, err := store.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	u, err := store.CreateUser(context.Background(), models.UserInput{Email: "relay@example.com", Password: "long enough password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &testkit.Buffer{}
+	done := make(chan error, 1)
+	go func() { done <- run([]string{"relay"}, strings.NewReader(""), io.Discard, logs) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		var row events.Row
+		store.DB().Where("aggregate_id = ? AND event_type = ?", u.ID, "user.registered").First(&row)
+		if row.Status == events.StatusDispatched {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("relay did not dispatch user.registered (status %q); logs:\n%s", row.Status, logs.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("relay returned %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("relay did not stop after SIGTERM")
+	}
+	if !strings.Contains(logs.String(), "relay stopped") {
+		t.Fatalf("logs:\n%s", logs.String())
+	}
+}
