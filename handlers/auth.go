@@ -102,8 +102,13 @@ func (a *App) require(access Access) fiber.Handler {
 			}
 			return redirect(c, target)
 		}
-		if access == TenantMember {
+		switch access {
+		case TenantMember:
 			return a.requireMember(c, u)
+		case SuperAdmin:
+			if super, _ := c.Locals(localIsSuper).(bool); !super {
+				return fiber.NewError(fiber.StatusForbidden, "Only platform administrators can open this page.")
+			}
 		}
 		return c.Next()
 	}

@@ -15,10 +15,12 @@ const (
 	SignedIn
 	// TenantMember routes need a signed-in user with a role in the tenant of /t/:slug.
 	TenantMember
+	// SuperAdmin routes need a signed-in platform administrator (platform-wide pages).
+	SuperAdmin
 )
 
 func (a Access) String() string {
-	return [...]string{"public", "signed-in", "tenant-member"}[a]
+	return [...]string{"public", "signed-in", "tenant-member", "super-admin"}[a]
 }
 
 // Route is one entry of the route table.
@@ -40,6 +42,17 @@ func (a *App) Routes() []Route {
 
 		{Method: fiber.MethodGet, Path: "/", Access: SignedIn, Handler: a.homeShow},
 		{Method: fiber.MethodGet, Path: "/t/:slug/", Access: TenantMember, Handler: a.dashboardShow},
+		// Event log. Until the RBAC issue, any member of the tenant may read it and retry failed
+		// events; then these become events:list, events:read (list, detail, history) and
+		// events:manage (retry).
+		{Method: fiber.MethodGet, Path: "/t/:slug/events", Access: TenantMember, Handler: a.eventsList},
+		{Method: fiber.MethodGet, Path: "/t/:slug/events/aggregate/:type/:aid", Access: TenantMember, Handler: a.eventsHistory},
+		{Method: fiber.MethodGet, Path: "/t/:slug/events/:id", Access: TenantMember, Handler: a.eventShow},
+		{Method: fiber.MethodPost, Path: "/t/:slug/events/:id/retry", Access: TenantMember, Handler: a.eventRetryPost},
+		// Platform events (no tenant: sign-ins, user accounts, platform roles).
+		{Method: fiber.MethodGet, Path: "/events", Access: SuperAdmin, Handler: a.eventsList},
+		{Method: fiber.MethodGet, Path: "/events/:id", Access: SuperAdmin, Handler: a.eventShow},
+		{Method: fiber.MethodPost, Path: "/events/:id/retry", Access: SuperAdmin, Handler: a.eventRetryPost},
 	}
 }
 
