@@ -194,23 +194,15 @@ func (a *App) eventRetryPost(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s, err := a.session(c)
-	if err != nil {
-		return err
-	}
+	back := eventviews.DetailURL(log.base, *row)
 	switch err := events.Retry(ctx(c), a.store.Conn(ctx(c)), row.ID); {
 	case errors.Is(err, events.ErrNotFailed):
-		setFlash(s, "info", "This event has not failed, so there is nothing to retry.")
+		return a.flashRedirect(c, "info", "This event has not failed, so there is nothing to retry.", back)
 	case err != nil:
 		return err
-	default:
-		a.log.InfoContext(ctx(c), "event retried", "event_id", row.ID.String(), "event_type", row.EventType)
-		setFlash(s, "success", "The event is queued for delivery again.")
 	}
-	if err := a.saveSession(c, s); err != nil {
-		return err
-	}
-	return redirect(c, eventviews.DetailURL(log.base, *row))
+	a.log.InfoContext(ctx(c), "event retried", "event_id", row.ID.String(), "event_type", row.EventType)
+	return a.flashRedirect(c, "success", "The event is queued for delivery again.", back)
 }
 
 // eventsHistory is the fragment resource pages embed: the newest events of one aggregate.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os/exec"
 	"strings"
 	"testing"
@@ -236,4 +237,17 @@ func TestOperationalBehaviour(t *testing.T) {
 			t.Error("raw paths leaked into metric labels")
 		}
 	})
+}
+
+func TestHTMXHistoryRestoreGetsTheFullPage(t *testing.T) {
+	t.Parallel()
+	app := testkit.NewApp(t)
+	c := testkit.Client(t, app)
+	c.Header.Set("HX-Request", "true")
+	c.Header.Set("HX-History-Restore-Request", "true")
+	c.Get("/login")
+	res := c.PostForm("/login", url.Values{"email": {"x@example.com"}, "password": {"wrong password"}})
+	if !strings.Contains(string(res.Body), "<html") {
+		t.Fatal("a history restore got a fragment instead of the full page")
+	}
 }

@@ -100,6 +100,19 @@ func setFlash(s *session.Session, kind, msg string) {
 	s.Set(keyFlashMessage, msg)
 }
 
+// flashRedirect is how a successful form ends: a message for the next page, then a redirect.
+func (a *App) flashRedirect(c *fiber.Ctx, kind, msg, url string) error {
+	s, err := a.session(c)
+	if err != nil {
+		return err
+	}
+	setFlash(s, kind, msg)
+	if err := a.saveSession(c, s); err != nil {
+		return err
+	}
+	return redirect(c, url)
+}
+
 // takeFlash returns the flash message and removes it from the session.
 func (a *App) takeFlash(c *fiber.Ctx) components.Flash {
 	s, err := a.session(c)
