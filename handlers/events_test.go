@@ -448,6 +448,11 @@ func TestEventRetry(t *testing.T) {
 		if page.Text("event-last-error") != "memory: boom" || page.Text("event-attempts") != "10" {
 			t.Errorf("last error %q, attempts %q", page.Text("event-last-error"), page.Text("event-attempts"))
 		}
+		list := c.Get(strings.TrimSuffix(base, "/") + "?status=failed").ExpectStatus(http.StatusOK)
+		inline := list.Find(`[data-event-id="` + row.ID.String() + `"] [data-testid="retry-inline"]`)
+		if inline.AttrOr("hx-post", "") != base+row.ID.String()+"/retry" || inline.AttrOr("hx-confirm", "") == "" {
+			t.Fatalf("the list offers no confirmable Retry for the failed event:\n%s", list.Body)
+		}
 		res := c.PostForm(base+row.ID.String()+"/retry", nil).ExpectStatus(http.StatusSeeOther)
 		if res.Location() != base+row.ID.String() {
 			t.Fatalf("retry redirects to %q", res.Location())
