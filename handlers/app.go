@@ -14,6 +14,7 @@ import (
 	"github.com/rustok/rustok-admin/internal/backend"
 	"github.com/rustok/rustok-admin/internal/config"
 	"github.com/rustok/rustok-admin/internal/events"
+	"github.com/rustok/rustok-admin/internal/tenancy"
 	"github.com/rustok/rustok-admin/models"
 )
 
@@ -37,6 +38,7 @@ type Deps struct {
 	Registry *prometheus.Registry // nil = a fresh registry with Go and process collectors
 	Limits   LoginLimits          // zero = DefaultLoginLimits
 	Bus      *events.Bus          // in-process event subscribers (nil in tests that need none)
+	Tenants  *tenancy.Cache       // nil = a process-local cache over Store
 	Now      func() time.Time     // nil = time.Now; tests move the clock to expire sessions
 	// Mount adds routes inside the full middleware chain, after the route table. Tests use it
 	// for routes that misbehave on purpose (a panic, a slow request); production leaves it nil.
@@ -56,6 +58,7 @@ type App struct {
 	limits   LoginLimits
 	now      func() time.Time
 	mount    func(r fiber.Router)
+	tenants  *tenancy.Cache
 }
 
 // New builds the Fiber app with all middleware and routes.
@@ -69,7 +72,11 @@ func New(d Deps) *fiber.App {
 		WriteTimeout:          30 * time.Second,
 		IdleTimeout:           60 * time.Second,
 		BodyLimit:             4 << 20,
-		ProxyHeader:           "", // X-Forwarded-For is trusted only behind a configured proxy (later issue)
+		// X-Forwarded-For and X-Forwarded-Host count only from TRUSTED_PROXIES; the check is
+		// always on, because with it off Fiber would believe any client.
+		EnableTrustedProxyCheck: true,
+		TrustedProxies:          d.Config.TrustedProxies,
+		ProxyHeader:             proxyHeader(d.Config.TrustedProxies),
 	})
 	a.registerRoutes(app)
 	return app
@@ -99,7 +106,18 @@ func newApp(d Deps) *App {
 	}
 	a.metrics = newHTTPMetrics(a.registry)
 	a.sessions = newSessionStore(d.Config, backend.Prefixed(d.Storage, "sess:"))
+	a.tenants = d.Tenants
+	if a.tenants == nil {
+		a.tenants = tenancy.New(d.Store, tenancy.Config{Metrics: tenancy.NewMetrics(a.registry), Logger: a.log})
+	}
 	return a
+}
+
+func proxyHeader(trusted []string) string {
+	if len(trusted) == 0 {
+		return ""
+	}
+	return fiber.HeaderXForwardedFor
 }
 
 // ctx returns the request's context (it carries the request id for log lines).

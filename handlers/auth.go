@@ -12,6 +12,7 @@ import (
 
 	"github.com/rustok/rustok-admin/internal/backend"
 	"github.com/rustok/rustok-admin/internal/events"
+	"github.com/rustok/rustok-admin/internal/tenancy"
 	"github.com/rustok/rustok-admin/models"
 	"github.com/rustok/rustok-admin/views/auth"
 )
@@ -117,15 +118,9 @@ func (a *App) require(access Access) fiber.Handler {
 // requireMember resolves /t/:slug and checks the user holds a role there. An unknown or
 // inactive tenant is a 404 (super admins may open inactive ones); no role is a 403.
 func (a *App) requireMember(c *fiber.Ctx, u *models.User) error {
-	t, err := a.store.TenantBySlug(ctx(c), c.Params("slug"))
-	if errors.Is(err, models.ErrNotFound) {
-		return fiber.ErrNotFound
-	} else if err != nil {
+	t, err := a.openTenant(c, tenancy.BySlug, c.Params("slug"))
+	if err != nil {
 		return err
-	}
-	super, _ := c.Locals(localIsSuper).(bool)
-	if !t.IsActive && !super {
-		return fiber.ErrNotFound
 	}
 	roles, err := a.store.RolesIn(ctx(c), u.ID, t.ID)
 	if err != nil {
@@ -134,9 +129,8 @@ func (a *App) requireMember(c *fiber.Ctx, u *models.User) error {
 	if len(roles) == 0 {
 		return fiber.NewError(fiber.StatusForbidden, "You do not have a role in this tenant.")
 	}
-	c.Locals(localTenant, t)
+	a.setTenant(c, t)
 	c.Locals(localRoles, roles)
-	c.SetUserContext(events.WithTenant(c.UserContext(), t.ID))
 	return c.Next()
 }
 

@@ -84,7 +84,7 @@ func (a *App) registerRoutes(app *fiber.App) {
 	for _, r := range a.OperationalRoutes() {
 		add(r.Method, r.Path, r.Handler)
 	}
-	app.Use(a.csrf(), a.loadUser)
+	app.Use(a.csrf(), a.loadUser, a.resolveTenant)
 	for _, r := range a.Routes() {
 		hs := append([]fiber.Handler{a.require(r.Access)}, r.Extra...)
 		add(r.Method, r.Path, append(hs, r.Handler)...)

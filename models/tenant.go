@@ -213,6 +213,15 @@ func (s *Store) TenantBySlug(ctx context.Context, slug string) (*Tenant, error) 
 	return &t, nil
 }
 
+// TenantByDomain returns the tenant whose custom domain is host (already lowercased, no port).
+func (s *Store) TenantByDomain(ctx context.Context, host string) (*Tenant, error) {
+	var t Tenant
+	if err := s.Conn(ctx).Where("domain = ?", host).Take(&t).Error; err != nil {
+		return nil, translate(err, "tenant by domain "+host)
+	}
+	return &t, nil
+}
+
 // TenantByID returns the tenant with the id.
 func (s *Store) TenantByID(ctx context.Context, id uuid.UUID) (*Tenant, error) {
 	var t Tenant

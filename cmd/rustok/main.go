@@ -28,6 +28,7 @@ import (
 	"github.com/rustok/rustok-admin/internal/config"
 	"github.com/rustok/rustok-admin/internal/events"
 	"github.com/rustok/rustok-admin/internal/logging"
+	"github.com/rustok/rustok-admin/internal/tenancy"
 	"github.com/rustok/rustok-admin/migrations"
 	"github.com/rustok/rustok-admin/models"
 )
@@ -136,8 +137,15 @@ func serve(cfg config.Config, args []string, stdout, stderr io.Writer) error {
 		ln.Close()
 		return err
 	}
+	tenants := tenancy.New(b.Store, tenancy.Config{Shared: b.Storage, Metrics: tenancy.NewMetrics(registry), Logger: log})
+	stopTenants, err := tenants.Subscribe(b.Bus, b.NATS)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer stopTenants()
 	app := handlers.New(handlers.Deps{Config: cfg, Store: b.Store, Storage: b.Storage, Checks: b.Checks(),
-		Logger: log, Registry: registry, Bus: b.Bus})
+		Logger: log, Registry: registry, Bus: b.Bus, Tenants: tenants})
 	defer relay.wait()
 	log.Info("listening", "addr", ln.Addr().String(), "sign_in", cfg.SignInURL())
 	return serveUntilDone(ctx, app, ln, cfg.ShutdownTimeout, log)

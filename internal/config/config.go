@@ -22,6 +22,9 @@ type Config struct {
 	CookieSecure  bool   // COOKIE_SECURE, mark cookies Secure (serve behind HTTPS)
 	LogFormat     string // LOG_FORMAT, json or text
 	LogLevel      string // LOG_LEVEL, debug, info, warn or error
+	// TrustedProxies (TRUSTED_PROXIES, comma-separated IPs or CIDRs) may set X-Forwarded-For
+	// and X-Forwarded-Host; from anyone else those headers are ignored.
+	TrustedProxies []string
 
 	AutoMigrate        bool          // serve applies pending migrations (flag -migrate=false turns it off)
 	SessionIdleTimeout time.Duration // a session unused this long ends
@@ -59,6 +62,11 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	c.AdminPassword = getenv("RUSTOK_ADMIN_PASSWORD")
 	str("LOG_FORMAT", &c.LogFormat)
 	str("LOG_LEVEL", &c.LogLevel)
+	for _, p := range strings.Split(getenv("TRUSTED_PROXIES"), ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			c.TrustedProxies = append(c.TrustedProxies, p)
+		}
+	}
 	if v := getenv("COOKIE_SECURE"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
