@@ -53,6 +53,14 @@ func (a *App) Routes() []Route {
 		{Method: fiber.MethodGet, Path: "/events", Access: SuperAdmin, Handler: a.eventsList},
 		{Method: fiber.MethodGet, Path: "/events/:id", Access: SuperAdmin, Handler: a.eventShow},
 		{Method: fiber.MethodPost, Path: "/events/:id/retry", Access: SuperAdmin, Handler: a.eventRetryPost},
+		// Tenant management (platform). /tenants/new comes before /tenants/:id, which it would match.
+		{Method: fiber.MethodGet, Path: "/tenants", Access: SuperAdmin, Handler: a.tenantsList},
+		{Method: fiber.MethodGet, Path: "/tenants/new", Access: SuperAdmin, Handler: a.tenantNew},
+		{Method: fiber.MethodPost, Path: "/tenants", Access: SuperAdmin, Handler: a.tenantCreatePost},
+		{Method: fiber.MethodGet, Path: "/tenants/:id", Access: SuperAdmin, Handler: a.tenantShow},
+		{Method: fiber.MethodPost, Path: "/tenants/:id", Access: SuperAdmin, Handler: a.tenantUpdatePost},
+		{Method: fiber.MethodPost, Path: "/tenants/:id/deactivate", Access: SuperAdmin, Handler: a.tenantDeactivatePost},
+		{Method: fiber.MethodPost, Path: "/tenants/:id/activate", Access: SuperAdmin, Handler: a.tenantActivatePost},
 	}
 }
 

@@ -1,0 +1,281 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+
+	"github.com/rustok/rustok-admin/models"
+	tenantviews "github.com/rustok/rustok-admin/views/tenants"
+)
+
+// tenantsList renders one page of the tenants matching the search and status filter. An htmx
+// search or filter change gets only #tenants-table.
+func (a *App) tenantsList(c *fiber.Ctx) error {
+	filters, q := parseTenantFilters(c)
+	l := tenantviews.List{Filters: filters}
+	if len(filters.Errors) == 0 {
+		page, err := a.store.ListTenants(ctx(c), q)
+		var ve *models.ValidationError
+		switch {
+		case errors.As(err, &ve):
+			l.Filters.Errors = ve.Fields
+		case err != nil:
+			return err
+		}
+		l.Page = page
+	}
+	status := fiber.StatusOK
+	if len(l.Filters.Errors) > 0 && !wantsFragment(c) {
+		// htmx does not swap 4xx bodies by default, so the fragment says what is wrong with 200.
+		status = fiber.StatusUnprocessableEntity
+	}
+	p := a.pageFor(c, "Tenants")
+	p.Section = "tenants"
+	return page(c, status, tenantviews.ListPage(p, l), tenantviews.TenantsTable(l))
+}
+
+// parseTenantFilters reads the list's query parameters: what was typed (for the form), the
+// query to run, and a message for a page link that cannot be used. The status is checked by
+// the model.
+func parseTenantFilters(c *fiber.Ctx) (tenantviews.ListFilters, models.TenantQuery) {
+	f := tenantviews.ListFilters{Search: strings.TrimSpace(c.Query("q")), Status: strings.TrimSpace(c.Query("status")),
+		PerPage: strings.TrimSpace(c.Query("per_page"))}
+	q := models.TenantQuery{Search: f.Search, Status: f.Status}
+	errs := map[string]string{}
+	if raw := strings.TrimSpace(c.Query("page")); raw != "" {
+		if n, err := strconv.Atoi(raw); err != nil || n < 1 {
+			errs["page"] = "This page link is broken. Start again from the first page."
+		} else {
+			q.Page = n
+		}
+	}
+	if f.PerPage != "" {
+		if n, err := strconv.Atoi(f.PerPage); err != nil || n < 1 || n > models.MaxTenantsPerPage {
+			errs["page"] = fmt.Sprintf("The page size must be a number from 1 to %d.", models.MaxTenantsPerPage)
+		} else {
+			q.PerPage = n
+		}
+	}
+	if len(errs) > 0 {
+		f.Errors = errs
+	}
+	return f, q
+}
+
+// tenantNew renders the empty create form.
+func (a *App) tenantNew(c *fiber.Ctx) error {
+	return a.renderTenantNew(c, fiber.StatusOK, tenantviews.Form{DefaultLocale: "en"})
+}
+
+// tenantCreatePost creates a tenant and opens its page. Invalid input, or a slug or domain
+// that is taken, re-renders the form with 422 and what was typed.
+func (a *App) tenantCreatePost(c *fiber.Ctx) error {
+	f := parseTenantForm(c)
+	t, err := a.store.CreateTenant(ctx(c), models.TenantInput{Slug: f.Slug, Name: f.Name, Domain: f.Domain,
+		DefaultLocale: f.DefaultLocale, Locales: splitLocales(f.Locales)})
+	if err != nil {
+		if f.Errors, err = a.tenantFormErrors(c, err, f.Slug); err != nil {
+			return err
+		}
+		return a.renderTenantNew(c, fiber.StatusUnprocessableEntity, f)
+	}
+	a.forgetTenant(c, t.ID, nil)
+	a.log.InfoContext(ctx(c), "tenant created", "tenant_id", t.ID.String(), "slug", t.Slug)
+	return a.flashRedirect(c, "success", "Tenant "+t.Name+" created.", tenantviews.EditURL(t))
+}
+
+func (a *App) renderTenantNew(c *fiber.Ctx, status int, f tenantviews.Form) error {
+	p := a.pageFor(c, "Create tenant")
+	p.Section = "tenants"
+	return render(c, status, tenantviews.NewPage(p, f))
+}
+
+// tenantShow renders the edit page of one tenant.
+func (a *App) tenantShow(c *fiber.Ctx) error {
+	t, err := a.tenantByParam(c)
+	if err != nil {
+		return err
+	}
+	return a.renderTenantEdit(c, fiber.StatusOK, t, tenantviews.FormFor(t))
+}
+
+// tenantUpdatePost saves the edit form. Every change goes through UpdateTenant, which records
+// what changed as events; a form that changes nothing says so.
+func (a *App) tenantUpdatePost(c *fiber.Ctx) error {
+	t, err := a.tenantByParam(c)
+	if err != nil {
+		return err
+	}
+	f := parseTenantForm(c)
+	f.ID, f.Slug = t.ID.String(), t.Slug
+	locales := splitLocales(f.Locales)
+	f.Errors = tenantEditErrors(t, f, locales)
+	var updated *models.Tenant
+	if len(f.Errors) == 0 {
+		up := models.TenantUpdate{Name: &f.Name, Domain: &f.Domain, DefaultLocale: &f.DefaultLocale, Locales: locales}
+		if updated, err = a.store.UpdateTenant(ctx(c), t.ID, up); err != nil {
+			if f.Errors, err = a.tenantFormErrors(c, err, ""); err != nil {
+				return err
+			}
+		}
+	}
+	if len(f.Errors) > 0 {
+		return a.renderTenantEdit(c, fiber.StatusUnprocessableEntity, t, f)
+	}
+	if !tenantChanged(t, updated) {
+		return a.flashRedirect(c, "info", "Nothing changed, so there was nothing to save.", tenantviews.EditURL(t))
+	}
+	a.forgetTenant(c, t.ID, t.Domain)
+	return a.flashRedirect(c, "success", "Tenant "+updated.Name+" updated.", tenantviews.EditURL(t))
+}
+
+func (a *App) renderTenantEdit(c *fiber.Ctx, status int, t *models.Tenant, f tenantviews.Form) error {
+	p := a.pageFor(c, t.Name)
+	p.Section = "tenants"
+	return render(c, status, tenantviews.EditPage(p, t, f))
+}
+
+// tenantDeactivatePost switches a tenant off: its pages answer 404 except to super admins.
+func (a *App) tenantDeactivatePost(c *fiber.Ctx) error { return a.setTenantActive(c, false) }
+
+// tenantActivatePost switches a tenant on again.
+func (a *App) tenantActivatePost(c *fiber.Ctx) error { return a.setTenantActive(c, true) }
+
+func (a *App) setTenantActive(c *fiber.Ctx, active bool) error {
+	t, err := a.tenantByParam(c)
+	if err != nil {
+		return err
+	}
+	back := tenantviews.EditURL(t)
+	state := "inactive"
+	if active {
+		state = "active"
+	}
+	if t.IsActive == active {
+		return a.flashRedirect(c, "info", t.Name+" is already "+state+".", back)
+	}
+	if _, err := a.store.UpdateTenant(ctx(c), t.ID, models.TenantUpdate{IsActive: &active}); err != nil {
+		return err
+	}
+	a.forgetTenant(c, t.ID, nil)
+	a.log.InfoContext(ctx(c), "tenant "+state, "tenant_id", t.ID.String(), "slug", t.Slug)
+	if active {
+		return a.flashRedirect(c, "success", t.Name+" is active again.", back)
+	}
+	return a.flashRedirect(c, "success", t.Name+" is deactivated. Its pages answer 404 for everyone except super admins.", back)
+}
+
+// forgetTenant drops the tenant from this process's tenant cache (and the shared layer) right
+// after a change, so the next request here already sees it. Other processes forget it when the
+// relay delivers the tenant event; oldDomain is a domain the tenant no longer answers to.
+func (a *App) forgetTenant(c *fiber.Ctx, id uuid.UUID, oldDomain *string) {
+	var hosts []string
+	if oldDomain != nil {
+		hosts = append(hosts, *oldDomain)
+	}
+	a.tenants.Invalidate(ctx(c), id, hosts...)
+}
+
+// tenantByParam returns the tenant of the :id route parameter; a malformed or unknown id is 404.
+func (a *App) tenantByParam(c *fiber.Ctx) (*models.Tenant, error) {
+	id, err := uuid.Parse(c.Params("id"))
+	if err != nil {
+		return nil, fiber.ErrNotFound
+	}
+	t, err := a.store.TenantByID(ctx(c), id)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, fiber.ErrNotFound
+	}
+	return t, err
+}
+
+// parseTenantForm reads the create or edit form as typed. Fiber's strings point into reused
+// buffers, so they are copied before they outlive the request in a model or a flash message.
+func parseTenantForm(c *fiber.Ctx) tenantviews.Form {
+	v := func(key string) string { return strings.Clone(c.FormValue(key)) }
+	return tenantviews.Form{Slug: v("slug"), Name: v("name"), Domain: v("domain"),
+		DefaultLocale: v("default_locale"), Locales: v("locales")}
+}
+
+// splitLocales reads the enabled locales: codes separated by commas or spaces, each kept once.
+func splitLocales(s string) []string {
+	var out []string
+	for _, l := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || unicode.IsSpace(r) }) {
+		if !slices.Contains(out, l) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// tenantFormErrors turns a failed create or update into field messages. A unique violation
+// does not portably say which column clashed; on create, a tenant already holding the slug
+// tells that it was the slug, otherwise it was the domain. Other errors are returned.
+func (a *App) tenantFormErrors(c *fiber.Ctx, err error, slug string) (map[string]string, error) {
+	var ve *models.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		return ve.Fields, nil
+	case errors.Is(err, models.ErrConflict):
+		if slug = strings.TrimSpace(slug); slug != "" {
+			_, lookup := a.store.TenantBySlug(ctx(c), slug)
+			if lookup == nil {
+				return map[string]string{"slug": "This slug is already taken."}, nil
+			} else if !errors.Is(lookup, models.ErrNotFound) {
+				return nil, lookup
+			}
+		}
+		return map[string]string{"domain": "This domain is already used by another tenant."}, nil
+	}
+	return nil, err
+}
+
+// tenantEditErrors checks the edit form before anything is saved: the model's rules, and one
+// the form adds. TenantInput.Normalize quietly enables the default locale, which suits a new
+// tenant; on edit, leaving it out of the enabled locales must be refused instead, or disabling
+// it would look like it worked.
+func tenantEditErrors(t *models.Tenant, f tenantviews.Form, locales []string) map[string]string {
+	in := models.TenantInput{Slug: t.Slug, Name: f.Name, Domain: f.Domain, DefaultLocale: f.DefaultLocale, Locales: locales}
+	in.Normalize()
+	fields := map[string]string{}
+	var ve *models.ValidationError
+	if errors.As(in.Validate(), &ve) {
+		maps.Copy(fields, ve.Fields)
+	}
+	def := strings.TrimSpace(f.DefaultLocale)
+	switch {
+	case def == "":
+		fields["default_locale"] = "Enter the default locale, such as en."
+	case fields["locales"] != "" || slices.Contains(locales, def):
+	case def == t.DefaultLocale:
+		fields["locales"] = "“" + def + "” is the default locale, so it must stay enabled. Choose another default locale before disabling it."
+	default:
+		fields["locales"] = "Enable “" + def + "” too: the default locale must be one of the enabled locales."
+	}
+	if len(fields) == 0 {
+		return nil
+	}
+	return fields
+}
+
+// tenantChanged reports whether an update changed what UpdateTenant records: name, domain,
+// default locale or the set of enabled locales (their order is not a change).
+func tenantChanged(before, after *models.Tenant) bool {
+	domain := func(t *models.Tenant) string {
+		if t.Domain == nil {
+			return ""
+		}
+		return *t.Domain
+	}
+	sorted := func(ls []string) []string { return slices.Sorted(slices.Values(ls)) }
+	return before.Name != after.Name || domain(before) != domain(after) || before.DefaultLocale != after.DefaultLocale ||
+		!slices.Equal(sorted(before.Locales), sorted(after.Locales))
+}

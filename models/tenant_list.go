@@ -1,0 +1,96 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+
+	"gorm.io/gorm"
+)
+
+// Tenant statuses a list may be narrowed to.
+const (
+	TenantActive   = "active"
+	TenantInactive = "inactive"
+)
+
+// Page sizes of the tenant list. Tenants are few, so offset pagination is good enough.
+const (
+	DefaultTenantsPerPage = 20
+	MaxTenantsPerPage     = 100
+)
+
+// TenantQuery narrows and pages the tenant list.
+type TenantQuery struct {
+	Search  string // part of the slug, name or domain, case-insensitive; % and _ match themselves
+	Status  string // "", TenantActive or TenantInactive
+	Page    int    // 1-based; below 1 means the first page
+	PerPage int    // below 1 means DefaultTenantsPerPage; above MaxTenantsPerPage is capped
+}
+
+// TenantPage is one page of the tenant list and where it sits among all matching tenants.
+type TenantPage struct {
+	Tenants []Tenant
+	Total   int // tenants matching the query on all pages
+	Page    int
+	PerPage int
+}
+
+// Pages returns how many pages the matching tenants fill (at least 1).
+func (p TenantPage) Pages() int {
+	if p.Total == 0 || p.PerPage < 1 {
+		return 1
+	}
+	return (p.Total + p.PerPage - 1) / p.PerPage
+}
+
+// HasPrev reports whether a page comes before this one.
+func (p TenantPage) HasPrev() bool { return p.Page > 1 }
+
+// HasNext reports whether a page with matching tenants comes after this one.
+func (p TenantPage) HasNext() bool { return p.Page < p.Pages() }
+
+// ListTenants returns one page of the tenants matching q, ordered by name then slug, and how
+// many match in all. An unknown status is a *ValidationError on the "status" field.
+func (s *Store) ListTenants(ctx context.Context, q TenantQuery) (TenantPage, error) {
+	page := TenantPage{Page: max(q.Page, 1), PerPage: q.PerPage}
+	if page.PerPage < 1 {
+		page.PerPage = DefaultTenantsPerPage
+	}
+	page.PerPage = min(page.PerPage, MaxTenantsPerPage)
+
+	db := s.Conn(ctx).Model(&Tenant{})
+	switch q.Status {
+	case "":
+	case TenantActive:
+		db = db.Where("is_active = ?", true)
+	case TenantInactive:
+		db = db.Where("is_active = ?", false)
+	default:
+		fe := fieldErrors{}
+		fe.add("status", "Choose active or inactive.")
+		return TenantPage{}, fe.err()
+	}
+	if search := strings.TrimSpace(q.Search); search != "" {
+		// lower() on both sides keeps the match the same on both databases (SQLite folds only
+		// ASCII); ESCAPE is spelled out because SQLite has no default escape character.
+		db = db.Where(`(lower(slug) LIKE lower(@p) ESCAPE '\' OR lower(name) LIKE lower(@p) ESCAPE '\' `+
+			`OR lower(COALESCE(domain, '')) LIKE lower(@p) ESCAPE '\')`, sql.Named("p", "%"+escapeLike(search)+"%"))
+	}
+	db = db.Session(&gorm.Session{}) // Count and Find each start from the same conditions
+	var total int64
+	if err := db.Count(&total).Error; err != nil {
+		return TenantPage{}, translate(err, "count tenants")
+	}
+	page.Total = int(total)
+	err := db.Order("name, slug").Limit(page.PerPage).Offset((page.Page - 1) * page.PerPage).Find(&page.Tenants).Error
+	if err != nil {
+		return TenantPage{}, translate(err, "list tenants")
+	}
+	return page, nil
+}
+
+// escapeLike makes %, _ and the escape character itself match literally in a LIKE pattern.
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
