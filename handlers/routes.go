@@ -53,6 +53,7 @@ func (a *App) Routes() []Route {
 		{Method: fiber.MethodGet, Path: "/events", Access: SuperAdmin, Handler: a.eventsList},
 		{Method: fiber.MethodGet, Path: "/events/:id", Access: SuperAdmin, Handler: a.eventShow},
 		{Method: fiber.MethodPost, Path: "/events/:id/retry", Access: SuperAdmin, Handler: a.eventRetryPost},
+		{Method: fiber.MethodGet, Path: "/system", Access: SuperAdmin, Handler: a.systemShow},
 		// Tenant management (platform). /tenants/new comes before /tenants/:id, which it would match.
 		{Method: fiber.MethodGet, Path: "/tenants", Access: SuperAdmin, Handler: a.tenantsList},
 		{Method: fiber.MethodGet, Path: "/tenants/new", Access: SuperAdmin, Handler: a.tenantNew},

@@ -281,3 +281,24 @@ func TestRedisDownOverHTTP(t *testing.T) {
 	c.Get("/t/no-such/").ExpectStatus(http.StatusNotFound)
 
 }
+
+func TestSystemPageShowsCacheCounters(t *testing.T) {
+	t.Parallel()
+	app := testkit.NewApp(t)
+	tn := testkit.Tenant(t, app.Store).Create()
+	testkit.Tenant(t, app.Store).Create()
+	admin := testkit.User(t, app.Store).SuperAdmin().Create()
+	c := testkit.Client(t, app).LoginAs(admin)
+	for i := 0; i < 3; i++ {
+		c.Get("/t/" + tn.Slug + "/").ExpectStatus(http.StatusOK)
+	}
+	res := c.Get("/system").ExpectStatus(http.StatusOK)
+	value := func(name string) string {
+		return strings.TrimSpace(res.TestID("stat-" + name).Find(`[data-testid="stat-value"]`).Text())
+	}
+	if value("hits") == "0" || value("hits") == "" || value("loads") == "" || value("coalesced_requests") == "" || value("entries") == "0" {
+		t.Fatalf("hits %q loads %q coalesced %q entries %q", value("hits"), value("loads"), value("coalesced_requests"), value("entries"))
+	}
+	member := testkit.User(t, app.Store).WithRole(tn, "admin").Create()
+	testkit.Client(t, app).LoginAs(member).Get("/system").ExpectStatus(http.StatusForbidden)
+}

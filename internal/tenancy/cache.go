@@ -291,3 +291,10 @@ func (c *Cache) Invalidate(ctx context.Context, id uuid.UUID, extraHosts ...stri
 
 // Len returns the number of entries in process memory.
 func (c *Cache) Len() int { return c.lru.Len() }
+
+// Stats returns the cache counters and the number of entries, for the System page.
+func (c *Cache) Stats() map[string]float64 {
+	s := c.m.Snapshot()
+	s["entries"] = float64(c.lru.Len())
+	return s
+}
