@@ -9,7 +9,7 @@ import (
 
 // homeShow sends the user to their only tenant, or shows a picker when they have several or none.
 func (a *App) homeShow(c *fiber.Ctx) error {
-	if t := currentTenant(c); t != nil { // named by X-Tenant-ID or the tenant's own domain
+	if t := requestedTenant(c); t != nil { // named by X-Tenant-ID or the tenant's own domain
 		return redirect(c, "/t/"+t.Slug+"/")
 	}
 	ts, err := a.store.TenantsForUser(ctx(c), currentUser(c).ID)

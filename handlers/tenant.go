@@ -15,11 +15,12 @@ import (
 // HeaderTenantID names a tenant by UUID or slug, for API clients and tools.
 const HeaderTenantID = "X-Tenant-ID"
 
-// resolveTenant names the request's tenant from the X-Tenant-ID header or, failing that, from
+// resolveTenant notes the tenant a request names by the X-Tenant-ID header or, failing that, by
 // the Host (a tenant's custom domain; X-Forwarded-Host only from a trusted proxy). Both go
-// through the tenant cache. /t/:slug routes resolve their slug in requireMember, which wins.
-// An unknown or inactive tenant named by header is a 404; an unknown host is simply the admin's
-// own address and names no tenant.
+// through the tenant cache. The named tenant is only a request: GET / sends the user to it, and
+// requireMember — which checks the user's role there — is what scopes a request to a tenant.
+// /t/:slug names its tenant in the path, which wins. An unknown or inactive tenant named by
+// header is a 404; an unknown host is simply the admin's own address and names no tenant.
 func (a *App) resolveTenant(c *fiber.Ctx) error {
 	if raw := strings.TrimSpace(c.Get(HeaderTenantID)); raw != "" {
 		kind := tenancy.BySlug
@@ -30,13 +31,13 @@ func (a *App) resolveTenant(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		a.setTenant(c, t)
+		c.Locals(localRequestedTenant, t)
 		return c.Next()
 	}
 	t, err := a.openTenant(c, tenancy.ByHost, c.Hostname())
 	switch {
 	case err == nil:
-		a.setTenant(c, t)
+		c.Locals(localRequestedTenant, t)
 	case !errors.Is(err, fiber.ErrNotFound):
 		return err
 	}
@@ -58,9 +59,18 @@ func (a *App) openTenant(c *fiber.Ctx, kind tenancy.Kind, value string) (*models
 	return t, nil
 }
 
-// setTenant scopes the rest of the request to t: handlers read it with currentTenant, and
-// events appended under the request's context carry its id. The tenant is shared with the
-// cache and other requests: never modify it.
+// localRequestedTenant holds the tenant named by header or host, before any membership check.
+const localRequestedTenant = "requested_tenant"
+
+// requestedTenant returns the tenant the request named by X-Tenant-ID or Host, or nil.
+func requestedTenant(c *fiber.Ctx) *models.Tenant {
+	t, _ := c.Locals(localRequestedTenant).(*models.Tenant)
+	return t
+}
+
+// setTenant scopes the rest of the request to t once membership is checked: handlers read it
+// with currentTenant, and events appended under the request's context carry its id. The tenant
+// is shared with the cache and other requests: never modify it.
 func (a *App) setTenant(c *fiber.Ctx, t *models.Tenant) {
 	c.Locals(localTenant, t)
 	c.SetUserContext(events.WithTenant(c.UserContext(), t.ID))
