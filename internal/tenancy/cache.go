@@ -42,7 +42,7 @@ type key struct {
 func (k key) redisKey() string { return "tenant:v1:" + k.kind.String() + ":" + k.value }
 
 type entry struct {
-	tenant     *models.Tenant // nil: the tenant does not exist (negative entry)
+	tenant     *models.Tenant
 	expires    time.Time
 	staleUntil time.Time // a positive entry may still be served until then when reloading fails
 }
@@ -71,9 +71,11 @@ type Config struct {
 
 // Cache resolves tenants.
 type Cache struct {
-	cfg         Config
-	loader      Loader
-	lru         *lru.Cache[key, entry]
+	cfg      Config
+	loader   Loader
+	lru      *lru.Cache[key, entry]     // tenants that exist
+	negative *lru.Cache[key, time.Time] // names that match no tenant, until when; kept apart so
+	// a flood of made-up names (any client can send a Host or X-Tenant-ID) cannot push real tenants out
 	group       singleflight.Group
 	m           *Metrics
 	sharedUntil atomic.Int64 // unix nanos until which the shared layer is skipped after an error
@@ -100,27 +102,25 @@ func New(loader Loader, cfg Config) *Cache {
 		cfg.Now = time.Now
 	}
 	c := &Cache{cfg: cfg, loader: loader, m: cfg.Metrics}
-	c.lru, _ = lru.NewWithEvict(cfg.Size, func(key, entry) { c.m.inc(evictions) })
-	c.m.setEntries(c.lru.Len)
+	c.lru, _ = lru.New[key, entry](cfg.Size)
+	c.negative, _ = lru.New[key, time.Time](max(cfg.Size/10, 100))
+	c.m.setEntries(func() int { return c.lru.Len() + c.negative.Len() })
 	return c
 }
 
 // Resolve returns the tenant named by value, active or not, or ErrNotFound. A hit costs a map
 // lookup; concurrent misses of one key share one load.
 func (c *Cache) Resolve(ctx context.Context, kind Kind, value string) (*models.Tenant, error) {
-	k := key{kind, value}
-	if kind != ByID {
-		k.value = normalize(value)
-	}
+	k := key{kind, normalize(value)}
 	now := c.cfg.Now()
 	e, ok := c.lru.Get(k)
 	if ok && now.Before(e.expires) {
-		if e.tenant == nil {
-			c.m.inc(negativeHits)
-			return nil, ErrNotFound
-		}
 		c.m.inc(hits)
 		return e.tenant, nil
+	}
+	if until, neg := c.negative.Get(k); neg && now.Before(until) {
+		c.m.inc(negativeHits)
+		return nil, ErrNotFound
 	}
 	c.m.inc(misses)
 	// The key may point into the request's buffers (Fiber reuses them); the LRU keeps it.
@@ -155,10 +155,11 @@ func (c *Cache) fill(ctx context.Context, k key, old entry, hadOld bool) (*model
 	// A request that missed just as another's load finished finds the fresh entry here.
 	if e, ok := c.lru.Get(k); ok && now.Before(e.expires) {
 		c.m.inc(coalesced)
-		if e.tenant == nil {
-			return nil, ErrNotFound
-		}
 		return e.tenant, nil
+	}
+	if until, neg := c.negative.Get(k); neg && now.Before(until) {
+		c.m.inc(coalesced)
+		return nil, ErrNotFound
 	}
 	if t := c.sharedGet(k); t != nil {
 		c.store(k, t, now)
@@ -168,12 +169,17 @@ func (c *Cache) fill(ctx context.Context, k key, old entry, hadOld bool) (*model
 	t, err := c.load(ctx, k)
 	switch {
 	case errors.Is(err, models.ErrNotFound):
-		c.lru.Add(k, entry{expires: now.Add(c.cfg.NegativeTTL)})
+		if c.negative.Add(k, now.Add(c.cfg.NegativeTTL)) {
+			c.m.inc(evictions)
+		}
 		return nil, ErrNotFound
 	case err != nil:
 		if hadOld && old.tenant != nil && now.Before(old.staleUntil) {
 			c.m.inc(staleServed)
 			c.cfg.Logger.WarnContext(ctx, "tenant cache: database failed, serving a stale tenant", "key", k.redisKey(), "err", err)
+			// Serve it for a few more seconds without asking again, so an outage costs one
+			// failed query (and one warning) per key every few seconds, not one per request.
+			c.lru.Add(k, entry{tenant: old.tenant, expires: now.Add(5 * time.Second), staleUntil: old.staleUntil})
 			return old.tenant, nil
 		}
 		return nil, err
@@ -200,7 +206,9 @@ func (c *Cache) load(ctx context.Context, k key) (*models.Tenant, error) {
 
 func (c *Cache) store(k key, t *models.Tenant, now time.Time) {
 	exp := now.Add(c.cfg.PositiveTTL)
-	c.lru.Add(k, entry{tenant: t, expires: exp, staleUntil: exp.Add(c.cfg.StaleFor)})
+	if c.lru.Add(k, entry{tenant: t, expires: exp, staleUntil: exp.Add(c.cfg.StaleFor)}) {
+		c.m.inc(evictions)
+	}
 }
 
 // sharedDown reports whether the shared layer is being skipped after a recent error, so a Redis
@@ -259,10 +267,7 @@ func (c *Cache) Invalidate(ctx context.Context, id uuid.UUID, extraHosts ...stri
 		if !ok {
 			continue
 		}
-		if e.tenant == nil || e.tenant.ID == id {
-			c.lru.Remove(k)
-		}
-		if e.tenant != nil && e.tenant.ID == id {
+		if e.tenant.ID == id {
 			keys = append(keys, k)
 		}
 	}
@@ -278,6 +283,7 @@ func (c *Cache) Invalidate(ctx context.Context, id uuid.UUID, extraHosts ...stri
 			keys = append(keys, key{ByHost, normalize(h)})
 		}
 	}
+	c.negative.Purge()
 	for _, k := range keys {
 		c.lru.Remove(k)
 		if !c.sharedDown() {
@@ -289,12 +295,12 @@ func (c *Cache) Invalidate(ctx context.Context, id uuid.UUID, extraHosts ...stri
 	c.m.inc(invalidations)
 }
 
-// Len returns the number of entries in process memory.
-func (c *Cache) Len() int { return c.lru.Len() }
+// Len returns the number of entries (tenants and unknown names) in process memory.
+func (c *Cache) Len() int { return c.lru.Len() + c.negative.Len() }
 
 // Stats returns the cache counters and the number of entries, for the System page.
 func (c *Cache) Stats() map[string]float64 {
 	s := c.m.Snapshot()
-	s["entries"] = float64(c.lru.Len())
+	s["entries"] = float64(c.lru.Len() + c.negative.Len())
 	return s
 }

@@ -102,13 +102,30 @@ func TestCacheHitsMissesAndExpiry(t *testing.T) {
 func TestCacheIsBounded(t *testing.T) {
 	t.Parallel()
 	store := testkit.NewDB(t)
-	cache, _, m, _ := newCache(t, store, tenancy.Config{Size: 10})
+	cache, loader, m, _ := newCache(t, store, tenancy.Config{Size: 10})
+	ctx := context.Background()
+	var slugs []string
 	for i := 0; i < 25; i++ {
-		cache.Resolve(context.Background(), tenancy.BySlug, fmt.Sprintf("nobody-%d", i))
+		slugs = append(slugs, testkit.Tenant(t, store).Create().Slug)
+		cache.Resolve(ctx, tenancy.BySlug, slugs[i])
 	}
 	if cache.Len() != 10 || m.Snapshot()["evictions"] != 15 {
-		t.Fatalf("entries %d, evictions %v", cache.Len(), m.Snapshot()["evictions"])
+		t.Fatalf("entries %d, evictions %v; want 10 and 15", cache.Len(), m.Snapshot()["evictions"])
 	}
+
+	t.Run("a flood of made-up names does not push real tenants out", func(t *testing.T) {
+		last := slugs[len(slugs)-1]
+		cache.Resolve(ctx, tenancy.BySlug, last)
+		before := loader.n.Load()
+		for i := 0; i < 500; i++ {
+			cache.Resolve(ctx, tenancy.BySlug, fmt.Sprintf("made-up-%d", i))
+		}
+		loadsForFlood := loader.n.Load() - before
+		cache.Resolve(ctx, tenancy.BySlug, last)
+		if loader.n.Load()-before != loadsForFlood {
+			t.Fatal("the real tenant was evicted by unknown names")
+		}
+	})
 }
 
 // TestColdKeyStampede sends 10,000 concurrent resolutions of one cold key: one load, and every
