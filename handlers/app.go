@@ -11,6 +11,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/session"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/rustok/rustok-admin/internal/authz"
 	"github.com/rustok/rustok-admin/internal/backend"
 	"github.com/rustok/rustok-admin/internal/config"
 	"github.com/rustok/rustok-admin/internal/events"
@@ -39,6 +40,7 @@ type Deps struct {
 	Limits   LoginLimits          // zero = DefaultLoginLimits
 	Bus      *events.Bus          // in-process event subscribers (nil in tests that need none)
 	Tenants  *tenancy.Cache       // nil = a process-local cache over Store
+	Authz    *authz.Engine        // nil = an engine over Store
 	Now      func() time.Time     // nil = time.Now; tests move the clock to expire sessions
 	// Mount adds routes inside the full middleware chain, after the route table. Tests use it
 	// for routes that misbehave on purpose (a panic, a slow request); production leaves it nil.
@@ -59,6 +61,7 @@ type App struct {
 	now      func() time.Time
 	mount    func(r fiber.Router)
 	tenants  *tenancy.Cache
+	authz    *authz.Engine
 }
 
 // New builds the Fiber app with all middleware and routes.
@@ -75,6 +78,7 @@ func New(d Deps) *fiber.App {
 		// X-Forwarded-For and X-Forwarded-Host count only from TRUSTED_PROXIES; the check is
 		// always on, because with it off Fiber would believe any client.
 		EnableTrustedProxyCheck: true,
+		EnableIPValidation:      true, // c.IP() takes only a well-formed address from X-Forwarded-For
 		TrustedProxies:          d.Config.TrustedProxies,
 		ProxyHeader:             proxyHeader(d.Config.TrustedProxies),
 	})
@@ -85,6 +89,7 @@ func New(d Deps) *fiber.App {
 // Table returns every declared route, operational ones first: the audit tests and the docs
 // walk it.
 func Table(d Deps) []Route {
+	d.Registry = nil // a throwaway registry: the app's own already holds these metrics
 	a := newApp(d)
 	return append(a.OperationalRoutes(), a.Routes()...)
 }
@@ -106,6 +111,13 @@ func newApp(d Deps) *App {
 	}
 	a.metrics = newHTTPMetrics(a.registry)
 	a.sessions = newSessionStore(d.Config, backend.Prefixed(d.Storage, "sess:"))
+	a.authz = d.Authz
+	if a.authz == nil {
+		var err error
+		if a.authz, err = authz.New(d.Store.DB(), 0); err != nil {
+			panic(err) // the model is a constant: this cannot fail at run time
+		}
+	}
 	a.tenants = d.Tenants
 	if a.tenants == nil {
 		a.tenants = tenancy.New(d.Store, tenancy.Config{Metrics: tenancy.NewMetrics(a.registry), Logger: a.log})

@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/limiter"
 	"github.com/google/uuid"
 
+	"github.com/rustok/rustok-admin/internal/authz"
 	"github.com/rustok/rustok-admin/internal/backend"
 	"github.com/rustok/rustok-admin/internal/events"
 	"github.com/rustok/rustok-admin/internal/tenancy"
@@ -89,8 +90,9 @@ func (a *App) endSession(c *fiber.Ctx, flashKind, flashMsg string) error {
 	return a.saveSession(c, s)
 }
 
-// require enforces a route's Access after the user is loaded.
-func (a *App) require(access Access) fiber.Handler {
+// require enforces a route's Access (and Perm) after the user is loaded. Denied is a 403 page,
+// or a toast for htmx; not signed in is the sign-in page (HX-Redirect for htmx).
+func (a *App) require(access Access, perm authz.Perm) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		if access == Public {
 			return c.Next()
@@ -105,19 +107,34 @@ func (a *App) require(access Access) fiber.Handler {
 		}
 		switch access {
 		case TenantMember:
-			return a.requireMember(c, u)
-		case SuperAdmin:
-			if super, _ := c.Locals(localIsSuper).(bool); !super {
-				return fiber.NewError(fiber.StatusForbidden, "Only platform administrators can open this page.")
+			return a.requireMember(c, u, authz.Perm{})
+		case InTenant:
+			return a.requireMember(c, u, perm)
+		case OnPlatform:
+			if err := a.authorize(c, u, authz.Platform, perm); err != nil {
+				return err
 			}
 		}
 		return c.Next()
 	}
 }
 
-// requireMember resolves /t/:slug and checks the user holds a role there. An unknown or
-// inactive tenant is a 404 (super admins may open inactive ones); no role is a 403.
-func (a *App) requireMember(c *fiber.Ctx, u *models.User) error {
+// authorize asks Casbin whether u may do perm in the domain; no is a 403.
+func (a *App) authorize(c *fiber.Ctx, u *models.User, dom string, perm authz.Perm) error {
+	ok, err := a.authz.Allowed(ctx(c), u.ID, dom, perm)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fiber.NewError(fiber.StatusForbidden, "You do not have permission to do this ("+perm.String()+").")
+	}
+	return nil
+}
+
+// requireMember resolves /t/:slug and checks the user holds a role there and, unless perm is
+// empty, that the role grants perm. An unknown or inactive tenant is a 404 (super admins may
+// open inactive ones); no role or no permission is a 403.
+func (a *App) requireMember(c *fiber.Ctx, u *models.User, perm authz.Perm) error {
 	t, err := a.openTenant(c, tenancy.BySlug, c.Params("slug"))
 	if err != nil {
 		return err
@@ -128,6 +145,11 @@ func (a *App) requireMember(c *fiber.Ctx, u *models.User) error {
 	}
 	if len(roles) == 0 {
 		return fiber.NewError(fiber.StatusForbidden, "You do not have a role in this tenant.")
+	}
+	if perm != (authz.Perm{}) {
+		if err := a.authorize(c, u, t.ID.String(), perm); err != nil {
+			return err
+		}
 	}
 	a.setTenant(c, t)
 	c.Locals(localRoles, roles)

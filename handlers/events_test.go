@@ -117,7 +117,8 @@ func TestEventLogList(t *testing.T) {
 
 	t.Run("a member sees the tenant's events newest first with type, version, aggregate, actor and status", func(t *testing.T) {
 		res := c.Get(list).ExpectStatus(http.StatusOK)
-		want := []string{"tenant.updated", "node.archived", "node.published", "tenant.created"}
+		// CreateTenant wrote tenant.created and then role.created for each of the three system roles.
+		want := []string{"tenant.updated", "node.archived", "node.published", "role.created", "role.created", "role.created", "tenant.created"}
 		if got := rowTypes(res); !slices.Equal(got, want) {
 			t.Fatalf("rows %v, want %v", got, want)
 		}
@@ -163,11 +164,13 @@ func TestEventLogList(t *testing.T) {
 			want  []string
 		}{
 			{"by type", url.Values{"type": {"node.published"}}, []string{"node.published"}},
+			{"by another type", url.Values{"type": {"role.created"}}, []string{"role.created", "role.created", "role.created"}},
 			{"by status", url.Values{"status": {"failed"}}, []string{"node.archived"}},
 			{"by aggregate type", url.Values{"aggregate_type": {"tenant"}}, []string{"tenant.updated", "tenant.created"}},
 			{"by aggregate", url.Values{"aggregate_type": {"node"}, "aggregate_id": {node.String()}}, []string{"node.archived", "node.published"}},
 			{"by actor", url.Values{"actor_id": {member.ID.String()}}, []string{"tenant.updated", "node.published"}},
-			{"by a date range including today", url.Values{"from": {today}, "to": {today}}, []string{"tenant.updated", "node.archived", "node.published", "tenant.created"}},
+			{"by a date range including today", url.Values{"from": {today}, "to": {today}},
+				[]string{"tenant.updated", "node.archived", "node.published", "role.created", "role.created", "role.created", "tenant.created"}},
 			{"by type and status together", url.Values{"type": {"node.published"}, "status": {"failed"}}, nil},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
@@ -284,9 +287,9 @@ func TestEventLogList(t *testing.T) {
 func TestEventLogPagination(t *testing.T) {
 	t.Parallel()
 	app := testkit.NewApp(t)
-	tn := testkit.Tenant(t, app.Store).Create()
+	tn := testkit.Tenant(t, app.Store).Create() // tenant.created and three role.created
 	member := testkit.User(t, app.Store).WithRole(tn, "admin").Create()
-	for range 30 {
+	for range 27 {
 		appendEvents(t, app.Store, tn.ID, uuid.Nil, nodePublished(uuid.New()))
 	}
 	other := uuid.New()
@@ -317,7 +320,7 @@ func TestEventLogPagination(t *testing.T) {
 				t.Error("no way back to the newest events")
 			}
 		}
-		if len(seen) != 32 || pages != 5 { // tenant.created + 30 + 1
+		if len(seen) != 32 || pages != 5 { // tenant.created + 3 role.created + 27 + 1
 			t.Fatalf("%d events on %d pages, want 32 on 5", len(seen), pages)
 		}
 	})
@@ -329,7 +332,7 @@ func TestEventLogPagination(t *testing.T) {
 			t.Fatalf("older-events link %q lost the type filter", next)
 		}
 		rest := c.Get(next).ExpectStatus(http.StatusOK)
-		if got := rowTypes(rest); len(got) != 10 || slices.ContainsFunc(got, func(s string) bool { return s != "node.published" }) {
+		if got := rowTypes(rest); len(got) != 7 || slices.ContainsFunc(got, func(s string) bool { return s != "node.published" }) {
 			t.Fatalf("second filtered page %v", got)
 		}
 		if rest.TestID("older-events").Length() != 0 {
@@ -523,8 +526,9 @@ func TestEventLogTenantIsolation(t *testing.T) {
 	memberA := testkit.User(t, app.Store).WithRole(a, "admin").Create()
 	c := testkit.Client(t, app).LoginAs(memberA)
 
+	// B's events: its tenant.created, the role.created of its three system roles and the two above.
 	var bIDs []string
-	if err := app.Store.DB().Model(&events.Row{}).Where("tenant_id = ?", b.ID).Pluck("id", &bIDs).Error; err != nil || len(bIDs) != 3 {
+	if err := app.Store.DB().Model(&events.Row{}).Where("tenant_id = ?", b.ID).Pluck("id", &bIDs).Error; err != nil || len(bIDs) != 6 {
 		t.Fatalf("tenant B events: %v %v", bIDs, err)
 	}
 
@@ -535,7 +539,7 @@ func TestEventLogTenantIsolation(t *testing.T) {
 	})
 
 	t.Run("A's log never shows B's rows, whatever the filter", func(t *testing.T) {
-		for _, q := range []string{"", "?aggregate_type=node&aggregate_id=" + shared.String(), "?type=node.published", "?type=tenant.created", "?limit=500"} {
+		for _, q := range []string{"", "?aggregate_type=node&aggregate_id=" + shared.String(), "?type=node.published", "?type=tenant.created", "?type=role.created", "?limit=500"} {
 			res := c.Get("/t/" + a.Slug + "/events" + q).ExpectStatus(http.StatusOK)
 			for _, id := range rowIDs(res) {
 				if slices.Contains(bIDs, id) {

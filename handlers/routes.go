@@ -2,10 +2,12 @@ package handlers
 
 import (
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/rustok/rustok-admin/internal/authz"
 )
 
-// Access says who may call a route. Later issues add per-resource permissions checked by Casbin;
-// until then a tenant page needs a role in that tenant.
+// Access says who may call a route; with InTenant and OnPlatform the route's Perm is checked
+// by Casbin (internal/authz).
 type Access int
 
 const (
@@ -13,14 +15,16 @@ const (
 	Public Access = iota
 	// SignedIn routes need a signed-in user.
 	SignedIn
-	// TenantMember routes need a signed-in user with a role in the tenant of /t/:slug.
+	// TenantMember routes need a role — any role — in the tenant of /t/:slug (the dashboard).
 	TenantMember
-	// SuperAdmin routes need a signed-in platform administrator (platform-wide pages).
-	SuperAdmin
+	// InTenant routes need Perm in the tenant of /t/:slug.
+	InTenant
+	// OnPlatform routes need Perm on the platform ("*"): in effect, super admins.
+	OnPlatform
 )
 
 func (a Access) String() string {
-	return [...]string{"public", "signed-in", "tenant-member", "super-admin"}[a]
+	return [...]string{"public", "signed-in", "tenant-member", "in-tenant", "on-platform"}[a]
 }
 
 // Route is one entry of the route table.
@@ -28,9 +32,13 @@ type Route struct {
 	Method  string
 	Path    string
 	Access  Access
+	Perm    authz.Perm // the (resource, action) an InTenant or OnPlatform route requires
 	Handler fiber.Handler
 	Extra   []fiber.Handler // route-specific middleware that runs before Handler (rate limits)
 }
+
+// p is shorthand for a permission in the route table.
+func p(resource, action string) authz.Perm { return authz.Perm{Resource: resource, Action: action} }
 
 // Routes is the one place every route is declared with the access it requires. Tests walk it,
 // and registerRoutes refuses to register anything that is not listed here.
@@ -42,26 +50,24 @@ func (a *App) Routes() []Route {
 
 		{Method: fiber.MethodGet, Path: "/", Access: SignedIn, Handler: a.homeShow},
 		{Method: fiber.MethodGet, Path: "/t/:slug/", Access: TenantMember, Handler: a.dashboardShow},
-		// Event log. Until the RBAC issue, any member of the tenant may read it and retry failed
-		// events; then these become events:list, events:read (list, detail, history) and
-		// events:manage (retry).
-		{Method: fiber.MethodGet, Path: "/t/:slug/events", Access: TenantMember, Handler: a.eventsList},
-		{Method: fiber.MethodGet, Path: "/t/:slug/events/aggregate/:type/:aid", Access: TenantMember, Handler: a.eventsHistory},
-		{Method: fiber.MethodGet, Path: "/t/:slug/events/:id", Access: TenantMember, Handler: a.eventShow},
-		{Method: fiber.MethodPost, Path: "/t/:slug/events/:id/retry", Access: TenantMember, Handler: a.eventRetryPost},
+		// Event log of the tenant.
+		{Method: fiber.MethodGet, Path: "/t/:slug/events", Access: InTenant, Perm: p("events", "list"), Handler: a.eventsList},
+		{Method: fiber.MethodGet, Path: "/t/:slug/events/aggregate/:type/:aid", Access: InTenant, Perm: p("events", "list"), Handler: a.eventsHistory},
+		{Method: fiber.MethodGet, Path: "/t/:slug/events/:id", Access: InTenant, Perm: p("events", "read"), Handler: a.eventShow},
+		{Method: fiber.MethodPost, Path: "/t/:slug/events/:id/retry", Access: InTenant, Perm: p("events", "update"), Handler: a.eventRetryPost},
 		// Platform events (no tenant: sign-ins, user accounts, platform roles).
-		{Method: fiber.MethodGet, Path: "/events", Access: SuperAdmin, Handler: a.eventsList},
-		{Method: fiber.MethodGet, Path: "/events/:id", Access: SuperAdmin, Handler: a.eventShow},
-		{Method: fiber.MethodPost, Path: "/events/:id/retry", Access: SuperAdmin, Handler: a.eventRetryPost},
-		{Method: fiber.MethodGet, Path: "/system", Access: SuperAdmin, Handler: a.systemShow},
+		{Method: fiber.MethodGet, Path: "/events", Access: OnPlatform, Perm: p("events", "list"), Handler: a.eventsList},
+		{Method: fiber.MethodGet, Path: "/events/:id", Access: OnPlatform, Perm: p("events", "read"), Handler: a.eventShow},
+		{Method: fiber.MethodPost, Path: "/events/:id/retry", Access: OnPlatform, Perm: p("events", "update"), Handler: a.eventRetryPost},
+		{Method: fiber.MethodGet, Path: "/system", Access: OnPlatform, Perm: p("settings", "read"), Handler: a.systemShow},
 		// Tenant management (platform). /tenants/new comes before /tenants/:id, which it would match.
-		{Method: fiber.MethodGet, Path: "/tenants", Access: SuperAdmin, Handler: a.tenantsList},
-		{Method: fiber.MethodGet, Path: "/tenants/new", Access: SuperAdmin, Handler: a.tenantNew},
-		{Method: fiber.MethodPost, Path: "/tenants", Access: SuperAdmin, Handler: a.tenantCreatePost},
-		{Method: fiber.MethodGet, Path: "/tenants/:id", Access: SuperAdmin, Handler: a.tenantShow},
-		{Method: fiber.MethodPost, Path: "/tenants/:id", Access: SuperAdmin, Handler: a.tenantUpdatePost},
-		{Method: fiber.MethodPost, Path: "/tenants/:id/deactivate", Access: SuperAdmin, Handler: a.tenantDeactivatePost},
-		{Method: fiber.MethodPost, Path: "/tenants/:id/activate", Access: SuperAdmin, Handler: a.tenantActivatePost},
+		{Method: fiber.MethodGet, Path: "/tenants", Access: OnPlatform, Perm: p("tenants", "list"), Handler: a.tenantsList},
+		{Method: fiber.MethodGet, Path: "/tenants/new", Access: OnPlatform, Perm: p("tenants", "create"), Handler: a.tenantNew},
+		{Method: fiber.MethodPost, Path: "/tenants", Access: OnPlatform, Perm: p("tenants", "create"), Handler: a.tenantCreatePost},
+		{Method: fiber.MethodGet, Path: "/tenants/:id", Access: OnPlatform, Perm: p("tenants", "read"), Handler: a.tenantShow},
+		{Method: fiber.MethodPost, Path: "/tenants/:id", Access: OnPlatform, Perm: p("tenants", "update"), Handler: a.tenantUpdatePost},
+		{Method: fiber.MethodPost, Path: "/tenants/:id/deactivate", Access: OnPlatform, Perm: p("tenants", "update"), Handler: a.tenantDeactivatePost},
+		{Method: fiber.MethodPost, Path: "/tenants/:id/activate", Access: OnPlatform, Perm: p("tenants", "update"), Handler: a.tenantActivatePost},
 	}
 }
 
@@ -95,7 +101,10 @@ func (a *App) registerRoutes(app *fiber.App) {
 	}
 	app.Use(a.csrf(), a.loadUser, a.resolveTenant)
 	for _, r := range a.Routes() {
-		hs := append([]fiber.Handler{a.require(r.Access)}, r.Extra...)
+		if (r.Access == InTenant || r.Access == OnPlatform) == (r.Perm == authz.Perm{}) {
+			panic("handlers: route " + r.Method + " " + r.Path + ": InTenant and OnPlatform routes, and only they, declare a Perm")
+		}
+		hs := append([]fiber.Handler{a.require(r.Access, r.Perm)}, r.Extra...)
 		add(r.Method, r.Path, append(hs, r.Handler)...)
 	}
 	if a.mount != nil {

@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"context"
 	"net/http"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -188,7 +189,24 @@ func TestTenantResolutionByHeaderAndHost(t *testing.T) {
 // instance A answers 404 on instance B within a second.
 func TestDeactivationReachesAnotherProcess(t *testing.T) {
 	t.Parallel()
-	store := testkit.NewDB(t)
+	// Two stores on one database, as two processes would have: a commit through A's store is
+	// not seen by B's listeners, only through the relay and NATS.
+	url := filepath.Join(t.TempDir(), "shared.db")
+	if testkit.Dialect() == "postgres" {
+		url = testkit.PostgresURL(t)
+	}
+	open := func() *models.Store {
+		s, err := models.Open(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		if _, err := s.Migrate(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	store, storeB := open(), open()
 	tn := testkit.Tenant(t, store).Create()
 	member := testkit.User(t, store).WithRole(tn, "manager").Create()
 	client, err := backend.OpenRedis(context.Background(), testkit.RedisURL(t))
@@ -198,7 +216,7 @@ func TestDeactivationReachesAnotherProcess(t *testing.T) {
 	t.Cleanup(func() { client.Close() })
 	shared := backend.Prefixed(redisstore.NewFromConnection(client), "test-"+uuid.NewString()+":")
 
-	instance := func() (*testkit.TestApp, *events.Bus) {
+	instance := func(store *models.Store) (*testkit.TestApp, *events.Bus) {
 		nc, err := nats.Connect(testkit.NATSURL(t))
 		if err != nil {
 			t.Fatal(err)
@@ -206,7 +224,7 @@ func TestDeactivationReachesAnotherProcess(t *testing.T) {
 		t.Cleanup(nc.Close)
 		bus := events.NewBus()
 		cache := tenancy.New(store, tenancy.Config{Shared: shared})
-		stop, err := cache.Subscribe(bus, nc)
+		stop, err := cache.Subscribe(store, bus, nc)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -215,8 +233,8 @@ func TestDeactivationReachesAnotherProcess(t *testing.T) {
 			d.Tenants, d.Bus = cache, bus
 		}), bus
 	}
-	_, busA := instance()
-	b, _ := instance()
+	_, busA := instance(store)
+	b, _ := instance(storeB)
 
 	// Process A runs the relay: its bus, then JetStream.
 	nc, err := nats.Connect(testkit.NATSURL(t))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -97,7 +98,7 @@ func TestTenantWritesEmitEvents(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 
-	t.Run("CreateTenant emits tenant.created naming the new tenant", func(t *testing.T) {
+	t.Run("CreateTenant emits tenant.created naming the new tenant, then role.created for each system role", func(t *testing.T) {
 		t.Parallel()
 		store := testkit.NewDB(t)
 		ob := newOutbox(t, store)
@@ -105,11 +106,36 @@ func TestTenantWritesEmitEvents(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r := ob.one("tenant.created")
-		checkRow(t, r, &events.TenantCreated{TenantRef: events.TenantRef{TenantID: tn.ID}, Slug: "acme", Name: "Acme",
+		rows := ob.fresh()
+		want := []string{"tenant.created", "role.created", "role.created", "role.created"}
+		if !slices.Equal(types(rows), want) {
+			t.Fatalf("events written: %v, want %v", types(rows), want)
+		}
+		checkRow(t, rows[0], &events.TenantCreated{TenantRef: events.TenantRef{TenantID: tn.ID}, Slug: "acme", Name: "Acme",
 			DefaultLocale: "en", Locales: []string{"en", "de"}})
-		if r.TenantID == nil || *r.TenantID != tn.ID {
-			t.Errorf("tenant_id %v, want %s", r.TenantID, tn.ID)
+		// One role.created per system role, in order, each naming the stored role and carrying the
+		// permissions of the default matrix.
+		for i, name := range models.SystemRoles {
+			role, err := store.RoleByName(ctx, tn.ID, name)
+			if err != nil {
+				t.Fatalf("system role %s: %v", name, err)
+			}
+			if !role.IsSystem {
+				t.Errorf("role %s is not marked as a system role", name)
+			}
+			var perms []string
+			for _, p := range models.DefaultMatrix[name] {
+				perms = append(perms, p.Resource+":"+p.Action)
+			}
+			if len(perms) == 0 {
+				t.Fatalf("the default matrix gives %s no permissions", name)
+			}
+			checkRow(t, rows[i+1], &events.RoleCreated{RoleRef: events.RoleRef{RoleID: role.ID}, Name: name, System: true, Permissions: perms})
+		}
+		for _, r := range rows {
+			if r.TenantID == nil || *r.TenantID != tn.ID {
+				t.Errorf("%s: tenant_id %v, want %s", r.EventType, r.TenantID, tn.ID)
+			}
 		}
 	})
 

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"errors"
 
 	"github.com/google/uuid"
 
@@ -33,10 +34,25 @@ type CasbinRule struct {
 // TableName keeps the adapter's table name.
 func (CasbinRule) TableName() string { return "casbin_rule" }
 
-// AssignRole makes the user hold role in the tenant (tenant AllTenants for platform roles).
-// Assigning a role the user already holds is not an error.
+// AssignRole makes the user hold role in the tenant (tenant AllTenants for platform roles). The
+// role must exist in the tenant. Assigning a role the user already holds is not an error.
 func (s *Store) AssignRole(ctx context.Context, userID uuid.UUID, role, tenant string) error {
 	return s.WithTx(ctx, func(ctx context.Context) error {
+		if tenant == AllTenants {
+			if role != RoleSuperAdmin {
+				return &ValidationError{Fields: map[string]string{"role": "The only platform role is super_admin."}}
+			}
+		} else {
+			id, err := uuid.Parse(tenant)
+			if err != nil {
+				return &ValidationError{Fields: map[string]string{"tenant": "Not a tenant id."}}
+			}
+			if _, err := s.RoleByName(ctx, id, role); errors.Is(err, ErrNotFound) {
+				return &ValidationError{Fields: map[string]string{"role": "There is no role “" + role + "” in this tenant."}}
+			} else if err != nil {
+				return err
+			}
+		}
 		var n int64
 		q := s.Conn(ctx).Model(&CasbinRule{}).Where("ptype = 'g' AND v0 = ? AND v1 = ? AND v2 = ?", userID.String(), role, tenant)
 		if err := q.Count(&n).Error; err != nil || n > 0 {

@@ -23,8 +23,9 @@ import (
 
 // Store is the storage layer: one GORM handle and the dialect behind it.
 type Store struct {
-	db      *gorm.DB
-	dialect migrations.Dialect
+	db        *gorm.DB
+	dialect   migrations.Dialect
+	listeners events.Listeners
 }
 
 // txKey marks the transaction carried in a context by WithTx.
@@ -185,7 +186,7 @@ func (s *Store) WithTx(ctx context.Context, fn func(ctx context.Context) error) 
 	if _, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
 		return fn(ctx)
 	}
-	ctx, hooks := events.WithCommitHooks(ctx)
+	ctx, hooks := events.WithCommitHooks(ctx, &s.listeners)
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		return fn(context.WithValue(ctx, txKey{}, tx))
 	})
@@ -194,6 +195,10 @@ func (s *Store) WithTx(ctx context.Context, fn func(ctx context.Context) error) 
 	}
 	return err
 }
+
+// OnCommit calls fn with the events of every transaction this store commits, right after the
+// commit; the returned func stops it.
+func (s *Store) OnCommit(fn func([]events.Envelope)) func() { return s.listeners.Add(fn) }
 
 // Append writes events to the outbox in the transaction carried by ctx; call it inside WithTx.
 func (s *Store) Append(ctx context.Context, evts ...events.Event) error {

@@ -109,8 +109,12 @@ func (s *Store) CreateTenant(ctx context.Context, in TenantInput) (*Tenant, erro
 		if err := s.Conn(ctx).Create(t).Error; err != nil {
 			return translate(err, "create tenant")
 		}
-		return s.Append(ctx, &events.TenantCreated{TenantRef: events.TenantRef{TenantID: t.ID}, Slug: t.Slug,
+		err := s.Append(ctx, &events.TenantCreated{TenantRef: events.TenantRef{TenantID: t.ID}, Slug: t.Slug,
 			Name: t.Name, DefaultLocale: t.DefaultLocale, Locales: t.Locales})
+		if err != nil {
+			return err
+		}
+		return s.seedSystemRoles(ctx, t.ID)
 	})
 	if err != nil {
 		return nil, err

@@ -24,6 +24,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rustok/rustok-admin/handlers"
+	"github.com/rustok/rustok-admin/internal/authz"
 	"github.com/rustok/rustok-admin/internal/backend"
 	"github.com/rustok/rustok-admin/internal/config"
 	"github.com/rustok/rustok-admin/internal/events"
@@ -138,14 +139,25 @@ func serve(cfg config.Config, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	tenants := tenancy.New(b.Store, tenancy.Config{Shared: b.Storage, Metrics: tenancy.NewMetrics(registry), Logger: log})
-	stopTenants, err := tenants.Subscribe(b.Bus, b.NATS)
+	stopTenants, err := tenants.Subscribe(b.Store, b.Bus, b.NATS)
 	if err != nil {
 		ln.Close()
 		return err
 	}
 	defer stopTenants()
+	policies, err := authz.New(b.Store.DB(), 0)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	stopPolicies, err := policies.Subscribe(b.Store, b.Bus, b.NATS)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer stopPolicies()
 	app := handlers.New(handlers.Deps{Config: cfg, Store: b.Store, Storage: b.Storage, Checks: b.Checks(),
-		Logger: log, Registry: registry, Bus: b.Bus, Tenants: tenants})
+		Logger: log, Registry: registry, Bus: b.Bus, Tenants: tenants, Authz: policies})
 	defer relay.wait()
 	log.Info("listening", "addr", ln.Addr().String(), "sign_in", cfg.SignInURL())
 	return serveUntilDone(ctx, app, ln, cfg.ShutdownTimeout, log)

@@ -299,11 +299,13 @@ func (e *UserRoleRevoked) Validate() error {
 
 // ---- roles ----
 
-// RoleCreated: a role was created in a tenant.
+// RoleCreated: a role was created in a tenant, with the permissions it starts with
+// ("resource:action"; the system roles of a new tenant start with the default matrix).
 type RoleCreated struct {
 	RoleRef
-	Name   string `json:"name"`
-	System bool   `json:"system"`
+	Name        string   `json:"name"`
+	System      bool     `json:"system"`
+	Permissions []string `json:"permissions,omitempty"`
 }
 
 func (*RoleCreated) EventType() string  { return "role.created" }

@@ -94,14 +94,16 @@ func idFrom(ctx context.Context, key any) *uuid.UUID {
 
 // CommitHooks collects functions to run after the outermost transaction commits.
 type CommitHooks struct {
-	mu  sync.Mutex
-	fns []func()
+	mu        sync.Mutex
+	fns       []func()
+	listeners *Listeners
 }
 
-// WithCommitHooks returns a context whose Append calls are followed, after commit, by Run.
-// models.Store.WithTx installs it around every outermost transaction.
-func WithCommitHooks(ctx context.Context) (context.Context, *CommitHooks) {
-	h := &CommitHooks{}
+// WithCommitHooks returns a context whose Append calls are followed, after commit, by Run, which
+// also hands the committed events to listeners (may be nil). models.Store.WithTx installs it
+// around every outermost transaction.
+func WithCommitHooks(ctx context.Context, listeners *Listeners) (context.Context, *CommitHooks) {
+	h := &CommitHooks{listeners: listeners}
 	return context.WithValue(ctx, hooksKey{}, h), h
 }
 
@@ -116,14 +118,18 @@ func (h *CommitHooks) Run() {
 	}
 }
 
-func afterCommit(ctx context.Context, fn func()) {
-	if h, ok := ctx.Value(hooksKey{}).(*CommitHooks); ok {
-		h.mu.Lock()
-		h.fns = append(h.fns, fn)
-		h.mu.Unlock()
+func afterCommit(ctx context.Context, envs []Envelope) {
+	h, ok := ctx.Value(hooksKey{}).(*CommitHooks)
+	if !ok {
+		Nudge()
 		return
 	}
-	fn()
+	h.mu.Lock()
+	h.fns = append(h.fns, func() {
+		Nudge()
+		h.listeners.notify(envs)
+	})
+	h.mu.Unlock()
 }
 
 // ---- the writer ----
@@ -164,8 +170,55 @@ func Append(ctx context.Context, tx *gorm.DB, evts ...Event) error {
 	if err := tx.WithContext(ctx).Create(&rows).Error; err != nil {
 		return fmt.Errorf("events: append: %w", err)
 	}
-	afterCommit(ctx, Nudge)
+	envs := make([]Envelope, len(rows))
+	for i, r := range rows {
+		envs[i] = r.Envelope()
+	}
+	afterCommit(ctx, envs)
 	return nil
+}
+
+// ---- in-process commit listeners ----
+
+// Listeners are called, in the committing goroutine, with the events of every transaction a
+// store commits. Caches that must agree with the database at once in this process (tenants,
+// policies) listen here; other processes hear about the same events from the relay over NATS.
+type Listeners struct {
+	mu   sync.RWMutex
+	fns  map[int]func([]Envelope)
+	next int
+}
+
+// Add registers fn; the returned func removes it.
+func (l *Listeners) Add(fn func([]Envelope)) func() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.fns == nil {
+		l.fns = map[int]func([]Envelope){}
+	}
+	id := l.next
+	l.next++
+	l.fns[id] = fn
+	return func() {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		delete(l.fns, id)
+	}
+}
+
+func (l *Listeners) notify(envs []Envelope) {
+	if l == nil {
+		return
+	}
+	l.mu.RLock()
+	fns := make([]func([]Envelope), 0, len(l.fns))
+	for _, fn := range l.fns {
+		fns = append(fns, fn)
+	}
+	l.mu.RUnlock()
+	for _, fn := range fns {
+		fn(envs)
+	}
 }
 
 // lockAggregates serialises writers of the same aggregate on PostgreSQL. seq is assigned at

@@ -65,8 +65,9 @@ func TestOutboxTransactions(t *testing.T) {
 			if err := store.Conn(ctx).Model(&events.Row{}).Count(&inside).Error; err != nil {
 				return err
 			}
-			if inside != 2 {
-				t.Errorf("inside the transaction it sees %d events, want 2", inside)
+			// tenant.created, role.created for each of the three system roles, tenant.deactivated.
+			if inside != 5 {
+				t.Errorf("inside the transaction it sees %d events, want 5", inside)
 			}
 			return boom
 		})
@@ -75,6 +76,13 @@ func TestOutboxTransactions(t *testing.T) {
 		}
 		if n := countOutbox(t, store); n != 0 {
 			t.Fatalf("%d rows in sys_events after the rollback, want 0", n)
+		}
+		var roles int64
+		if err := store.DB().Model(&models.Role{}).Count(&roles).Error; err != nil {
+			t.Fatal(err)
+		}
+		if roles != 0 {
+			t.Fatalf("%d seeded roles survived the rollback, want 0", roles)
 		}
 		if _, err := store.TenantBySlug(ctx, "rolled-back"); !errors.Is(err, models.ErrNotFound) {
 			t.Fatalf("the tenant survived the rollback: %v", err)
@@ -106,24 +114,39 @@ func TestOutboxTransactions(t *testing.T) {
 		after := time.Now().UTC()
 
 		rows := outboxRows(t, store)
-		if len(rows) != 2 {
-			t.Fatalf("%d events committed, want 2 (tenant.created, user.updated)", len(rows))
+		if len(rows) != 5 {
+			t.Fatalf("%d events committed, want 5 (tenant.created, three role.created, user.updated)", len(rows))
 		}
 		wantCreated := &events.TenantCreated{TenantRef: events.TenantRef{TenantID: tn.ID}, Slug: "acme", Name: "Acme",
 			DefaultLocale: "en", Locales: []string{"en"}}
 		wantUpdated := &events.UserUpdated{UserRef: events.UserRef{UserID: target},
 			Changes: events.Changes{"name": {Old: "Ann", New: "Anna"}}}
-		cases := []struct {
+		type rowCase struct {
 			name          string
 			row           events.Row
 			want          events.Event
 			tenant        uuid.UUID
 			aggregateType string
 			aggregateID   uuid.UUID
-		}{
-			{"tenant.created names the new tenant, not the tenant of the context", rows[0], wantCreated, tn.ID, "tenant", tn.ID},
-			{"user.updated takes its tenant from the context", rows[1], wantUpdated, scope, "user", target},
 		}
+		cases := []rowCase{
+			{"tenant.created names the new tenant, not the tenant of the context", rows[0], wantCreated, tn.ID, "tenant", tn.ID},
+		}
+		// CreateTenant seeds the system roles in the same transaction, right after tenant.created.
+		for i, name := range models.SystemRoles {
+			role, err := store.RoleByName(ctx, tn.ID, name)
+			if err != nil {
+				t.Fatalf("system role %s: %v", name, err)
+			}
+			var perms []string
+			for _, p := range models.DefaultMatrix[name] {
+				perms = append(perms, p.Resource+":"+p.Action)
+			}
+			cases = append(cases, rowCase{"role.created of " + name + " belongs to the new tenant, not the tenant of the context",
+				rows[1+i], &events.RoleCreated{RoleRef: events.RoleRef{RoleID: role.ID}, Name: name, System: true, Permissions: perms},
+				tn.ID, "role", role.ID})
+		}
+		cases = append(cases, rowCase{"user.updated takes its tenant from the context", rows[4], wantUpdated, scope, "user", target})
 		ids := map[uuid.UUID]bool{}
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {

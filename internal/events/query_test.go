@@ -50,6 +50,8 @@ func TestListIsScoped(t *testing.T) {
 	testkit.User(t, store).Create() // user.registered belongs to no tenant
 	appendIn(t, store, a.ID, uuid.Nil, published(uuid.New()))
 	appendIn(t, store, b.ID, uuid.Nil, published(uuid.New()), published(uuid.New()))
+	// Each tenant also has its own tenant.created and the role.created of its three system roles.
+	const seeded = 4
 
 	for _, tc := range []struct {
 		name  string
@@ -57,8 +59,8 @@ func TestListIsScoped(t *testing.T) {
 		want  int
 		check func(events.Row) bool
 	}{
-		{"a tenant sees only its own events", events.TenantScope(a.ID), 2, func(r events.Row) bool { return r.TenantID != nil && *r.TenantID == a.ID }},
-		{"another tenant sees only its own", events.TenantScope(b.ID), 3, func(r events.Row) bool { return r.TenantID != nil && *r.TenantID == b.ID }},
+		{"a tenant sees only its own events", events.TenantScope(a.ID), seeded + 1, func(r events.Row) bool { return r.TenantID != nil && *r.TenantID == a.ID }},
+		{"another tenant sees only its own", events.TenantScope(b.ID), seeded + 2, func(r events.Row) bool { return r.TenantID != nil && *r.TenantID == b.ID }},
 		{"the platform sees only events of no tenant", events.PlatformScope, 1, func(r events.Row) bool { return r.TenantID == nil }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -96,13 +98,13 @@ func TestListPagesWithAKeysetCursor(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	store := testkit.NewDB(t)
-	tn := testkit.Tenant(t, store).Create()
-	for range 22 {
+	tn := testkit.Tenant(t, store).Create() // tenant.created and three role.created
+	for range 19 {
 		appendIn(t, store, tn.ID, uuid.Nil, published(uuid.New()))
 	}
 	all, next, err := events.List(ctx, store.DB(), events.Filter{Scope: events.TenantScope(tn.ID), Limit: events.MaxLimit})
 	if err != nil || next != 0 || len(all) != 23 {
-		t.Fatalf("all rows: %d, next %d, err %v; want 23 (tenant.created + 22)", len(all), next, err)
+		t.Fatalf("all rows: %d, next %d, err %v; want 23 (tenant.created + 3 role.created + 19)", len(all), next, err)
 	}
 
 	var paged []int64
@@ -184,10 +186,12 @@ func TestListFilters(t *testing.T) {
 	}{
 		{"by event type", events.Filter{EventType: "node.published"}, []string{"node.published", "node.published"}},
 		{"by aggregate type", events.Filter{AggregateType: "tenant"}, []string{"tenant.created"}},
+		{"by another aggregate type", events.Filter{AggregateType: "role"}, []string{"role.created", "role.created", "role.created"}},
 		{"by aggregate", events.Filter{AggregateType: "node", AggregateID: &node}, []string{"node.archived", "node.published"}},
 		{"by actor", events.Filter{ActorID: &actor}, []string{"node.published", "node.published"}},
 		{"by status", events.Filter{Status: events.StatusFailed}, []string{"node.archived"}},
-		{"by a time window that holds everything", events.Filter{From: &hourAgo, To: &inAnHour}, []string{"node.published", "node.archived", "node.published", "tenant.created"}},
+		{"by a time window that holds everything", events.Filter{From: &hourAgo, To: &inAnHour},
+			[]string{"node.published", "node.archived", "node.published", "role.created", "role.created", "role.created", "tenant.created"}},
 		{"by a time window in the future", events.Filter{From: &inAnHour}, nil},
 		{"by a time window in the past", events.Filter{To: &hourAgo}, nil},
 		{"by several at once", events.Filter{EventType: "node.published", AggregateID: &node}, []string{"node.published"}},

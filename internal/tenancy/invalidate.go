@@ -4,20 +4,29 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/nats-io/nats.go"
 
 	"github.com/rustok/rustok-admin/internal/events"
 )
 
-// Subscribe keeps the cache honest in every process: tenant events delivered by this process's
-// relay arrive on bus; those delivered by other processes' relays arrive over NATS (a plain
+// Subscribe keeps the cache honest in every process: this process's own commits are seen at
+// once (commits.OnCommit); tenant events delivered by this process's relay arrive on bus; those delivered by other processes' relays arrive over NATS (a plain
 // subscription to rustok.events.*.tenant.>, which JetStream publishes also reach). nc may be nil
 // for a single process. The returned func unsubscribes.
-func (c *Cache) Subscribe(bus *events.Bus, nc *nats.Conn) (func(), error) {
-	stopBus := func() {}
+func (c *Cache) Subscribe(commits Committer, bus *events.Bus, nc *nats.Conn) (func(), error) {
+	stopLocal := commits.OnCommit(func(envs []events.Envelope) {
+		for _, env := range envs {
+			if strings.HasPrefix(env.EventType, "tenant.") {
+				_ = c.OnEvent(context.Background(), env)
+			}
+		}
+	})
+	stopBus := stopLocal
 	if bus != nil {
-		stopBus = bus.Subscribe("tenant.*", c.OnEvent)
+		stopOnBus := bus.Subscribe("tenant.*", c.OnEvent)
+		stopBus = func() { stopLocal(); stopOnBus() }
 	}
 	if nc == nil {
 		return stopBus, nil
@@ -35,6 +44,11 @@ func (c *Cache) Subscribe(bus *events.Bus, nc *nats.Conn) (func(), error) {
 		return nil, fmt.Errorf("tenant cache: subscribe to NATS: %w", err)
 	}
 	return func() { stopBus(); _ = sub.Unsubscribe() }, nil
+}
+
+// Committer reports the events of each commit in this process (models.Store does).
+type Committer interface {
+	OnCommit(fn func([]events.Envelope)) func()
 }
 
 // OnEvent drops everything cached about the tenant an event is about (and its old domain, when

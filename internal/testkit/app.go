@@ -12,8 +12,10 @@ import (
 	redisstore "github.com/gofiber/storage/redis/v3"
 
 	"github.com/rustok/rustok-admin/handlers"
+	"github.com/rustok/rustok-admin/internal/authz"
 	"github.com/rustok/rustok-admin/internal/backend"
 	"github.com/rustok/rustok-admin/internal/config"
+	"github.com/rustok/rustok-admin/internal/tenancy"
 	"github.com/rustok/rustok-admin/models"
 )
 
@@ -81,6 +83,24 @@ func NewApp(t testing.TB, opts ...Option) *TestApp {
 	}
 	store := d.Store
 	d.Checks = append([]backend.Check{{Name: "database", Ping: store.Ping}}, d.Checks...)
+	// Like serve: the tenant cache and the policies follow this process's commits at once.
+	if d.Registry == nil {
+		d.Registry = handlers.NewRegistry()
+	}
+	if d.Tenants == nil {
+		d.Tenants = tenancy.New(store, tenancy.Config{Logger: d.Logger, Metrics: tenancy.NewMetrics(d.Registry)})
+		stop, _ := d.Tenants.Subscribe(store, nil, nil)
+		t.Cleanup(stop)
+	}
+	if d.Authz == nil {
+		engine, err := authz.New(store.DB(), 0)
+		if err != nil {
+			t.Fatalf("testkit: %v", err)
+		}
+		stop, _ := engine.Subscribe(store, nil, nil)
+		t.Cleanup(stop)
+		d.Authz = engine
+	}
 	app := handlers.New(d)
 	return &TestApp{Fiber: app, Store: store, Deps: d, Clock: clock}
 }
