@@ -5,6 +5,7 @@ package handlers
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -62,6 +63,9 @@ type App struct {
 	mount    func(r fiber.Router)
 	tenants  *tenancy.Cache
 	authz    *authz.Engine
+
+	routesOnce sync.Once
+	routes     map[string]Route
 }
 
 // New builds the Fiber app with all middleware and routes.

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/google/uuid"
 
 	"github.com/rustok/rustok-admin/handlers"
@@ -123,4 +124,29 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// TestNavigationShowsOnlyWhatTheUserMayOpen: every link in the tenant navigation opens for the
+// role that sees it (no link leads to a 403), and a section the role may not open is not shown.
+func TestNavigationShowsOnlyWhatTheUserMayOpen(t *testing.T) {
+	t.Parallel()
+	app := testkit.NewApp(t)
+	tn := testkit.Tenant(t, app.Store).Create()
+	for _, role := range models.SystemRoles {
+		c, _ := testkit.ClientAs(t, app, tn, role)
+		dash := c.Get("/t/" + tn.Slug + "/").ExpectStatus(http.StatusOK)
+		links := dash.Find(`nav a[data-testid^="nav-"]`)
+		if links.Length() == 0 {
+			t.Fatalf("%s sees no navigation", role)
+		}
+		links.Each(func(_ int, a *goquery.Selection) {
+			href, _ := a.Attr("href")
+			if res := c.Get(href); res.StatusCode == http.StatusForbidden {
+				t.Errorf("%s sees a link to %s that answers 403", role, href)
+			}
+		})
+		if got, want := dash.TestID("nav-events").Length() == 1, role != "customer"; got != want {
+			t.Errorf("%s: Events link shown = %v, want %v", role, got, want)
+		}
+	}
 }

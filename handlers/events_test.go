@@ -651,11 +651,13 @@ func TestAggregateHistoryFragment(t *testing.T) {
 	})
 }
 
+// TestEventsNavLink: a role that may list events gets the Events link (the customer, who may
+// not, is covered by TestNavigationShowsOnlyWhatTheUserMayOpen).
 func TestEventsNavLink(t *testing.T) {
 	t.Parallel()
 	app := testkit.NewApp(t)
 	tn := testkit.Tenant(t, app.Store).Create()
-	u := testkit.User(t, app.Store).WithRole(tn, "customer").Create()
+	u := testkit.User(t, app.Store).WithRole(tn, "manager").Create()
 	res := testkit.Client(t, app).LoginAs(u).Get("/t/" + tn.Slug + "/").ExpectStatus(http.StatusOK)
 	if href, _ := res.TestID("nav-events").Attr("href"); href != "/t/"+tn.Slug+"/events" {
 		t.Fatalf("Events link %q", href)

@@ -71,6 +71,17 @@ func (a *App) Routes() []Route {
 	}
 }
 
+// routeIndex maps "METHOD path" to its declaration, built once.
+func (a *App) routeIndex() map[string]Route {
+	a.routesOnce.Do(func() {
+		a.routes = map[string]Route{}
+		for _, r := range a.Routes() {
+			a.routes[r.Method+" "+r.Path] = r
+		}
+	})
+	return a.routes
+}
+
 // OperationalRoutes are served before sessions and CSRF: probes, metrics and static files.
 func (a *App) OperationalRoutes() []Route {
 	return []Route{

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -155,6 +156,37 @@ func (a *App) pageFor(c *fiber.Ctx, title string) layouts.Page {
 	}
 	if t := currentTenant(c); t != nil {
 		p.Tenant = &layouts.TenantRef{Slug: t.Slug, Name: t.Name}
+		p.Nav = a.tenantNav(c, t)
 	}
 	return p
+}
+
+// tenantSections are the tenant navigation, in order: label, section and the GET route it
+// opens. Whether a link shows is decided by that route's own declared access, so the navigation
+// can never offer a page that answers 403.
+var tenantSections = []struct{ label, section, path string }{
+	{"Dashboard", "dashboard", "/t/:slug/"},
+	{"Events", "events", "/t/:slug/events"},
+}
+
+// tenantNav returns the sections of t the current user may open.
+func (a *App) tenantNav(c *fiber.Ctx, t *models.Tenant) []layouts.NavLink {
+	u := currentUser(c)
+	if u == nil {
+		return nil
+	}
+	var links []layouts.NavLink
+	for _, s := range tenantSections {
+		r, ok := a.routeIndex()[fiber.MethodGet+" "+s.path]
+		if !ok {
+			continue
+		}
+		if r.Access == InTenant {
+			if allowed, err := a.authz.Allowed(ctx(c), u.ID, t.ID.String(), r.Perm); err != nil || !allowed {
+				continue
+			}
+		}
+		links = append(links, layouts.NavLink{Label: s.label, Section: s.section, Href: strings.Replace(s.path, ":slug", t.Slug, 1)})
+	}
+	return links
 }

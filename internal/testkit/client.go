@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
+
+	"github.com/rustok/rustok-admin/models"
 )
 
 // base is the origin the in-process client pretends to talk to; cookies are scoped to it.
@@ -169,4 +171,12 @@ func truncate(b []byte, n int) string {
 		return string(b[:n]) + "…"
 	}
 	return string(b)
+}
+
+// ClientAs returns a client signed in as a new user holding role in the tenant ("admin",
+// "manager", "customer" or a custom role), and the user.
+func ClientAs(t testing.TB, app *TestApp, tn *models.Tenant, role string) (*HTTPClient, FixtureUser) {
+	t.Helper()
+	u := User(t, app.Store).WithRole(tn, role).Create()
+	return Client(t, app).LoginAs(u), u
 }

@@ -14,7 +14,15 @@ type Page struct {
 	CSRFToken string
 	Flash     components.Flash
 	RequestID string
-	Section   string // which navigation entry is active
+	Section   string    // which navigation entry is active
+	Nav       []NavLink // the open tenant's sections the user may open
+}
+
+// NavLink is one entry of the tenant navigation.
+type NavLink struct {
+	Label   string
+	Href    string
+	Section string
 }
 
 // TenantRef is the part of a tenant the shell shows.
