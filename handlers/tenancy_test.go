@@ -18,6 +18,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/rustok/rustok-admin/handlers"
+	"github.com/rustok/rustok-admin/internal/authz"
 	"github.com/rustok/rustok-admin/internal/backend"
 	"github.com/rustok/rustok-admin/internal/config"
 	"github.com/rustok/rustok-admin/internal/events"
@@ -184,13 +185,17 @@ func TestTenantResolutionByHeaderAndHost(t *testing.T) {
 	})
 }
 
-// TestDeactivationReachesAnotherProcess runs two app instances sharing PostgreSQL (or SQLite),
-// Redis and NATS, like two processes behind a load balancer. A tenant deactivated through
-// instance A answers 404 on instance B within a second.
-func TestDeactivationReachesAnotherProcess(t *testing.T) {
-	t.Parallel()
-	// Two stores on one database, as two processes would have: a commit through A's store is
-	// not seen by B's listeners, only through the relay and NATS.
+// twoProcesses is the harness for "every process agrees" tests: two app instances with their
+// own stores on one database, their own tenant caches and policy engines, sharing Redis and
+// NATS. Instance A runs the relay (its bus, then JetStream); B hears of A's commits only
+// through NATS, as a second process behind the load balancer would.
+type twoProcesses struct {
+	storeA, storeB *models.Store
+	a, b           *testkit.TestApp
+}
+
+func newTwoProcesses(t *testing.T) *twoProcesses {
+	t.Helper()
 	url := filepath.Join(t.TempDir(), "shared.db")
 	if testkit.Dialect() == "postgres" {
 		url = testkit.PostgresURL(t)
@@ -206,16 +211,12 @@ func TestDeactivationReachesAnotherProcess(t *testing.T) {
 		}
 		return s
 	}
-	store, storeB := open(), open()
-	tn := testkit.Tenant(t, store).Create()
-	member := testkit.User(t, store).WithRole(tn, "manager").Create()
 	client, err := backend.OpenRedis(context.Background(), testkit.RedisURL(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { client.Close() })
 	shared := backend.Prefixed(redisstore.NewFromConnection(client), "test-"+uuid.NewString()+":")
-
 	instance := func(store *models.Store) (*testkit.TestApp, *events.Bus) {
 		nc, err := nats.Connect(testkit.NATSURL(t))
 		if err != nil {
@@ -224,19 +225,29 @@ func TestDeactivationReachesAnotherProcess(t *testing.T) {
 		t.Cleanup(nc.Close)
 		bus := events.NewBus()
 		cache := tenancy.New(store, tenancy.Config{Shared: shared})
-		stop, err := cache.Subscribe(store, bus, nc)
+		engine, err := authz.New(store.DB(), 0)
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(stop)
+		for _, sub := range []func() (func(), error){
+			func() (func(), error) { return cache.Subscribe(store, bus, nc) },
+			func() (func(), error) { return engine.Subscribe(store, bus, nc) },
+		} {
+			stop, err := sub()
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(stop)
+		}
 		return testkit.NewApp(t, testkit.WithStore(store), testkit.WithStorage(shared), func(_ testing.TB, d *handlers.Deps) {
-			d.Tenants, d.Bus = cache, bus
+			d.Tenants, d.Authz, d.Bus = cache, engine, bus
 		}), bus
 	}
-	_, busA := instance(store)
-	b, _ := instance(storeB)
+	p := &twoProcesses{storeA: open(), storeB: open()}
+	var busA *events.Bus
+	p.a, busA = instance(p.storeA)
+	p.b, _ = instance(p.storeB)
 
-	// Process A runs the relay: its bus, then JetStream.
 	nc, err := nats.Connect(testkit.NATSURL(t))
 	if err != nil {
 		t.Fatal(err)
@@ -248,28 +259,66 @@ func TestDeactivationReachesAnotherProcess(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	relay := events.NewRelay(store.DB(), string(store.Dialect()), []events.Transport{busA, js}, events.RelayConfig{})
+	relay := events.NewRelay(p.storeA.DB(), string(p.storeA.Dialect()), []events.Transport{busA, js}, events.RelayConfig{})
 	go relay.Run(ctx)
+	return p
+}
 
-	onB := testkit.Client(t, b).LoginAs(member)
+// eventually polls get until it answers want, failing the test after a second.
+func eventually(t *testing.T, what string, want int, get func() int) {
+	t.Helper()
+	deadline := time.Now().Add(time.Second)
+	for {
+		got := get()
+		if got == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: still %d a second later, want %d", what, got, want)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestDeactivationReachesAnotherProcess: a tenant deactivated through instance A answers 404 on
+// instance B within a second.
+func TestDeactivationReachesAnotherProcess(t *testing.T) {
+	t.Parallel()
+	p := newTwoProcesses(t)
+	tn := testkit.Tenant(t, p.storeA).Create()
+	member := testkit.User(t, p.storeA).WithRole(tn, "manager").Create()
+	onB := testkit.Client(t, p.b).LoginAs(member)
 	dash := "/t/" + tn.Slug + "/"
 	onB.Get(dash).ExpectStatus(http.StatusOK) // B has the tenant cached (and in Redis)
 
 	off := false
-	if _, err := store.UpdateTenant(context.Background(), tn.ID, models.TenantUpdate{IsActive: &off}); err != nil {
+	if _, err := p.storeA.UpdateTenant(context.Background(), tn.ID, models.TenantUpdate{IsActive: &off}); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(time.Second)
-	for {
-		res := onB.Get(dash)
-		if res.StatusCode == http.StatusNotFound {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("instance B still answers %d a second after the deactivation", res.StatusCode)
-		}
-		time.Sleep(10 * time.Millisecond)
+	eventually(t, "instance B for the deactivated tenant", http.StatusNotFound, func() int { return onB.Get(dash).StatusCode })
+}
+
+// TestPermissionChangeReachesAnotherProcess: a permission revoked through instance A is denied
+// on instance B within a second (and a grant is allowed).
+func TestPermissionChangeReachesAnotherProcess(t *testing.T) {
+	t.Parallel()
+	p := newTwoProcesses(t)
+	tn := testkit.Tenant(t, p.storeA).Create()
+	testkit.User(t, p.storeA).WithRole(tn, "admin").Create()
+	customer := testkit.User(t, p.storeA).WithRole(tn, "customer").Create()
+	onB := testkit.Client(t, p.b).LoginAs(customer)
+	log := "/t/" + tn.Slug + "/events"
+	onB.Get(log).ExpectStatus(http.StatusForbidden) // B has decided, and memoised, "no"
+
+	perm := models.Permission{Resource: "events", Action: "list"}
+	if err := p.storeA.SetPermission(context.Background(), tn.ID, "customer", perm, true); err != nil {
+		t.Fatal(err)
 	}
+	eventually(t, "instance B after the grant", http.StatusOK, func() int { return onB.Get(log).StatusCode })
+	if err := p.storeA.SetPermission(context.Background(), tn.ID, "customer", perm, false); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "instance B after the revoke", http.StatusForbidden, func() int { return onB.Get(log).StatusCode })
 }
 
 // TestRedisDownOverHTTP: the shared cache's Redis disappears; requests keep being answered from

@@ -83,6 +83,9 @@ func WithCausation(ctx context.Context, id uuid.UUID) context.Context {
 	return context.WithValue(ctx, causationKey{}, id)
 }
 
+// ActorFrom returns the actor recorded in ctx by WithActor, or nil.
+func ActorFrom(ctx context.Context) *uuid.UUID { return idFrom(ctx, actorKey{}) }
+
 func idFrom(ctx context.Context, key any) *uuid.UUID {
 	if id, ok := ctx.Value(key).(uuid.UUID); ok && id != uuid.Nil {
 		return &id
