@@ -12,6 +12,8 @@ CREATE TABLE roles (
     updated_at  timestamptz  NOT NULL
 );
 CREATE UNIQUE INDEX roles_tenant_name_key ON roles (tenant_id, name);
+-- Policies are loaded one tenant at a time: p rows by domain (v1), as g rows already are (v2).
+CREATE INDEX casbin_rule_policy_domain ON casbin_rule (ptype, v1);
 
 -- The platform role: super_admin manages every resource in every tenant ("*").
 INSERT INTO casbin_rule (ptype, v0, v1, v2, v3) VALUES
@@ -25,5 +27,6 @@ INSERT INTO casbin_rule (ptype, v0, v1, v2, v3) VALUES
     ('p', 'super_admin', '*', 'events', 'manage');
 
 -- +goose Down
+DROP INDEX casbin_rule_policy_domain;
 DELETE FROM casbin_rule WHERE ptype = 'p' AND v0 = 'super_admin' AND v1 = '*';
 DROP TABLE roles;
