@@ -17,7 +17,7 @@ import (
 
 // The only routes that may skip a permission check; a new one must be added here on purpose.
 var (
-	publicAllowlist   = []string{"GET /login", "POST /login", "POST /logout", "GET /healthz", "GET /readyz", "GET /metrics", "GET /static/*", "GET /favicon.ico"}
+	publicAllowlist   = []string{"GET /login", "POST /login", "POST /logout", "GET /healthz", "GET /readyz", "GET /metrics", "GET /static/*", "GET /favicon.ico", "GET /set-password/:token", "POST /set-password/:token"}
 	signedInAllowlist = []string{"GET /"}
 	memberAllowlist   = []string{"GET /t/:slug/"} // the dashboard: any role in the tenant
 )

@@ -36,7 +36,7 @@ func (a *App) handleError(c *fiber.Ctx, err error) error {
 		c.Set(HeaderHXReswap, "outerHTML")
 		return render(c, status, components.Toast("error", problem.Message))
 	}
-	return render(c, status, errorviews.Page(a.pageFor(c, problem.Title), problem))
+	return render(c, status, errorviews.Page(a.shellFor(c, problem.Title), problem))
 }
 
 // problemFor picks the words an error page shows. Messages of fiber errors raised by our own

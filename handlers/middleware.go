@@ -89,7 +89,11 @@ func (a *App) observe(c *fiber.Ctx) error {
 	case status >= 400:
 		level = slog.LevelWarn
 	}
-	a.log.Log(ctx(c), level, "request", "method", c.Method(), "path", c.OriginalURL(), "route", route,
+	path := c.OriginalURL()
+	if strings.Contains(route, ":token") {
+		path = route // a secret in the path (a set-password link) never reaches the logs
+	}
+	a.log.Log(ctx(c), level, "request", "method", c.Method(), "path", path, "route", route,
 		"status", status, "duration_ms", strconv.FormatFloat(float64(elapsed.Microseconds())/1000, 'f', 2, 64),
 		"ip", c.IP())
 	return nil

@@ -47,6 +47,9 @@ func (a *App) Routes() []Route {
 		{Method: fiber.MethodGet, Path: "/login", Access: Public, Handler: a.loginShow},
 		{Method: fiber.MethodPost, Path: "/login", Access: Public, Handler: a.loginPost, Extra: a.loginLimiters()},
 		{Method: fiber.MethodPost, Path: "/logout", Access: Public, Handler: a.logoutPost},
+		// Invitation links: the token in the path is the credential.
+		{Method: fiber.MethodGet, Path: "/set-password/:token", Access: Public, Handler: a.setPasswordShow},
+		{Method: fiber.MethodPost, Path: "/set-password/:token", Access: Public, Handler: a.setPasswordPost},
 
 		{Method: fiber.MethodGet, Path: "/", Access: SignedIn, Handler: a.homeShow},
 		{Method: fiber.MethodGet, Path: "/t/:slug/", Access: TenantMember, Handler: a.dashboardShow},
@@ -55,6 +58,23 @@ func (a *App) Routes() []Route {
 		{Method: fiber.MethodGet, Path: "/t/:slug/events/aggregate/:type/:aid", Access: InTenant, Perm: p("events", "list"), Handler: a.eventsHistory},
 		{Method: fiber.MethodGet, Path: "/t/:slug/events/:id", Access: InTenant, Perm: p("events", "read"), Handler: a.eventShow},
 		{Method: fiber.MethodPost, Path: "/t/:slug/events/:id/retry", Access: InTenant, Perm: p("events", "update"), Handler: a.eventRetryPost},
+		// Roles of the tenant and their permission grid. /roles/new comes before /roles/:name,
+		// which it would match ("new" is a reserved role name).
+		{Method: fiber.MethodGet, Path: "/t/:slug/roles", Access: InTenant, Perm: p("roles", "list"), Handler: a.rolesList},
+		{Method: fiber.MethodGet, Path: "/t/:slug/roles/new", Access: InTenant, Perm: p("roles", "create"), Handler: a.roleNew},
+		{Method: fiber.MethodPost, Path: "/t/:slug/roles", Access: InTenant, Perm: p("roles", "create"), Handler: a.roleCreatePost},
+		{Method: fiber.MethodGet, Path: "/t/:slug/roles/:name", Access: InTenant, Perm: p("roles", "read"), Handler: a.roleShow},
+		{Method: fiber.MethodPost, Path: "/t/:slug/roles/:name", Access: InTenant, Perm: p("roles", "update"), Handler: a.roleUpdatePost},
+		{Method: fiber.MethodPost, Path: "/t/:slug/roles/:name/delete", Access: InTenant, Perm: p("roles", "delete"), Handler: a.roleDeletePost},
+		{Method: fiber.MethodPost, Path: "/t/:slug/roles/:name/permissions", Access: InTenant, Perm: p("roles", "update"), Handler: a.rolePermissionsPost},
+		// Users of the tenant. /users/new comes before /users/:id, which it would match.
+		{Method: fiber.MethodGet, Path: "/t/:slug/users", Access: InTenant, Perm: p("users", "list"), Handler: a.usersList},
+		{Method: fiber.MethodGet, Path: "/t/:slug/users/new", Access: InTenant, Perm: p("users", "create"), Handler: a.userNew},
+		{Method: fiber.MethodPost, Path: "/t/:slug/users", Access: InTenant, Perm: p("users", "create"), Handler: a.userCreatePost},
+		{Method: fiber.MethodGet, Path: "/t/:slug/users/:id", Access: InTenant, Perm: p("users", "read"), Handler: a.userShow},
+		{Method: fiber.MethodPost, Path: "/t/:slug/users/:id", Access: InTenant, Perm: p("users", "update"), Handler: a.userUpdatePost},
+		{Method: fiber.MethodPost, Path: "/t/:slug/users/:id/roles", Access: InTenant, Perm: p("users", "update"), Handler: a.userRoleAssignPost},
+		{Method: fiber.MethodPost, Path: "/t/:slug/users/:id/roles/revoke", Access: InTenant, Perm: p("users", "update"), Handler: a.userRoleRevokePost},
 		// Platform events (no tenant: sign-ins, user accounts, platform roles).
 		{Method: fiber.MethodGet, Path: "/events", Access: OnPlatform, Perm: p("events", "list"), Handler: a.eventsList},
 		{Method: fiber.MethodGet, Path: "/events/:id", Access: OnPlatform, Perm: p("events", "read"), Handler: a.eventShow},

@@ -147,7 +147,15 @@ func currentTenant(c *fiber.Ctx) *models.Tenant {
 
 // pageFor builds the shell data of the request: user, tenant, CSRF token, flash.
 func (a *App) pageFor(c *fiber.Ctx, title string) layouts.Page {
-	p := layouts.Page{Title: title, Flash: a.takeFlash(c)}
+	p := a.shellFor(c, title)
+	p.Flash = a.takeFlash(c)
+	return p
+}
+
+// shellFor is pageFor without taking the flash: error pages use it, so a message meant for
+// the next real page is not lost on a 404 or 403 in between.
+func (a *App) shellFor(c *fiber.Ctx, title string) layouts.Page {
+	p := layouts.Page{Title: title}
 	p.CSRFToken, _ = c.Locals(localCSRF).(string)
 	p.RequestID, _ = c.Locals(localRequestID).(string)
 	if u := currentUser(c); u != nil {
@@ -166,6 +174,8 @@ func (a *App) pageFor(c *fiber.Ctx, title string) layouts.Page {
 // can never offer a page that answers 403.
 var tenantSections = []struct{ label, section, path string }{
 	{"Dashboard", "dashboard", "/t/:slug/"},
+	{"Roles", "roles", "/t/:slug/roles"},
+	{"Users", "users", "/t/:slug/users"},
 	{"Events", "events", "/t/:slug/events"},
 }
 

@@ -59,48 +59,58 @@ func (s *Store) MembersOf(ctx context.Context, tenantID uuid.UUID, role string) 
 	return out, nil
 }
 
-// checkGuardrails runs after a role or permission change, inside its transaction: the tenant
-// must still have someone able to manage roles and an admin, and the actor must not have taken
-// away their own role management. managedBefore says whether the actor could manage roles
-// before the change.
-func (s *Store) checkGuardrails(ctx context.Context, tenantID uuid.UUID, actorManagedBefore bool) error {
+// guardState is what the guardrails compare before and after a change.
+type guardState struct {
+	managers     int  // users able to manage roles
+	admins       int  // holders of the admin role
+	actorManages bool // whether the context's actor can manage roles
+}
+
+// guardrailState reads the tenant's guard state inside the caller's transaction.
+func (s *Store) guardrailState(ctx context.Context, tenantID uuid.UUID) (guardState, error) {
 	managers, err := s.RoleManagers(ctx, tenantID)
+	if err != nil {
+		return guardState{}, err
+	}
+	admins, err := s.MembersOf(ctx, tenantID, "admin")
+	if err != nil {
+		return guardState{}, err
+	}
+	st := guardState{managers: len(managers), admins: len(admins)}
+	if actor := events.ActorFrom(ctx); actor != nil {
+		st.actorManages = slices.Contains(managers, *actor)
+	}
+	return st, nil
+}
+
+// checkGuardrails runs after a role or permission change, inside its transaction, given the
+// state before it: a tenant that had someone able to manage roles, or an admin, must still have
+// one, and the actor must not have taken away their own role management (a super admin may).
+// A tenant that had neither — a new one with no members yet — can be set up freely.
+func (s *Store) checkGuardrails(ctx context.Context, tenantID uuid.UUID, before guardState) error {
+	after, err := s.guardrailState(ctx, tenantID)
 	if err != nil {
 		return err
 	}
-	if len(managers) == 0 {
+	if before.managers > 0 && after.managers == 0 {
 		return ErrLastRoleManager
 	}
-	if actor := events.ActorFrom(ctx); actor != nil && actorManagedBefore && !slices.Contains(managers, *actor) {
+	if actor := events.ActorFrom(ctx); actor != nil && before.actorManages && !after.actorManages {
 		if super, _ := s.IsSuperAdmin(ctx, *actor); !super {
 			return ErrOwnRoleManagement
 		}
 	}
-	admins, err := s.MembersOf(ctx, tenantID, "admin")
-	if err != nil {
-		return err
-	}
-	if len(admins) == 0 {
+	if before.admins > 0 && after.admins == 0 {
 		return ErrLastAdmin
 	}
 	return nil
-}
-
-// actorManagesRoles reports whether the context's actor may manage roles in the tenant now.
-func (s *Store) actorManagesRoles(ctx context.Context, tenantID uuid.UUID) (bool, error) {
-	actor := events.ActorFrom(ctx)
-	if actor == nil {
-		return false, nil
-	}
-	managers, err := s.RoleManagers(ctx, tenantID)
-	return slices.Contains(managers, *actor), err
 }
 
 // RevokeRole takes a role in a tenant away from a user, with user.role_revoked, unless a
 // guardrail refuses it (last admin, nobody left to manage roles, your own role management).
 func (s *Store) RevokeRole(ctx context.Context, userID uuid.UUID, role string, tenantID uuid.UUID) error {
 	return s.WithTx(ctx, func(ctx context.Context) error {
-		before, err := s.actorManagesRoles(ctx, tenantID)
+		before, err := s.guardrailState(ctx, tenantID)
 		if err != nil {
 			return err
 		}
@@ -140,7 +150,7 @@ func (s *Store) SetPermission(ctx context.Context, tenantID uuid.UUID, role stri
 			}
 			return s.Append(ctx, &events.RolePermissionGranted{RoleRef: ref, Resource: perm.Resource, Action: perm.Action})
 		}
-		before, err := s.actorManagesRoles(ctx, tenantID)
+		before, err := s.guardrailState(ctx, tenantID)
 		if err != nil {
 			return err
 		}

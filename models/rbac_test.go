@@ -118,3 +118,13 @@ func TestGuardrails(t *testing.T) {
 		}
 	})
 }
+
+func TestGuardrailsLetANewTenantBeSetUp(t *testing.T) {
+	t.Parallel()
+	store := testkit.NewDB(t)
+	tn := testkit.Tenant(t, store).Create() // no members yet: nobody manages roles
+	err := store.SetPermission(context.Background(), tn.ID, "admin", models.Permission{Resource: "roles", Action: "manage"}, false)
+	if err != nil {
+		t.Fatalf("a tenant with no members could not be changed: %v", err)
+	}
+}

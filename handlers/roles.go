@@ -1,0 +1,288 @@
+package handlers
+
+import (
+	"errors"
+	"slices"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/rustok/rustok-admin/internal/authz"
+	"github.com/rustok/rustok-admin/models"
+	roleviews "github.com/rustok/rustok-admin/views/roles"
+)
+
+// rolesList renders the tenant's roles with their member counts.
+func (a *App) rolesList(c *fiber.Ctx) error {
+	t := currentTenant(c)
+	roles, err := a.store.RolesWithCounts(ctx(c), t.ID)
+	if err != nil {
+		return err
+	}
+	canCreate, err := a.allowedHere(c, p("roles", "create"))
+	if err != nil {
+		return err
+	}
+	pg := a.pageFor(c, "Roles")
+	pg.Section = "roles"
+	return render(c, fiber.StatusOK, roleviews.ListPage(pg, roleviews.List{Slug: t.Slug, Roles: roles, CanCreate: canCreate}))
+}
+
+// roleNew renders the empty create form; ?from=role preselects the role to copy.
+func (a *App) roleNew(c *fiber.Ctx) error {
+	return a.renderRoleNew(c, fiber.StatusOK, roleviews.Form{From: strings.Clone(c.Query("from"))})
+}
+
+// roleCreatePost creates an empty role, or a copy of the role named in "from", and opens it.
+// A bad or taken name re-renders the form with 422 and what was typed.
+func (a *App) roleCreatePost(c *fiber.Ctx) error {
+	t := currentTenant(c)
+	v := func(key string) string { return strings.TrimSpace(strings.Clone(c.FormValue(key))) }
+	f := roleviews.Form{Name: v("name"), Description: v("description"), From: v("from")}
+	var r *models.Role
+	var err error
+	if f.From == "" {
+		r, err = a.store.CreateRole(ctx(c), t.ID, f.Name, f.Description)
+	} else {
+		r, err = a.store.CloneRole(ctx(c), t.ID, f.From, f.Name, f.Description)
+	}
+	var ve *models.ValidationError
+	if errors.As(err, &ve) {
+		f.Errors = ve.Fields
+		return a.renderRoleNew(c, fiber.StatusUnprocessableEntity, f)
+	} else if err != nil {
+		return err
+	}
+	a.log.InfoContext(ctx(c), "role created", "tenant_id", t.ID.String(), "role", r.Name, "from", f.From)
+	msg := "Role " + r.Name + " created. Tick the permissions it should have."
+	if f.From != "" {
+		msg = "Role " + r.Name + " created with the permissions of " + f.From + "."
+	}
+	return a.flashRedirect(c, "success", msg, roleviews.RoleURL(t.Slug, r.Name))
+}
+
+func (a *App) renderRoleNew(c *fiber.Ctx, status int, f roleviews.Form) error {
+	t := currentTenant(c)
+	roles, err := a.store.RolesOf(ctx(c), t.ID)
+	if err != nil {
+		return err
+	}
+	for _, r := range roles {
+		f.Sources = append(f.Sources, r.Name)
+	}
+	pg := a.pageFor(c, "Create role")
+	pg.Section = "roles"
+	return render(c, status, roleviews.NewPage(pg, t.Slug, f))
+}
+
+// roleShow renders one role: the permission grid (read-only without roles:update), rename and
+// delete for custom roles, and the role's history.
+func (a *App) roleShow(c *fiber.Ctx) error {
+	r, err := a.roleByParam(c)
+	if err != nil {
+		return err
+	}
+	d, err := a.roleDetail(c, r)
+	if err != nil {
+		return err
+	}
+	return a.renderRole(c, fiber.StatusOK, d)
+}
+
+// roleUpdatePost renames a custom role; its members keep it under the new name. A bad or
+// taken name, or a system role, re-renders the page with 422.
+func (a *App) roleUpdatePost(c *fiber.Ctx) error {
+	t := currentTenant(c)
+	r, err := a.roleByParam(c)
+	if err != nil {
+		return err
+	}
+	name := strings.TrimSpace(strings.Clone(c.FormValue("name")))
+	back := roleviews.RoleURL(t.Slug, r.Name)
+	if name == r.Name {
+		return a.flashRedirect(c, "info", "Nothing changed, so there was nothing to save.", back)
+	}
+	renamed, err := a.store.RenameRole(ctx(c), t.ID, r.Name, name)
+	var ve *models.ValidationError
+	if errors.As(err, &ve) {
+		d, derr := a.roleDetail(c, r)
+		if derr != nil {
+			return derr
+		}
+		d.NewName, d.Errors = name, ve.Fields
+		if r.IsSystem {
+			d.Refusal = validationMessage(ve) // a system role has no rename field to show it at
+		}
+		return a.renderRole(c, fiber.StatusUnprocessableEntity, d)
+	} else if err != nil {
+		return err
+	}
+	a.log.InfoContext(ctx(c), "role renamed", "tenant_id", t.ID.String(), "from", r.Name, "to", renamed.Name)
+	return a.flashRedirect(c, "success", "Role "+r.Name+" renamed to "+renamed.Name+".", roleviews.RoleURL(t.Slug, renamed.Name))
+}
+
+// roleDeletePost deletes a custom role and takes it away from its members. System roles, and
+// deletions a guardrail refuses, re-render the page with 422 and the reason.
+func (a *App) roleDeletePost(c *fiber.Ctx) error {
+	t := currentTenant(c)
+	r, err := a.roleByParam(c)
+	if err != nil {
+		return err
+	}
+	err = a.store.DeleteRole(ctx(c), t.ID, r.Name)
+	var ve *models.ValidationError
+	if errors.As(err, &ve) {
+		d, derr := a.roleDetail(c, r)
+		if derr != nil {
+			return derr
+		}
+		d.Refusal = validationMessage(ve)
+		return a.renderRole(c, fiber.StatusUnprocessableEntity, d)
+	} else if err != nil {
+		return err
+	}
+	a.log.InfoContext(ctx(c), "role deleted", "tenant_id", t.ID.String(), "role", r.Name)
+	return a.flashRedirect(c, "success", "Role "+r.Name+" deleted.", roleviews.ListURL(t.Slug))
+}
+
+// rolePermissionsPost grants or revokes one permission of the grid (fields resource, action,
+// granted=true|false), or a whole row (action=*) or column (resource=*) in one transaction. htmx
+// gets the #permission-grid fragment back; a refusal — a guardrail — is 422 with the grid
+// unchanged and the reason above it. Without htmx, success is a flash and a redirect.
+func (a *App) rolePermissionsPost(c *fiber.Ctx) error {
+	t := currentTenant(c)
+	r, err := a.roleByParam(c)
+	if err != nil {
+		return err
+	}
+	resource, action := strings.Clone(c.FormValue("resource")), strings.Clone(c.FormValue("action"))
+	raw := c.FormValue("granted")
+	granted := raw == "true"
+	perms, err := models.ExpandPermission(resource, action)
+	if err == nil && raw != "true" && raw != "false" {
+		err = &models.ValidationError{Fields: map[string]string{"granted": "Say whether to grant or revoke the permission (granted=true or false)."}}
+	}
+	if err == nil {
+		err = a.store.SetPermissions(ctx(c), t.ID, r.Name, perms, granted)
+	}
+	status, refusal := fiber.StatusOK, ""
+	var ve *models.ValidationError
+	if errors.As(err, &ve) {
+		status, refusal = fiber.StatusUnprocessableEntity, validationMessage(ve)
+	} else if err != nil {
+		return err
+	}
+	if status == fiber.StatusOK {
+		a.log.InfoContext(ctx(c), "role permissions changed", "tenant_id", t.ID.String(), "role", r.Name,
+			"resource", resource, "action", action, "granted", granted)
+	}
+	d, err := a.roleDetail(c, r)
+	if err != nil {
+		return err
+	}
+	notice := ""
+	if status == fiber.StatusOK {
+		notice = permissionNotice(d.Grid, resource, action, granted)
+		if !wantsFragment(c) {
+			return a.flashRedirect(c, "success", notice, roleviews.RoleURL(t.Slug, r.Name))
+		}
+	}
+	d.Grid.Error, d.Grid.Notice = refusal, notice
+	pg := a.pageFor(c, "Role "+r.Name)
+	pg.Section = "roles"
+	return page(c, status, roleviews.RolePage(pg, d), roleviews.GridFragment(d.Grid))
+}
+
+// permissionNotice says what a change of the grid did, and — when a column was revoked —
+// where the action is still allowed through manage.
+func permissionNotice(g roleviews.Grid, resource, action string, granted bool) string {
+	verb := "revoked"
+	if granted {
+		verb = "granted"
+	}
+	switch {
+	case action == models.AllPermissions:
+		return "Every action on " + resource + " " + verb + "."
+	case resource == models.AllPermissions:
+		msg := action + " " + verb + " on every resource."
+		var still []string
+		for _, r := range g.Resources() {
+			if !granted && g.Implied(r, action) {
+				still = append(still, r)
+			}
+		}
+		if len(still) > 0 {
+			msg += " It is still implied by manage on " + strings.Join(still, ", ") + "."
+		}
+		return msg
+	}
+	return resource + ": " + action + " " + verb + "."
+}
+
+// roleDetail gathers what the page of a role shows and what the user may do on it.
+func (a *App) roleDetail(c *fiber.Ctx, r *models.Role) (roleviews.Detail, error) {
+	t := currentTenant(c)
+	d := roleviews.Detail{Slug: t.Slug, Role: *r, NewName: r.Name}
+	perms, err := a.store.PermissionsOf(ctx(c), t.ID, r.Name)
+	if err != nil {
+		return d, err
+	}
+	members, err := a.store.MembersOf(ctx(c), t.ID, r.Name)
+	if err != nil {
+		return d, err
+	}
+	d.Members = len(members)
+	for _, can := range []struct {
+		dst  *bool
+		perm authz.Perm
+	}{
+		{&d.CanCreate, p("roles", "create")}, {&d.CanUpdate, p("roles", "update")},
+		{&d.CanDelete, p("roles", "delete")}, {&d.CanSeeHistory, p("events", "list")},
+	} {
+		if *can.dst, err = a.allowedHere(c, can.perm); err != nil {
+			return d, err
+		}
+	}
+	d.Grid = roleviews.NewGrid(t.Slug, r.Name, perms, d.CanUpdate)
+	return d, nil
+}
+
+func (a *App) renderRole(c *fiber.Ctx, status int, d roleviews.Detail) error {
+	pg := a.pageFor(c, "Role "+d.Role.Name)
+	pg.Section = "roles"
+	return render(c, status, roleviews.RolePage(pg, d))
+}
+
+// roleByParam returns the open tenant's role named by :name; an unknown name is 404.
+func (a *App) roleByParam(c *fiber.Ctx) (*models.Role, error) {
+	r, err := a.store.RoleByName(ctx(c), currentTenant(c).ID, strings.Clone(c.Params("name")))
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, fiber.ErrNotFound
+	}
+	return r, err
+}
+
+// allowedHere reports whether the signed-in user may do perm in the open tenant, for showing
+// or hiding what a page offers (the route's own permission is checked by require).
+func (a *App) allowedHere(c *fiber.Ctx, perm authz.Perm) (bool, error) {
+	u, t := currentUser(c), currentTenant(c)
+	if u == nil || t == nil {
+		return false, nil
+	}
+	return a.authz.Allowed(ctx(c), u.ID, t.ID.String(), perm)
+}
+
+// validationMessage joins a validation error's messages, in field order, for a page that shows
+// them in one place.
+func validationMessage(ve *models.ValidationError) string {
+	fields := make([]string, 0, len(ve.Fields))
+	for f := range ve.Fields {
+		fields = append(fields, f)
+	}
+	slices.Sort(fields)
+	msgs := make([]string, len(fields))
+	for i, f := range fields {
+		msgs[i] = ve.Fields[f]
+	}
+	return strings.Join(msgs, " ")
+}

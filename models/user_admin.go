@@ -1,0 +1,407 @@
+package models
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/rustok/rustok-admin/internal/events"
+)
+
+// Page sizes of a tenant's user list.
+const (
+	DefaultUsersPerPage = 20
+	MaxUsersPerPage     = 100
+)
+
+// UserStatuses are the statuses a user may have, in the order a form offers them.
+var UserStatuses = []string{UserActive, UserInactive, UserBanned}
+
+// InviteValidity is how long a set-password link works.
+const InviteValidity = 48 * time.Hour
+
+// Refusals of a set-password link that exists. An unknown link is ErrNotFound.
+var (
+	// ErrLinkExpired means the link is older than InviteValidity.
+	ErrLinkExpired = errors.New("set-password link expired")
+	// ErrLinkUsed means a password was already set with the link.
+	ErrLinkUsed = errors.New("set-password link already used")
+)
+
+// UserQuery narrows and pages a tenant's user list.
+type UserQuery struct {
+	Search  string // part of the email or name, case-insensitive; % and _ match themselves
+	Page    int    // 1-based; below 1 means the first page
+	PerPage int    // below 1 means DefaultUsersPerPage; above MaxUsersPerPage is capped
+}
+
+// TenantUser is a user and the roles they hold in one tenant.
+type TenantUser struct {
+	User
+	Roles []string
+}
+
+// UserPage is one page of a tenant's users and where it sits among all matching users.
+type UserPage struct {
+	Users   []TenantUser
+	Total   int // users matching the query on all pages
+	Page    int
+	PerPage int
+}
+
+// Pages returns how many pages the matching users fill (at least 1).
+func (p UserPage) Pages() int {
+	if p.Total == 0 || p.PerPage < 1 {
+		return 1
+	}
+	return (p.Total + p.PerPage - 1) / p.PerPage
+}
+
+// HasPrev reports whether a page comes before this one.
+func (p UserPage) HasPrev() bool { return p.Page > 1 }
+
+// HasNext reports whether a page with matching users comes after this one.
+func (p UserPage) HasNext() bool { return p.Page < p.Pages() }
+
+// members selects the ids (as text) of the users holding any role in the tenant. Platform roles
+// ("*") do not count: super admins are not listed among a tenant's users.
+func (s *Store) members(ctx context.Context, tenantID uuid.UUID) *gorm.DB {
+	return s.Conn(ctx).Model(&CasbinRule{}).Select("v0").Where("ptype = 'g' AND v2 = ?", tenantID.String())
+}
+
+// TenantUsers returns one page of the users holding a role in the tenant, with those roles,
+// ordered by name then email, and how many match in all.
+func (s *Store) TenantUsers(ctx context.Context, tenantID uuid.UUID, q UserQuery) (UserPage, error) {
+	page := UserPage{Page: max(q.Page, 1), PerPage: q.PerPage}
+	if page.PerPage < 1 {
+		page.PerPage = DefaultUsersPerPage
+	}
+	page.PerPage = min(page.PerPage, MaxUsersPerPage)
+
+	db := s.Conn(ctx).Model(&User{}).Where("CAST(id AS TEXT) IN (?)", s.members(ctx, tenantID))
+	if search := strings.TrimSpace(q.Search); search != "" {
+		// As in ListTenants: lower() on both sides for the same match on both databases, and
+		// ESCAPE spelled out because SQLite has no default escape character.
+		db = db.Where(`(lower(email) LIKE lower(@p) ESCAPE '\' OR lower(name) LIKE lower(@p) ESCAPE '\')`,
+			sql.Named("p", "%"+escapeLike(search)+"%"))
+	}
+	db = db.Session(&gorm.Session{}) // Count and Find each start from the same conditions
+	var total int64
+	if err := db.Count(&total).Error; err != nil {
+		return UserPage{}, translate(err, "count users")
+	}
+	page.Total = int(total)
+	var users []User
+	if err := db.Order("name, email").Limit(page.PerPage).Offset((page.Page - 1) * page.PerPage).Find(&users).Error; err != nil {
+		return UserPage{}, translate(err, "list users")
+	}
+	roles, err := s.rolesInTenant(ctx, tenantID, users)
+	if err != nil {
+		return UserPage{}, err
+	}
+	page.Users = make([]TenantUser, len(users))
+	for i, u := range users {
+		page.Users[i] = TenantUser{User: u, Roles: roles[u.ID.String()]}
+	}
+	return page, nil
+}
+
+// rolesInTenant returns the roles each of the users holds in the tenant, by user id, sorted.
+func (s *Store) rolesInTenant(ctx context.Context, tenantID uuid.UUID, users []User) (map[string][]string, error) {
+	out := map[string][]string{}
+	if len(users) == 0 {
+		return out, nil
+	}
+	ids := make([]string, len(users))
+	for i, u := range users {
+		ids[i] = u.ID.String()
+	}
+	var rows []CasbinRule
+	err := s.Conn(ctx).Select("v0", "v1").Where("ptype = 'g' AND v2 = ? AND v0 IN ?", tenantID.String(), ids).
+		Order("v1").Find(&rows).Error
+	if err != nil {
+		return nil, translate(err, "roles of users")
+	}
+	for _, r := range rows {
+		out[r.V0] = append(out[r.V0], r.V1)
+	}
+	return out, nil
+}
+
+// TenantUserByID returns the user with their roles in the tenant; a user who holds no role
+// there is ErrNotFound, so one tenant's pages cannot open another tenant's users.
+func (s *Store) TenantUserByID(ctx context.Context, tenantID, userID uuid.UUID) (*TenantUser, error) {
+	u, err := s.UserByID(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	roles, err := s.rolesInTenant(ctx, tenantID, []User{*u})
+	if err != nil {
+		return nil, err
+	}
+	if len(roles[u.ID.String()]) == 0 {
+		return nil, translate(gorm.ErrRecordNotFound, "user "+userID.String()+" in tenant")
+	}
+	return &TenantUser{User: *u, Roles: roles[u.ID.String()]}, nil
+}
+
+// BelongsElsewhere reports whether the user holds a role outside the tenant: in another
+// tenant or on the platform. Such an account is not the tenant's alone to rename or switch off.
+func (s *Store) BelongsElsewhere(ctx context.Context, userID, tenantID uuid.UUID) (bool, error) {
+	var n int64
+	err := s.Conn(ctx).Model(&CasbinRule{}).Where("ptype = 'g' AND v0 = ? AND v2 <> ?", userID.String(), tenantID.String()).
+		Count(&n).Error
+	return n > 0, translate(err, "memberships elsewhere")
+}
+
+// CreateTenantUser creates an active user with the password and gives them the role in the
+// tenant: user.registered and user.role_assigned in one transaction. Every bad field — a taken
+// email included — comes back in one *ValidationError.
+func (s *Store) CreateTenantUser(ctx context.Context, tenantID uuid.UUID, in UserInput, role string) (*User, error) {
+	return s.addTenantUser(ctx, tenantID, in, role, nil)
+}
+
+// InviteUser creates a user nobody can sign in as yet (a random password nobody knows), gives
+// them the role in the tenant, and returns a one-time set-password token valid for
+// InviteValidity. Only the token's SHA-256 is stored; the token itself is shown once.
+func (s *Store) InviteUser(ctx context.Context, tenantID uuid.UUID, email, name, role string) (*User, string, error) {
+	password, err := randomToken()
+	if err != nil {
+		return nil, "", err
+	}
+	token, err := randomToken()
+	if err != nil {
+		return nil, "", err
+	}
+	u, err := s.addTenantUser(ctx, tenantID, UserInput{Email: email, Name: name, Password: password}, role,
+		func(ctx context.Context, u *User) error {
+			now := time.Now().UTC()
+			pt := PasswordToken{ID: uuid.Must(uuid.NewV7()), UserID: u.ID, TokenHash: hashToken(token),
+				ExpiresAt: now.Add(InviteValidity), CreatedAt: now}
+			return translate(s.Conn(ctx).Create(&pt).Error, "create set-password link")
+		})
+	if err != nil {
+		return nil, "", err
+	}
+	return u, token, nil
+}
+
+// addTenantUser validates the user and the role together, then creates the user, assigns the
+// role and runs then (if any) in one transaction.
+func (s *Store) addTenantUser(ctx context.Context, tenantID uuid.UUID, in UserInput, role string,
+	then func(ctx context.Context, u *User) error) (*User, error) {
+	in.Email = NormalizeEmail(in.Email)
+	in.Name = strings.TrimSpace(in.Name)
+	fe := fieldErrors{}
+	var ve *ValidationError
+	if err := in.Validate(); errors.As(err, &ve) {
+		maps.Copy(fe, ve.Fields)
+	} else if err != nil {
+		return nil, err
+	}
+	if role == "" {
+		fe.add("role", "Choose a role.")
+	} else if _, err := s.RoleByName(ctx, tenantID, role); errors.Is(err, ErrNotFound) {
+		fe.add("role", "There is no role “"+role+"” in this tenant.")
+	} else if err != nil {
+		return nil, err
+	}
+	if err := fe.err(); err != nil {
+		return nil, err
+	}
+	var u *User
+	err := s.WithTx(ctx, func(ctx context.Context) error {
+		var err error
+		if u, err = s.CreateUser(ctx, in); errors.Is(err, ErrConflict) {
+			return &ValidationError{Fields: map[string]string{"email": "A user with this email already exists."}}
+		} else if err != nil {
+			return err
+		}
+		if err := s.AssignRole(ctx, u.ID, role, tenantID.String()); err != nil {
+			return err
+		}
+		if then != nil {
+			return then(ctx, u)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// UpdateUser changes the name and status (nil leaves a field as it is) with user.updated
+// (old → new) and, when an active user becomes inactive or banned, user.deactivated, in one
+// transaction. A deactivated user's sessions end on their next request. Nobody may deactivate
+// themselves, nor the last user able to manage roles in one of their tenants. Changing
+// nothing returns the user unchanged and emits nothing.
+func (s *Store) UpdateUser(ctx context.Context, id uuid.UUID, name, status *string) (*User, error) {
+	var u *User
+	err := s.WithTx(ctx, func(ctx context.Context) error {
+		var err error
+		if u, err = s.UserByID(ctx, id); err != nil {
+			return err
+		}
+		newName, newStatus := u.Name, u.Status
+		if name != nil {
+			newName = strings.TrimSpace(*name)
+		}
+		if status != nil {
+			newStatus = strings.TrimSpace(*status)
+		}
+		deactivating := u.Status == UserActive && newStatus != UserActive
+		fe := fieldErrors{}
+		if len([]rune(newName)) > 200 {
+			fe.add("name", "Name must be at most 200 characters.")
+		}
+		if !slices.Contains(UserStatuses, newStatus) {
+			fe.add("status", "Choose active, inactive or banned.")
+		} else if actor := events.ActorFrom(ctx); deactivating && actor != nil && *actor == id {
+			fe.add("status", "You cannot deactivate your own account.")
+		}
+		if err := fe.err(); err != nil {
+			return err
+		}
+		changes := events.Changes{}.Diff("name", u.Name, newName).Diff("status", u.Status, newStatus)
+		if len(changes) == 0 {
+			return nil
+		}
+		var managed []string
+		if deactivating {
+			if managed, err = s.tenantsManagedBy(ctx, id); err != nil {
+				return err
+			}
+		}
+		u.Name, u.Status = newName, newStatus
+		if err := s.Conn(ctx).Select("name", "status", "updated_at").Save(u).Error; err != nil {
+			return translate(err, "update user")
+		}
+		// RoleManagers counts active users only: switching off the last one would lock the tenant.
+		for _, t := range managed {
+			left, err := s.RoleManagers(ctx, uuid.MustParse(t))
+			if err != nil {
+				return err
+			}
+			if len(left) == 0 {
+				return ErrLastRoleManager
+			}
+		}
+		evts := []events.Event{&events.UserUpdated{UserRef: events.UserRef{UserID: id}, Changes: changes}}
+		if deactivating {
+			evts = append(evts, &events.UserDeactivated{UserRef: events.UserRef{UserID: id}, Status: newStatus})
+		}
+		return s.Append(ctx, evts...)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// tenantsManagedBy returns the ids of the tenants where the user may manage roles.
+func (s *Store) tenantsManagedBy(ctx context.Context, userID uuid.UUID) ([]string, error) {
+	var ids []string
+	err := s.Conn(ctx).Raw(`SELECT DISTINCT g.v2 FROM casbin_rule g
+		JOIN casbin_rule p ON p.ptype = 'p' AND p.v0 = g.v1 AND p.v1 = g.v2 AND p.v2 = 'roles' AND p.v3 IN ?
+		WHERE g.ptype = 'g' AND g.v0 = ? AND g.v2 <> ?`, roleManagingActions, userID.String(), AllTenants).Scan(&ids).Error
+	return ids, translate(err, "tenants managed by user")
+}
+
+// PasswordToken is a one-time set-password link; only the SHA-256 of its token is stored.
+type PasswordToken struct {
+	ID        uuid.UUID `gorm:"type:uuid;primaryKey"`
+	UserID    uuid.UUID `gorm:"type:uuid;not null"`
+	TokenHash string    `gorm:"not null"`
+	ExpiresAt time.Time `gorm:"not null"`
+	UsedAt    *time.Time
+	CreatedAt time.Time
+}
+
+// usableToken returns the link of the token if it can still set a password: ErrNotFound for
+// an unknown token, ErrLinkUsed or ErrLinkExpired otherwise.
+func (s *Store) usableToken(ctx context.Context, token string) (*PasswordToken, error) {
+	var pt PasswordToken
+	if token == "" || len(token) > 100 {
+		return nil, translate(gorm.ErrRecordNotFound, "set-password link")
+	}
+	if err := s.Conn(ctx).Where("token_hash = ?", hashToken(token)).Take(&pt).Error; err != nil {
+		return nil, translate(err, "set-password link")
+	}
+	switch {
+	case pt.UsedAt != nil:
+		return nil, ErrLinkUsed
+	case !time.Now().Before(pt.ExpiresAt):
+		return nil, ErrLinkExpired
+	}
+	return &pt, nil
+}
+
+// UserForPasswordToken returns the user a set-password token is for, if the token can still
+// be used (see SetPasswordWithToken for the errors).
+func (s *Store) UserForPasswordToken(ctx context.Context, token string) (*User, error) {
+	pt, err := s.usableToken(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	return s.UserByID(ctx, pt.UserID)
+}
+
+// SetPasswordWithToken sets the password of the token's user and uses the token up, with
+// user.password_changed (the user is the actor), in one transaction. An unknown token is
+// ErrNotFound; a used or expired one ErrLinkUsed or ErrLinkExpired; a bad password a
+// *ValidationError that leaves the token usable.
+func (s *Store) SetPasswordWithToken(ctx context.Context, token, password string) (*User, error) {
+	var u *User
+	err := s.WithTx(ctx, func(ctx context.Context) error {
+		pt, err := s.usableToken(ctx, token)
+		if err != nil {
+			return err
+		}
+		// Claiming the row with a conditional update makes the link single-use even when two
+		// requests race: only one of them changes a row.
+		res := s.Conn(ctx).Model(&PasswordToken{}).Where("id = ? AND used_at IS NULL", pt.ID).Update("used_at", time.Now().UTC())
+		if res.Error != nil {
+			return translate(res.Error, "use set-password link")
+		}
+		if res.RowsAffected == 0 {
+			return ErrLinkUsed
+		}
+		if err := s.ChangePassword(events.WithActor(ctx, pt.UserID), pt.UserID, password); err != nil {
+			return err
+		}
+		u, err = s.UserByID(ctx, pt.UserID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// randomToken returns 32 random bytes, base64url-encoded (43 characters).
+func randomToken() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// hashToken is what the database keeps of a token: its SHA-256, hex-encoded. The token carries
+// 256 random bits, so a fast hash is enough; nothing can be guessed from it.
+func hashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
