@@ -31,33 +31,13 @@ type TenantQuery struct {
 // TenantPage is one page of the tenant list and where it sits among all matching tenants.
 type TenantPage struct {
 	Tenants []Tenant
-	Total   int // tenants matching the query on all pages
-	Page    int
-	PerPage int
+	Paging
 }
-
-// Pages returns how many pages the matching tenants fill (at least 1).
-func (p TenantPage) Pages() int {
-	if p.Total == 0 || p.PerPage < 1 {
-		return 1
-	}
-	return (p.Total + p.PerPage - 1) / p.PerPage
-}
-
-// HasPrev reports whether a page comes before this one.
-func (p TenantPage) HasPrev() bool { return p.Page > 1 }
-
-// HasNext reports whether a page with matching tenants comes after this one.
-func (p TenantPage) HasNext() bool { return p.Page < p.Pages() }
 
 // ListTenants returns one page of the tenants matching q, ordered by name then slug, and how
 // many match in all. An unknown status is a *ValidationError on the "status" field.
 func (s *Store) ListTenants(ctx context.Context, q TenantQuery) (TenantPage, error) {
-	page := TenantPage{Page: max(q.Page, 1), PerPage: q.PerPage}
-	if page.PerPage < 1 {
-		page.PerPage = DefaultTenantsPerPage
-	}
-	page.PerPage = min(page.PerPage, MaxTenantsPerPage)
+	page := TenantPage{Paging: newPaging(q.Page, q.PerPage, DefaultTenantsPerPage, MaxTenantsPerPage)}
 
 	db := s.Conn(ctx).Model(&Tenant{})
 	switch q.Status {

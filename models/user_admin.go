@@ -54,25 +54,9 @@ type TenantUser struct {
 
 // UserPage is one page of a tenant's users and where it sits among all matching users.
 type UserPage struct {
-	Users   []TenantUser
-	Total   int // users matching the query on all pages
-	Page    int
-	PerPage int
+	Users []TenantUser
+	Paging
 }
-
-// Pages returns how many pages the matching users fill (at least 1).
-func (p UserPage) Pages() int {
-	if p.Total == 0 || p.PerPage < 1 {
-		return 1
-	}
-	return (p.Total + p.PerPage - 1) / p.PerPage
-}
-
-// HasPrev reports whether a page comes before this one.
-func (p UserPage) HasPrev() bool { return p.Page > 1 }
-
-// HasNext reports whether a page with matching users comes after this one.
-func (p UserPage) HasNext() bool { return p.Page < p.Pages() }
 
 // members selects the ids (as text) of the users holding any role in the tenant. Platform roles
 // ("*") do not count: super admins are not listed among a tenant's users.
@@ -83,11 +67,7 @@ func (s *Store) members(ctx context.Context, tenantID uuid.UUID) *gorm.DB {
 // TenantUsers returns one page of the users holding a role in the tenant, with those roles,
 // ordered by name then email, and how many match in all.
 func (s *Store) TenantUsers(ctx context.Context, tenantID uuid.UUID, q UserQuery) (UserPage, error) {
-	page := UserPage{Page: max(q.Page, 1), PerPage: q.PerPage}
-	if page.PerPage < 1 {
-		page.PerPage = DefaultUsersPerPage
-	}
-	page.PerPage = min(page.PerPage, MaxUsersPerPage)
+	page := UserPage{Paging: newPaging(q.Page, q.PerPage, DefaultUsersPerPage, MaxUsersPerPage)}
 
 	db := s.Conn(ctx).Model(&User{}).Where("CAST(id AS TEXT) IN (?)", s.members(ctx, tenantID))
 	if search := strings.TrimSpace(q.Search); search != "" {
