@@ -3,9 +3,13 @@ package migrations_test
 import (
 	"context"
 	"testing"
+	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/rustok/rustok-admin/internal/testkit"
 	"github.com/rustok/rustok-admin/migrations"
+	"github.com/rustok/rustok-admin/models"
 )
 
 // TestUpDownUp applies every migration, rolls all of them back to an empty schema, and applies
@@ -78,5 +82,39 @@ func TestFlavoursHaveTheSameMigrations(t *testing.T) {
 		if a[i].Version != b[i].Version {
 			t.Errorf("migration %d: postgres version %d, sqlite %d", i, a[i].Version, b[i].Version)
 		}
+	}
+}
+
+// TestRolesBackfill: tenants that existed before migration 00004 get the system roles and the
+// default matrix, as tenants created afterwards do.
+func TestRolesBackfill(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store, _ := testkit.NewEmptyDB(t)
+	sqlDB, _ := store.DB().DB()
+	p, err := migrations.NewProvider(sqlDB, store.Dialect())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(ctx, 3); err != nil {
+		t.Fatal(err)
+	}
+	id := uuid.New()
+	if err := store.DB().Exec(`INSERT INTO tenants (id, slug, name, is_active, default_locale, locales, settings, created_at, updated_at)
+		VALUES (?, 'old', 'Old', true, 'en', '["en"]', '{}', ?, ?)`, id, time.Now(), time.Now()).Error; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var roles, rules int64
+	store.DB().Table("roles").Where("tenant_id = ? AND is_system", id).Count(&roles)
+	store.DB().Table("casbin_rule").Where("ptype = 'p' AND v1 = ?", id.String()).Count(&rules)
+	want := 0
+	for _, perms := range models.DefaultMatrix {
+		want += len(perms)
+	}
+	if roles != 3 || rules != int64(want) {
+		t.Fatalf("backfilled %d roles and %d rules, want 3 and %d", roles, rules, want)
 	}
 }

@@ -384,7 +384,7 @@ func userCommand(cfg config.Config, args []string, stdin io.Reader, stdout io.Wr
 		return errors.New("user create: --tenant and --role go together")
 	}
 	if *role != "" && !slices.Contains(models.SystemRoles, *role) {
-		return fmt.Errorf("user create: --role must be one of %s (custom roles arrive with RBAC)", strings.Join(models.SystemRoles, ", "))
+		return fmt.Errorf("user create: --role must be one of %s (custom roles are given in the Users page)", strings.Join(models.SystemRoles, ", "))
 	}
 	line, err := bufio.NewReader(stdin).ReadString('\n')
 	if err != nil && !errors.Is(err, io.EOF) {

@@ -26,7 +26,53 @@ INSERT INTO casbin_rule (ptype, v0, v1, v2, v3) VALUES
     ('p', 'super_admin', '*', 'inventory', 'manage'),
     ('p', 'super_admin', '*', 'events', 'manage');
 
+-- Tenants created before this migration get the system roles and the default matrix that new
+-- tenants get from CreateTenant (models.DefaultMatrix; keep the two in step). No events are
+-- written for this one-off backfill.
+INSERT INTO roles (id, tenant_id, name, description, is_system, created_at, updated_at)
+SELECT lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-a' || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6))), t.id, r.name, r.description, 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP
+FROM tenants t CROSS JOIN (
+    SELECT 'admin' AS name, 'Manages everything in the tenant.' AS description
+    UNION ALL SELECT 'manager' AS name, 'Edits and publishes content and products, adjusts inventory, reads users and events.' AS description
+    UNION ALL SELECT 'customer' AS name, 'Reads content and products.' AS description
+) r;
+INSERT INTO casbin_rule (ptype, v0, v1, v2, v3)
+SELECT 'p', m.role, t.id, m.resource, m.action
+FROM tenants t CROSS JOIN (
+    SELECT 'admin' AS role, 'users' AS resource, 'manage' AS action
+    UNION ALL SELECT 'admin' AS role, 'roles' AS resource, 'manage' AS action
+    UNION ALL SELECT 'admin' AS role, 'settings' AS resource, 'manage' AS action
+    UNION ALL SELECT 'admin' AS role, 'nodes' AS resource, 'manage' AS action
+    UNION ALL SELECT 'admin' AS role, 'products' AS resource, 'manage' AS action
+    UNION ALL SELECT 'admin' AS role, 'inventory' AS resource, 'manage' AS action
+    UNION ALL SELECT 'admin' AS role, 'events' AS resource, 'manage' AS action
+    UNION ALL SELECT 'manager' AS role, 'nodes' AS resource, 'list' AS action
+    UNION ALL SELECT 'manager' AS role, 'nodes' AS resource, 'read' AS action
+    UNION ALL SELECT 'manager' AS role, 'nodes' AS resource, 'create' AS action
+    UNION ALL SELECT 'manager' AS role, 'nodes' AS resource, 'update' AS action
+    UNION ALL SELECT 'manager' AS role, 'nodes' AS resource, 'delete' AS action
+    UNION ALL SELECT 'manager' AS role, 'nodes' AS resource, 'publish' AS action
+    UNION ALL SELECT 'manager' AS role, 'products' AS resource, 'list' AS action
+    UNION ALL SELECT 'manager' AS role, 'products' AS resource, 'read' AS action
+    UNION ALL SELECT 'manager' AS role, 'products' AS resource, 'create' AS action
+    UNION ALL SELECT 'manager' AS role, 'products' AS resource, 'update' AS action
+    UNION ALL SELECT 'manager' AS role, 'products' AS resource, 'delete' AS action
+    UNION ALL SELECT 'manager' AS role, 'products' AS resource, 'publish' AS action
+    UNION ALL SELECT 'manager' AS role, 'inventory' AS resource, 'list' AS action
+    UNION ALL SELECT 'manager' AS role, 'inventory' AS resource, 'read' AS action
+    UNION ALL SELECT 'manager' AS role, 'inventory' AS resource, 'update' AS action
+    UNION ALL SELECT 'manager' AS role, 'events' AS resource, 'list' AS action
+    UNION ALL SELECT 'manager' AS role, 'events' AS resource, 'read' AS action
+    UNION ALL SELECT 'manager' AS role, 'users' AS resource, 'list' AS action
+    UNION ALL SELECT 'manager' AS role, 'users' AS resource, 'read' AS action
+    UNION ALL SELECT 'customer' AS role, 'nodes' AS resource, 'list' AS action
+    UNION ALL SELECT 'customer' AS role, 'nodes' AS resource, 'read' AS action
+    UNION ALL SELECT 'customer' AS role, 'products' AS resource, 'list' AS action
+    UNION ALL SELECT 'customer' AS role, 'products' AS resource, 'read' AS action
+) m;
+
 -- +goose Down
 DROP INDEX casbin_rule_policy_domain;
 DELETE FROM casbin_rule WHERE ptype = 'p' AND v0 = 'super_admin' AND v1 = '*';
+DELETE FROM casbin_rule WHERE ptype = 'p' AND v1 IN (SELECT CAST(tenant_id AS TEXT) FROM roles WHERE is_system);
 DROP TABLE roles;
