@@ -59,12 +59,18 @@ lint: ## gofmt and go vet
 	$(GO) vet ./...
 
 .PHONY: bench
-bench: build ## run the benchmarks (see docs/BENCHMARKS.md): start-up, memory, wrk; outbox cost, relay throughput, dispatch latency
+bench: build ## run the benchmarks (see docs/BENCHMARKS.md): start-up, memory, wrk now vs foundation; outbox cost, relay throughput, dispatch latency; tenant cache hit and cold-key stampede
 	@bench/run.sh
 	@echo "== event benchmarks (PostgreSQL + NATS JetStream) =="
 	TEST_DB=postgres $(GO) test -run '^$$' -bench 'OutboxCost' -benchtime 3s ./bench/
 	TEST_DB=postgres $(GO) test -run '^$$' -bench 'RelayToJetStream' -benchtime 20000x ./bench/
 	TEST_DB=postgres $(GO) test -run '^$$' -bench 'DispatchLatency' -benchtime 1x ./bench/
+	@echo "== tenant cache benchmarks (hit in process; 10,000 goroutines on a cold key, PostgreSQL) =="
+	$(GO) test -run '^$$' -bench '^BenchmarkHit$$' -benchmem -count 5 ./internal/tenancy/
+	TEST_DB=postgres $(GO) test -run '^$$' -bench '^BenchmarkColdKey10k$$' -benchtime 20x ./bench/
+	@echo "== RBAC benchmarks (PostgreSQL) =="
+	TEST_DB=postgres $(GO) test -run '^$$' -bench 'Enforce200k' -benchtime 1x ./bench/
+	TEST_DB=postgres $(GO) test -run '^$$' -bench 'ProtectedVsUnprotected' -benchtime 3000x ./bench/
 
 .PHONY: services
 services: ## start PostgreSQL, Redis and NATS on this machine if they are down

@@ -5,15 +5,19 @@
 #   1. time from process start to the first 200 from GET /readyz (SQLite and PostgreSQL)
 #   2. idle RSS of the serve process on SQLite (VmRSS from /proc/PID/status)
 #   3. signed-in dashboard throughput and latency with wrk (SQLite; PostgreSQL + Redis sessions)
+#   4. the same wrk measurement against this code and against a baseline revision (default: the
+#      finished foundation), built from a temporary `git worktree`, back to back in this run
 # and prints a short report at the end.
 #
 # Knobs (environment): BENCH_RUNS (default 5) runs per start-up figure, BENCH_WRK_DURATION
 # (default 10s), BENCH_PG_HOST/BENCH_PG_PORT (127.0.0.1:5432), BENCH_REDIS_URL
-# (redis://127.0.0.1:6379/0).
+# (redis://127.0.0.1:6379/0), BENCH_BASELINE (default 1497e63, the last commit of the foundation
+# issue, "Fixes from review: HEAD on GET routes…"; `none` skips 4.), BENCH_COMPARE_ROUNDS
+# (default 3: rounds of 4., the order of the two binaries alternating between rounds).
 #
-# Everything it starts is stopped on exit (trap), its temp dir and databases are removed, every
-# wait is bounded, and it talks only to 127.0.0.1. It never fails a build on a missed goal: it
-# reports. It exits non-zero only when a measurement could not be taken.
+# Everything it starts is stopped on exit (trap), its temp dir, worktree and databases are
+# removed, every wait is bounded, and it talks only to 127.0.0.1. It never fails a build on a
+# missed goal: it reports. It exits non-zero only when a measurement could not be taken.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -25,6 +29,8 @@ PG_HOST=${BENCH_PG_HOST:-127.0.0.1}
 PG_PORT=${BENCH_PG_PORT:-5432}
 PG_USER=postgres
 BENCH_REDIS_URL=${BENCH_REDIS_URL:-redis://127.0.0.1:6379/0}
+BASELINE=${BENCH_BASELINE:-1497e63} # "Fixes from review: HEAD on GET routes": the finished foundation
+COMPARE_ROUNDS=${BENCH_COMPARE_ROUNDS:-3}
 
 # Goals (docs/BENCHMARKS.md).
 GOAL_READY_MS=300
@@ -36,11 +42,14 @@ export RUSTOK_ADMIN_EMAIL=admin@example.com
 export RUSTOK_ADMIN_PASSWORD=rustok-bench-password-1
 export NO_PROXY=127.0.0.1 no_proxy=127.0.0.1
 
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg) # before anything here builds or runs
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/rustok-bench.XXXXXX")
 PIDS=()   # every server (and wrk) this script started and has not stopped yet
 DBS=()    # every PostgreSQL database this script created
 REDIS_KEYS=() # Redis keys this script created (session, rate-limit entries)
 SKIPPED=()
+WORKTREE= # the baseline's git worktree, removed on exit
+SBIN=$BIN # the binary start_server and load_run start
 
 log() { printf '%s\n' "$*" >&2; }
 die() { log "bench: $*"; exit 1; }
@@ -65,6 +74,10 @@ cleanup() {
   done
   if ((${#REDIS_KEYS[@]})) && command -v redis-cli >/dev/null; then
     redis-cli -u "$BENCH_REDIS_URL" DEL "${REDIS_KEYS[@]}" >/dev/null 2>&1
+  fi
+  if [[ -n $WORKTREE ]]; then
+    git -C "$ROOT" worktree remove --force "$WORKTREE" 2>/dev/null
+    git -C "$ROOT" worktree prune 2>/dev/null
   fi
   rm -rf "$WORK"
   exit "$rc"
@@ -118,6 +131,27 @@ pg_create() { # pg_create NAME: a fresh database, remembered for cleanup
 pg_drop() { dropdb -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" --if-exists --force "$1"; }
 pg_url() { echo "postgres://$PG_USER@$PG_HOST:$PG_PORT/$1?sslmode=disable"; }
 
+# The baseline binary for 4., built from a temporary worktree at BENCH_BASELINE (removed as soon
+# as the binary is built, and by cleanup if the build fails half-way).
+BASE_BIN=
+if [[ $BASELINE == none ]]; then
+  SKIPPED+=("now vs baseline: BENCH_BASELINE=none")
+elif ! $HAVE_WRK; then
+  SKIPPED+=("now vs baseline: wrk is not installed")
+else
+  BASE_REV=$(git -C "$ROOT" rev-parse --verify -q "$BASELINE^{commit}") ||
+    die "BENCH_BASELINE=$BASELINE is not a commit of this repository"
+  BASE_SHORT=$(git -C "$ROOT" rev-parse --short "$BASE_REV")
+  log "== building the baseline $BASE_SHORT (\"$(git -C "$ROOT" log -1 --format=%s "$BASE_REV" | cut -c1-60)…\") in a temporary worktree"
+  WORKTREE=$WORK/baseline-src
+  git -C "$ROOT" worktree add -q --detach "$WORKTREE" "$BASE_REV" >&2 || { WORKTREE=; die "git worktree add failed"; }
+  (cd "$WORKTREE" && "$GO" build -ldflags "-X main.version=$BASE_SHORT" -o "$WORK/rustok-baseline" ./cmd/rustok) ||
+    die "could not build the baseline $BASE_SHORT"
+  git -C "$ROOT" worktree remove --force "$WORKTREE" && git -C "$ROOT" worktree prune
+  WORKTREE=
+  BASE_BIN=$WORK/rustok-baseline
+fi
+
 # time_ready DIR LOG [VAR=VALUE...]: start `rustok serve` in DIR with the given environment on a
 # free port and print the milliseconds to its first /readyz 200; the helper then stops it.
 time_ready() {
@@ -135,7 +169,7 @@ start_server() {
   local dir=$1 logf=$2 port
   shift 2
   port=$("$HELPER" freeport)
-  (cd "$dir" && exec env "$@" ADDR="127.0.0.1:$port" "$BIN" serve) >"$logf" 2>&1 &
+  (cd "$dir" && exec env "$@" ADDR="127.0.0.1:$port" "$SBIN" serve) >"$logf" 2>&1 &
   SERVER_PID=$!
   PIDS+=("$SERVER_PID")
   BASE="http://127.0.0.1:$port"
@@ -192,20 +226,51 @@ to_ms() { # wrk latency (e.g. 812.00us, 3.51ms, 1.02s) in ms
     printf "%.2f", n }'
 }
 
+# Other work on the machine is the biggest error in these figures, so each wrk run measures it:
+# the CPU time the machine spent in user and system mode during the run, less what the server,
+# wrk, PostgreSQL and Redis used (from /proc), is "other CPU". It is an estimate: work of other
+# sessions inside PostgreSQL or Redis counts as ours, kernel threads count as other.
+CLK_TCK=$(getconf CLK_TCK)
+busy_ticks() { awk '$1 == "cpu" {print $2 + $3 + $4; exit}' /proc/stat; }
+proc_stat() { # proc_stat PID: "STATE TICKS" (utime + stime, every thread), or nothing if gone
+  awk '{sub(/^.*\) /, ""); print $1, $12 + $13}' "/proc/$1/stat" 2>/dev/null || true
+}
+ticks_of() { local st; st=$(proc_stat "$1"); echo "${st#* }"; }
+db_ticks() { # CPU ticks of every PostgreSQL and Redis process, with the reaped children's time
+  # (cutime + cstime): a backend that ends during the run moves its time into the postmaster's.
+  local p
+  for p in $(pgrep -x 'postgres|redis-server'); do
+    awk '{sub(/^.*\) /, ""); print $12 + $13 + $14 + $15}' "/proc/$p/stat" 2>/dev/null
+  done | awk '{t += $1} END {print t + 0}'
+}
+now_s() { date +%s.%N; }
+
 # run_wrk LABEL: wrk the dashboard at $BASE with $COOKIE, check every response was a 200 on the
-# server side, and set WRK_RPS, WRK_P50, WRK_P99, WRK_NOTE.
+# server side, and set WRK_RPS, WRK_P50, WRK_P99, WRK_NOTE, WRK_OTHER (other CPU, % of the machine).
 run_wrk() {
   local label=$1 out before after all ok sent non2xx
+  local t0 busy0 srv0 srv1 db0 wrk_ticks=0 st elapsed other
   out=$WORK/wrk-$label.txt
   before=$(dashboard_counts) || die "could not read $BASE/metrics"
   log "-- wrk $label: -t2 -c16 -d$WRK_DURATION --latency $BASE/t/acme/"
+  t0=$(now_s) busy0=$(busy_ticks) srv0=$(ticks_of "$SERVER_PID") db0=$(db_ticks)
   # In the background and waited for: wrk stops early on SIGINT and exits 0, and bash would then
-  # carry on; `wait` returns at once on a trapped signal, and cleanup stops wrk.
+  # carry on; `wait` returns at once on a trapped signal, and cleanup stops wrk. The loop reads
+  # wrk's CPU time while it runs (an exited wrk has none to read).
   wrk -t2 -c16 -d"$WRK_DURATION" --latency -H "Cookie: $COOKIE" "$BASE/t/acme/" >"$out" 2>&1 &
   local wrk_pid=$!
   PIDS+=("$wrk_pid")
+  while st=$(proc_stat "$wrk_pid") && [[ -n $st && $st != Z* ]]; do
+    wrk_ticks=${st#* }
+    sleep 0.2
+  done
   wait "$wrk_pid" || { cat "$out" >&2; die "wrk failed"; }
   forget_pid "$wrk_pid"
+  elapsed=$(awk -v a="$t0" -v b="$(now_s)" 'BEGIN {print b - a}')
+  srv1=$(ticks_of "$SERVER_PID")
+  other=$(( $(busy_ticks) - busy0 - (${srv1:-$srv0} - srv0) - wrk_ticks - ($(db_ticks) - db0) ))
+  WRK_OTHER=$(awk -v o="$other" -v hz="$CLK_TCK" -v e="$elapsed" -v n="$(nproc)" \
+    'BEGIN {if (o < 0) o = 0; printf "%.0f", 100 * o / hz / (e * n)}')
   sed 's/^/   /' "$out" >&2
   kill -0 "$SERVER_PID" 2>/dev/null || die "the server is gone after the load"
   after=$(dashboard_counts) || die "could not read $BASE/metrics"
@@ -220,13 +285,67 @@ run_wrk() {
   WRK_NOTE="server: $ok of $all dashboard responses were 200"
   ((all > 0 && ok == all)) || WRK_NOTE="$WRK_NOTE — NOT ALL 200, figure invalid"
   [[ -z $non2xx ]] || WRK_NOTE="$WRK_NOTE; wrk saw $non2xx non-2xx/3xx"
-  log "   wrk completed $sent requests; $WRK_NOTE"
+  log "   wrk completed $sent requests; $WRK_NOTE; other CPU ${WRK_OTHER}% of the machine"
+}
+
+# forget_tenant_keys DB: since the tenants issue, serve caches tenants in Redis under
+# tenant:v1:slug:SLUG and tenant:v1:id:ID, shared by every process on that Redis. Each benchmark
+# database has its own acme (another id), so its keys are dropped before a server starts and
+# after it stops: no server may read another database's acme. They are cache entries: deleting
+# them costs any other process one reload at most.
+forget_tenant_keys() {
+  command -v redis-cli >/dev/null || { log "   (no redis-cli: a cached acme from another database may linger)"; return 0; }
+  local id
+  id=$(psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d "$1" -Atc "SELECT id FROM tenants WHERE slug = 'acme'" 2>/dev/null) || id=
+  redis-cli -u "$BENCH_REDIS_URL" DEL tenant:v1:slug:acme ${id:+"tenant:v1:id:$id"} >/dev/null 2>&1 || true
+}
+
+# load_run BIN BACKEND LABEL: BIN seeds a fresh database (sqlite: a new dir; postgres: a new
+# database, and serve gets Redis sessions), serves it, the super admin signs in and opens 5
+# dashboards, VmRSS is read 2 s later (LOAD_RSS), then run_wrk LABEL (sets WRK_*). The server
+# and its database are gone afterwards. LABEL: [a-z0-9_] (it names the database).
+load_run() {
+  local bin=$1 backend=$2 label=$3 d db= k
+  local seed_env=() serve_env=()
+  d=$WORK/load-$label; mkdir -p "$d"
+  if [[ $backend == postgres ]]; then
+    db=rustok_bench_$$_$label
+    pg_create "$db"
+    seed_env=(DATABASE_URL="$(pg_url "$db")")
+    serve_env=(DATABASE_URL="$(pg_url "$db")" REDIS_URL="$BENCH_REDIS_URL")
+  fi
+  (cd "$d" && env "${seed_env[@]}" "$bin" seed) >"$d/seed.log" 2>&1 ||
+    { cat "$d/seed.log" >&2; die "seed ($label) failed"; }
+  [[ -z $db ]] || forget_tenant_keys "$db"
+  SBIN=$bin
+  start_server "$d" "$d/serve.log" "${serve_env[@]}"
+  SBIN=$BIN
+  if [[ $backend == postgres ]]; then
+    grep -q 'sessions=redis' "$d/serve.log" || die "serve ($label) did not report sessions=redis"
+    # Sign-in leaves rate-limit entries (0 failures, 15 min TTL) and the session in Redis: note
+    # the ones that are new, so cleanup leaves Redis as it found it.
+    if command -v redis-cli >/dev/null; then
+      for k in "rl:login:email:$RUSTOK_ADMIN_EMAIL" "rl:login:ip:127.0.0.1"; do
+        [[ $(redis-cli -u "$BENCH_REDIS_URL" EXISTS "$k" 2>/dev/null) != 0 ]] || REDIS_KEYS+=("$k")
+      done
+    fi
+  fi
+  sign_in "$d/jar"
+  [[ $backend != postgres ]] || REDIS_KEYS+=("sess:$SESSION_ID")
+  for _ in 1 2 3 4 5; do http -o /dev/null -H "Cookie: $COOKIE" "$BASE/t/acme/"; done
+  sleep 2
+  LOAD_RSS=$(rss_kb "$SERVER_PID" VmRSS)
+  run_wrk "$label"
+  stop_server
+  if [[ -n $db ]]; then
+    forget_tenant_keys "$db"
+    pg_drop "$db"
+  fi
 }
 
 # ---------------------------------------------------------------------------------------------
 log "== RusToK benchmarks: $(nproc) CPUs, $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo), $("$GO" env GOVERSION), $("$BIN" version)"
 log "   runs per start-up figure: $RUNS; temp dir $WORK; load average $(cut -d' ' -f1-3 /proc/loadavg)"
-LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # 1. Start-up to ready ------------------------------------------------------------------------
 declare -A READY # label -> newline-separated ms figures
@@ -276,7 +395,7 @@ log "   idle VmRSS: $(mb "$RSS_START") MB after start and a few anonymous reques
   "$(mb "$RSS_SIGNED") MB after a sign-in and 5 dashboards (peak so far $(mb "$HWM_IDLE") MB)"
 if $HAVE_WRK; then
   run_wrk sqlite
-  S_RPS=$WRK_RPS S_P50=$WRK_P50 S_P99=$WRK_P99 S_NOTE=$WRK_NOTE
+  S_RPS=$WRK_RPS S_P50=$WRK_P50 S_P99=$WRK_P99 S_NOTE=$WRK_NOTE S_OTHER=$WRK_OTHER
   sleep 2
   RSS_AFTER=$(rss_kb "$SERVER_PID" VmRSS)
   HWM_AFTER=$(rss_kb "$SERVER_PID" VmHWM)
@@ -288,30 +407,38 @@ stop_server
 if $HAVE_PG && $HAVE_WRK; then
   if $HAVE_REDIS; then
     log "== 3. PostgreSQL + Redis sessions: signed-in dashboard under wrk"
-    db=rustok_bench_$$_load; d=$WORK/pg-load; mkdir -p "$d"
-    pg_create "$db"
-    DATABASE_URL=$(pg_url "$db") "$BIN" seed >"$d/seed.log" 2>&1 || { cat "$d/seed.log" >&2; die "seed on PostgreSQL failed"; }
-    start_server "$d" "$d/serve.log" DATABASE_URL="$(pg_url "$db")" REDIS_URL="$BENCH_REDIS_URL"
-    grep -q 'sessions=redis' "$d/serve.log" || die "serve did not report sessions=redis"
-    # Sign-in leaves rate-limit entries (0 failures, 15 min TTL) and the session in Redis: note
-    # the ones that are new, so cleanup leaves Redis as it found it.
-    if command -v redis-cli >/dev/null; then
-      for k in "rl:login:email:$RUSTOK_ADMIN_EMAIL" "rl:login:ip:127.0.0.1"; do
-        [[ $(redis-cli -u "$BENCH_REDIS_URL" EXISTS "$k" 2>/dev/null) != 0 ]] || REDIS_KEYS+=("$k")
-      done
-    fi
-    sign_in "$d/jar"
-    REDIS_KEYS+=("sess:$SESSION_ID")
-    for _ in 1 2 3 4 5; do http -o /dev/null -H "Cookie: $COOKIE" "$BASE/t/acme/"; done
-    sleep 2
-    PG_RSS=$(rss_kb "$SERVER_PID" VmRSS)
-    run_wrk postgres
-    P_RPS=$WRK_RPS P_P50=$WRK_P50 P_P99=$WRK_P99 P_NOTE=$WRK_NOTE
-    stop_server
-    pg_drop "$db"
+    load_run "$BIN" postgres load
+    PG_RSS=$LOAD_RSS
+    P_RPS=$WRK_RPS P_P50=$WRK_P50 P_P99=$WRK_P99 P_NOTE=$WRK_NOTE P_OTHER=$WRK_OTHER
   else
     SKIPPED+=("PostgreSQL throughput: Redis does not answer at $BENCH_REDIS_URL")
   fi
+fi
+
+# 4. Now vs baseline, back to back ------------------------------------------------------------
+declare -A CMP # backend/which -> one "req/s p50 p99" line per round
+CMP_BAD=()     # rounds whose server-side check failed
+CMP_BACKENDS=(sqlite)
+if [[ -n $BASE_BIN ]]; then
+  if $HAVE_PG && $HAVE_REDIS; then
+    CMP_BACKENDS+=(postgres)
+  else
+    SKIPPED+=("now vs baseline on PostgreSQL + Redis: PostgreSQL or Redis does not answer")
+  fi
+  for r in $(seq 1 "$COMPARE_ROUNDS"); do
+    order=(base now)
+    ((r % 2)) || order=(now base)
+    for be in "${CMP_BACKENDS[@]}"; do
+      for which in "${order[@]}"; do
+        bin=$BIN
+        [[ $which == now ]] || bin=$BASE_BIN
+        log "== 4. round $r/$COMPARE_ROUNDS, $be: $which ($("$bin" version))"
+        load_run "$bin" "$be" "cmp_${be}_${which}_$r"
+        CMP[$be/$which]+="$WRK_RPS $WRK_P50 $WRK_P99 $WRK_OTHER"$'\n'
+        [[ $WRK_NOTE != *"NOT ALL 200"* ]] || CMP_BAD+=("round $r $be $which: $WRK_NOTE")
+      done
+    done
+  done
 fi
 
 # Report --------------------------------------------------------------------------------------
@@ -326,7 +453,7 @@ row() { # row LABEL KEY
 
 echo
 echo "== RusToK benchmark report — $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, $("$GO" env GOVERSION), $("$BIN" version)"
-echo "   load average (1/5/15 min) before the first run: $LOAD_START (other work on the machine skews every figure)"
+echo "   load average (1/5/15 min) when the script started: $LOAD_START, at the end: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews every figure)"
 echo "1. start → first GET /readyz 200 (median)"
 row "SQLite, cold (serve migrates + bootstraps)" sqlite_cold
 row "SQLite, after migrate up (serve bootstraps)" sqlite_migrated
@@ -339,8 +466,37 @@ printf '  %-44s %8s MB   goal < %d MB: %s\n' "after a sign-in + 5 dashboards" "$
 [[ -z ${RSS_AFTER:-} ]] || printf '  %-44s %8s MB   (peak VmHWM %s MB; not the goal figure)\n' "2 s after the wrk load" "$(mb "$RSS_AFTER")" "$(mb "$HWM_AFTER")"
 [[ -z ${PG_RSS:-} ]] || printf '  %-44s %8s MB   (for comparison)\n' "PostgreSQL + Redis, after sign-in" "$(mb "$PG_RSS")"
 echo "3. signed-in GET /t/acme/, wrk -t2 -c16 -d$WRK_DURATION"
-[[ -z ${S_RPS:-} ]] || printf '  %-44s %8s req/s   p50 %s ms   p99 %s ms   (%s)\n' "SQLite, memory sessions" "$S_RPS" "$S_P50" "$S_P99" "$S_NOTE"
-[[ -z ${P_RPS:-} ]] || printf '  %-44s %8s req/s   p50 %s ms   p99 %s ms   (%s)\n' "PostgreSQL, Redis sessions" "$P_RPS" "$P_P50" "$P_P99" "$P_NOTE"
+[[ -z ${S_RPS:-} ]] || printf '  %-44s %8s req/s   p50 %s ms   p99 %s ms   (%s; other CPU %s%%)\n' "SQLite, memory sessions" "$S_RPS" "$S_P50" "$S_P99" "$S_NOTE" "$S_OTHER"
+[[ -z ${P_RPS:-} ]] || printf '  %-44s %8s req/s   p50 %s ms   p99 %s ms   (%s; other CPU %s%%)\n' "PostgreSQL, Redis sessions" "$P_RPS" "$P_P50" "$P_P99" "$P_NOTE" "$P_OTHER"
+if [[ -n $BASE_BIN ]]; then
+  cmp_med() { printf '%s' "${CMP[$1]:-}" | awk -v f="$2" 'NF {print $f}' | median; } # cmp_med KEY FIELD
+  cmp_rounds() { printf '%s' "${CMP[$1]:-}" | awk 'NF {printf "%s%s/%s/%s%%", sep, $1, $3, $4; sep = "  "}'; }
+  ratio() { awk -v n="$1" -v b="$2" 'BEGIN {if (b + 0 > 0) printf "%.2fx", n / b; else print "n/a"}'; }
+  echo "4. now ($("$BIN" version)) vs baseline ($("$BASE_BIN" version)), signed-in GET /t/acme/, wrk -t2 -c16 -d$WRK_DURATION,"
+  echo "   both binaries back to back, median of $COMPARE_ROUNDS rounds (order alternating between rounds)"
+  printf '  %-28s %-10s %9s %9s %9s   %s\n' backend binary req/s "p50 ms" "p99 ms" "each round: req/s/p99 ms/other CPU"
+  for be in "${CMP_BACKENDS[@]}"; do
+    name="SQLite, memory sessions"
+    [[ $be == sqlite ]] || name="PostgreSQL, Redis sessions"
+    for which in base now; do
+      label=baseline
+      [[ $which == base ]] || label=now
+      printf '  %-28s %-10s %9s %9s %9s   %s\n' "$name" "$label" "$(cmp_med "$be/$which" 1)" \
+        "$(cmp_med "$be/$which" 2)" "$(cmp_med "$be/$which" 3)" "$(cmp_rounds "$be/$which")"
+      name=""
+    done
+    printf '  %-28s %-10s %9s %9s %9s\n' "" "now/base" \
+      "$(ratio "$(cmp_med "$be/now" 1)" "$(cmp_med "$be/base" 1)")" \
+      "$(ratio "$(cmp_med "$be/now" 2)" "$(cmp_med "$be/base" 2)")" \
+      "$(ratio "$(cmp_med "$be/now" 3)" "$(cmp_med "$be/base" 3)")"
+  done
+  if ((${#CMP_BAD[@]})); then
+    echo "  INVALID rounds (not every dashboard response was a 200):"
+    for s in "${CMP_BAD[@]}"; do echo "   - $s"; done
+  else
+    echo "  server side: every dashboard response in every round was a 200"
+  fi
+fi
 if ((${#SKIPPED[@]})); then
   echo "SKIPPED:"
   for s in "${SKIPPED[@]}"; do echo "  - $s"; done
