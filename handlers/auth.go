@@ -247,7 +247,13 @@ func (a *App) loginLimiters() []fiber.Handler {
 // safeNext accepts only a local path as a post-sign-in target, so /login?next= cannot send
 // people to another site.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
+	// Browsers drop tabs and newlines and read a backslash as "/", so "/\t/evil.com" would become
+	// "//evil.com": refuse any control character or backslash outright.
+	if strings.ContainsFunc(next, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' }) {
+		return ""
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") ||
 		strings.HasPrefix(next, "/login") {
 		return ""
 	}

@@ -90,8 +90,8 @@ func (a *App) observe(c *fiber.Ctx) error {
 		level = slog.LevelWarn
 	}
 	path := c.OriginalURL()
-	if strings.Contains(route, ":token") {
-		path = route // a secret in the path (a set-password link) never reaches the logs
+	if strings.HasPrefix(path, "/set-password/") {
+		path = "/set-password/…" // the link is a secret: it never reaches the logs, whoever answered
 	}
 	a.log.Log(ctx(c), level, "request", "method", c.Method(), "path", path, "route", route,
 		"status", status, "duration_ms", strconv.FormatFloat(float64(elapsed.Microseconds())/1000, 'f', 2, 64),

@@ -162,6 +162,16 @@ func (a *App) rolePermissionsPost(c *fiber.Ctx) error {
 	if err == nil && raw != "true" && raw != "false" {
 		err = &models.ValidationError{Fields: map[string]string{"granted": "Say whether to grant or revoke the permission (granted=true or false)."}}
 	}
+	if err == nil && granted {
+		// Like roles for users: nobody hands a role more than they may do themselves.
+		for _, p := range perms {
+			ap := authz.Perm{Resource: p.Resource, Action: p.Action}
+			if !a.may(c, t, ap) {
+				err = &models.ValidationError{Fields: map[string]string{"permission": "You cannot grant " + ap.String() + ": you may not do it yourself."}}
+				break
+			}
+		}
+	}
 	if err == nil {
 		err = a.store.SetPermissions(ctx(c), t.ID, r.Name, perms, granted)
 	}

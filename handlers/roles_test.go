@@ -313,8 +313,8 @@ func TestPermissionGrid(t *testing.T) {
 
 	t.Run("the grid has resources as rows and actions as columns, each checkbox labelled and wired to htmx", func(t *testing.T) {
 		page := admin.Get(role).ExpectStatus(http.StatusOK)
-		if n := page.Find(`#permission-grid tbody tr`).Length(); n != len(events.Resources) {
-			t.Fatalf("%d rows, want %d", n, len(events.Resources))
+		if n := page.Find(`#permission-grid tbody tr`).Length(); n != len(models.TenantResources) {
+			t.Fatalf("%d rows, want %d", n, len(models.TenantResources))
 		}
 		if n := page.Find(`#permission-grid thead th[scope="col"]`).Length(); n != len(events.Actions)+2 {
 			t.Fatalf("%d column headers, want resource + %d actions + all", n, len(events.Actions))
@@ -423,7 +423,7 @@ func TestPermissionGrid(t *testing.T) {
 
 	t.Run("a column toggle grants or revokes the action on every resource", func(t *testing.T) {
 		res := htmxPost(admin, grid, toggle("*", "export", true)).ExpectStatus(http.StatusOK)
-		for _, r := range events.Resources {
+		for _, r := range models.TenantResources {
 			if s := cellState(res, r, "export"); s != "on" && s != "implied" {
 				t.Fatalf("%s:export is %q", r, s)
 			}

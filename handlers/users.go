@@ -156,6 +156,14 @@ func (a *App) userUpdatePost(c *fiber.Ctx) error {
 	} else if locked {
 		return fiber.NewError(fiber.StatusForbidden, "This account also belongs to other tenants or to the platform; only a super admin can rename it or change its status.")
 	}
+	// Nobody may rename or ban someone who can do more than they can.
+	for _, role := range tu.Roles {
+		if why, err := a.cannotGrant(c, t, role); err != nil {
+			return err
+		} else if why != "" {
+			return fiber.NewError(fiber.StatusForbidden, "This user holds the role “"+role+"”, which can do more than you may; ask someone who holds it to make this change.")
+		}
+	}
 	form := userviews.EditForm{Name: strings.TrimSpace(strings.Clone(c.FormValue("name"))), Status: strings.TrimSpace(strings.Clone(c.FormValue("status")))}
 	updated, err := a.store.UpdateUser(ctx(c), tu.ID, &form.Name, &form.Status)
 	var ve *models.ValidationError
@@ -228,6 +236,12 @@ func (a *App) userRoleRevokePost(c *fiber.Ctx) error {
 		return a.renderUserEdit(c, fiber.StatusUnprocessableEntity, tu, func(e *userviews.Edit) {
 			e.RoleError = name + " does not have the role “" + role + "” in this tenant."
 		})
+	}
+	// Taking a role away needs the same standing as giving it.
+	if why, err := a.cannotGrant(c, t, role); err != nil {
+		return err
+	} else if why != "" {
+		return a.renderUserEdit(c, fiber.StatusForbidden, tu, func(e *userviews.Edit) { e.RoleError = strings.Replace(why, "give", "take away", 1) })
 	}
 	err = a.store.RevokeRole(ctx(c), tu.ID, role, t.ID)
 	var ve *models.ValidationError

@@ -132,7 +132,7 @@ func (s *Store) RevokeRole(ctx context.Context, userID uuid.UUID, role string, t
 // role.permission_granted or role.permission_revoked, in one transaction; guardrails apply.
 // Granting what the role already has, or revoking what it lacks, changes nothing.
 func (s *Store) SetPermission(ctx context.Context, tenantID uuid.UUID, role string, perm Permission, granted bool) error {
-	if !slices.Contains(events.Resources, perm.Resource) || !slices.Contains(events.Actions, perm.Action) {
+	if !slices.Contains(TenantResources, perm.Resource) || !slices.Contains(events.Actions, perm.Action) {
 		return &ValidationError{Fields: map[string]string{"permission": "Unknown permission " + perm.Resource + ":" + perm.Action + "."}}
 	}
 	return s.WithTx(ctx, func(ctx context.Context) error {

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -20,6 +21,10 @@ type Role struct {
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 }
+
+// TenantResources are the resources a tenant's roles can be given: all of them but "tenants",
+// which only the platform role manages (its pages check the platform domain).
+var TenantResources = slices.DeleteFunc(slices.Clone(events.Resources), func(r string) bool { return r == "tenants" })
 
 // Permission is one (resource, action) pair; action "manage" implies every action.
 type Permission struct {

@@ -68,8 +68,8 @@ func validateRoleName(name string) string {
 		return "Enter a name for the role."
 	case utf8.RuneCountInString(name) > MaxRoleName:
 		return "Role names are at most 50 characters."
-	case !roleNamePattern.MatchString(name):
-		return "Use lowercase letters, digits, hyphens and underscores only, such as content-editor."
+	case !roleNamePattern.MatchString(name) || name[0] < 'a' || name[0] > 'z':
+		return "Start with a letter; then use lowercase letters, digits, hyphens and underscores, such as content-editor."
 	case slices.Contains(reservedRoleNames, name):
 		return "“" + name + "” is reserved. Choose another name."
 	}
@@ -256,14 +256,14 @@ func ExpandPermission(resource, action string) ([]Permission, error) {
 	switch {
 	case resource == AllPermissions && action == AllPermissions:
 		return nil, invalid("Choose one resource or one action; the whole grid cannot be changed at once.")
-	case resource != AllPermissions && !slices.Contains(events.Resources, resource):
+	case resource != AllPermissions && !slices.Contains(TenantResources, resource):
 		return nil, invalid("Unknown resource “" + resource + "”.")
 	case action != AllPermissions && !slices.Contains(events.Actions, action):
 		return nil, invalid("Unknown action “" + action + "”.")
 	}
 	resources, actions := []string{resource}, []string{action}
 	if resource == AllPermissions {
-		resources = events.Resources
+		resources = TenantResources
 	}
 	if action == AllPermissions {
 		actions = events.Actions

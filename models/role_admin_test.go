@@ -415,7 +415,8 @@ func TestExpandPermission(t *testing.T) {
 	}{
 		{"one cell is one permission", "events", "list", 1},
 		{"a row is every action of the resource", "events", "*", len(events.Actions)},
-		{"a column is the action on every resource", "*", "list", len(events.Resources)},
+		{"a column is the action on every tenant resource", "*", "list", len(models.TenantResources)},
+		{"tenants is not a tenant resource", "tenants", "list", -1},
 		{"the whole grid at once is refused", "*", "*", -1},
 		{"an unknown resource is refused", "spaceships", "list", -1},
 		{"an unknown action is refused", "events", "fly", -1},

@@ -71,6 +71,9 @@ type Engine struct {
 	model   model.Model
 	domains *lru.Cache[string, *domain]
 	group   singleflight.Group
+
+	mu          sync.Mutex
+	generations map[string]uint64 // bumped by Forget, so a load that raced a change is not kept
 }
 
 // New returns an engine over db, keeping at most maxTenants tenants' policies in memory.
@@ -83,7 +86,7 @@ func New(db *gorm.DB, maxTenants int) (*Engine, error) {
 		maxTenants = 1000
 	}
 	cache, _ := lru.New[string, *domain](maxTenants)
-	return &Engine{db: db, model: m, domains: cache}, nil
+	return &Engine{db: db, model: m, domains: cache, generations: map[string]uint64{}}, nil
 }
 
 // Allowed reports whether the user may perform perm in the domain (a tenant id, or Platform).
@@ -118,11 +121,16 @@ func (e *Engine) domain(ctx context.Context, dom string) (*domain, error) {
 		if d, ok := e.domains.Get(dom); ok {
 			return d, nil
 		}
+		gen := e.generation(dom)
 		d, err := e.load(ctx, dom)
 		if err != nil {
 			return nil, err
 		}
-		e.domains.Add(dom, d)
+		// A change committed while we were reading may not be in what we read; use the answer
+		// for this request, but do not keep it.
+		if e.generation(dom) == gen {
+			e.domains.Add(dom, d)
+		}
 		return d, nil
 	})
 	if err != nil {
@@ -155,9 +163,20 @@ func (e *Engine) load(ctx context.Context, dom string) (*domain, error) {
 // Forget drops a domain's policies and decisions; the next check reloads them. Forgetting the
 // platform domain forgets every tenant, since platform roles count in all of them.
 func (e *Engine) Forget(dom string) {
+	e.mu.Lock()
+	e.generations[dom]++ // generation() adds the platform's, which every domain includes
+	e.mu.Unlock()
 	if dom == Platform {
 		e.domains.Purge()
 		return
 	}
 	e.domains.Remove(dom)
+}
+
+// generation returns a counter that changes whenever dom's policies, or the platform's, may
+// have changed.
+func (e *Engine) generation(dom string) uint64 {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.generations[dom] + e.generations[Platform]
 }

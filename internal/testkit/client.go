@@ -83,14 +83,14 @@ func (c *HTTPClient) Get(path string) *Response {
 // has none yet).
 func (c *HTTPClient) PostForm(path string, form url.Values) *Response {
 	c.t.Helper()
-	if c.csrf == "" {
+	if c.CSRFToken() == "" {
 		c.Get("/login")
 	}
 	f := url.Values{}
 	for k, v := range form {
 		f[k] = v
 	}
-	f.Set("_csrf", c.csrf)
+	f.Set("_csrf", c.CSRFToken())
 	return c.PostFormRaw(path, f)
 }
 
@@ -102,8 +102,15 @@ func (c *HTTPClient) PostFormRaw(path string, form url.Values) *Response {
 	return c.Do(req)
 }
 
-// CSRFToken returns the token the client will send.
-func (c *HTTPClient) CSRFToken() string { return c.csrf }
+// CSRFToken returns the token the client will send: the session's current token, which the
+// server also keeps in the CSRF cookie (so it is right even right after sign-in rotated it),
+// else the one last seen on a page.
+func (c *HTTPClient) CSRFToken() string {
+	if ck := c.Cookie("rustok_csrf"); ck != nil && ck.Value != "" {
+		return ck.Value
+	}
+	return c.csrf
+}
 
 // LoginAs signs in as the user and fails the test unless sign-in redirects.
 func (c *HTTPClient) LoginAs(u FixtureUser) *HTTPClient {

@@ -102,7 +102,7 @@ func NewGrid(slug, role string, perms []models.Permission, editable bool) Grid {
 }
 
 // Resources are the rows of the grid.
-func (Grid) Resources() []string { return events.Resources }
+func (Grid) Resources() []string { return models.TenantResources }
 
 // Actions are the columns of the grid.
 func (Grid) Actions() []string { return events.Actions }
@@ -136,7 +136,7 @@ func (g Grid) RowChecked(resource string) bool {
 
 // ColumnChecked reports whether the action is allowed on every resource.
 func (g Grid) ColumnChecked(action string) bool {
-	for _, r := range events.Resources {
+	for _, r := range models.TenantResources {
 		if !g.Checked(r, action) {
 			return false
 		}
