@@ -62,3 +62,14 @@ func TestSecurityReviewFindings(t *testing.T) {
 		}
 	})
 }
+
+func TestAnonymousTenantHeaderIsIgnored(t *testing.T) {
+	t.Parallel()
+	app := testkit.NewApp(t)
+	testkit.Tenant(t, app.Store).Slug("hidden").Create()
+	for _, v := range []string{"hidden", "no-such-tenant"} {
+		c := testkit.Client(t, app)
+		c.Header.Set("X-Tenant-ID", v)
+		c.Get("/login").ExpectStatus(http.StatusOK) // same answer whether or not the tenant exists
+	}
+}

@@ -22,7 +22,9 @@ const HeaderTenantID = "X-Tenant-ID"
 // /t/:slug names its tenant in the path, which wins. An unknown or inactive tenant named by
 // header is a 404; an unknown host is simply the admin's own address and names no tenant.
 func (a *App) resolveTenant(c *fiber.Ctx) error {
-	if raw := strings.TrimSpace(c.Get(HeaderTenantID)); raw != "" {
+	// Only signed-in users may name a tenant by header: for anyone else it would be a way to
+	// probe which slugs exist.
+	if raw := strings.TrimSpace(c.Get(HeaderTenantID)); raw != "" && currentUser(c) != nil {
 		kind := tenancy.BySlug
 		if _, err := uuid.Parse(raw); err == nil {
 			kind = tenancy.ByID
