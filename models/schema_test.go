@@ -12,7 +12,7 @@ import (
 )
 
 // allModels lists every GORM model; add a new model here and the test checks its columns.
-var allModels = []any{&models.Tenant{}, &models.User{}, &models.CasbinRule{}, &models.Role{}, &models.PasswordToken{}, &events.Row{}}
+var allModels = []any{&models.Tenant{}, &models.User{}, &models.CasbinRule{}, &models.Role{}, &models.PasswordToken{}, &models.Node{}, &models.NodeTranslation{}, &events.Row{}}
 
 // TestModelsMatchMigratedSchema fails when a model field has no column in the migrated
 // database, so a model change without its migration is caught before it reaches a query.
