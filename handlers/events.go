@@ -157,14 +157,20 @@ func (a *App) eventByParam(c *fiber.Ctx, log eventLog) (*events.Row, error) {
 	return row, err
 }
 
+// openEvent returns the log the route reads and the event named by :id in it.
+func (a *App) openEvent(c *fiber.Ctx) (eventLog, *events.Row, error) {
+	log, err := eventLogOf(c)
+	if err != nil {
+		return log, nil, err
+	}
+	row, err := a.eventByParam(c, log)
+	return log, row, err
+}
+
 // eventShow renders one event: envelope, delivery state, and the payload read as the current
 // schema version, with the old → new table of an update event.
 func (a *App) eventShow(c *fiber.Ctx) error {
-	log, err := eventLogOf(c)
-	if err != nil {
-		return err
-	}
-	row, err := a.eventByParam(c, log)
+	log, row, err := a.openEvent(c)
 	if err != nil {
 		return err
 	}
@@ -186,11 +192,7 @@ func (a *App) eventShow(c *fiber.Ctx) error {
 
 // eventRetryPost puts a failed event back in the queue and returns to its page.
 func (a *App) eventRetryPost(c *fiber.Ctx) error {
-	log, err := eventLogOf(c)
-	if err != nil {
-		return err
-	}
-	row, err := a.eventByParam(c, log)
+	log, row, err := a.openEvent(c)
 	if err != nil {
 		return err
 	}

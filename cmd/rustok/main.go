@@ -101,15 +101,11 @@ func serve(cfg config.Config, args []string, stdout, stderr io.Writer) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	log := logging.New(stderr, cfg.LogFormat, cfg.LogLevel)
-	slog.SetDefault(log)
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
-	defer stop()
-
-	b, err := backend.Open(ctx, cfg)
+	ctx, stop, log, b, err := startProcess(cfg, stderr)
 	if err != nil {
 		return err
 	}
+	defer stop()
 	defer b.Close()
 	log.Info("starting rustok", append([]any{"version", version, "addr", cfg.Addr}, b.LogAttrs()...)...)
 	if cfg.AutoMigrate {
@@ -208,16 +204,27 @@ func startRelay(ctx context.Context, b *backend.Backends, reg *prometheus.Regist
 	return runningRelay{done}, nil
 }
 
-// relayOnly runs the outbox relay without the HTTP server, until SIGTERM.
-func relayOnly(cfg config.Config, stderr io.Writer) error {
+// startProcess does what serve and relay both need first: the logger, a context that ends on
+// SIGTERM or SIGINT, and the backends. The caller defers stop and b.Close.
+func startProcess(cfg config.Config, stderr io.Writer) (context.Context, context.CancelFunc, *slog.Logger, *backend.Backends, error) {
 	log := logging.New(stderr, cfg.LogFormat, cfg.LogLevel)
 	slog.SetDefault(log)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
-	defer stop()
 	b, err := backend.Open(ctx, cfg)
+	if err != nil {
+		stop()
+		return nil, nil, nil, nil, err
+	}
+	return ctx, stop, log, b, nil
+}
+
+// relayOnly runs the outbox relay without the HTTP server, until SIGTERM.
+func relayOnly(cfg config.Config, stderr io.Writer) error {
+	ctx, stop, log, b, err := startProcess(cfg, stderr)
 	if err != nil {
 		return err
 	}
+	defer stop()
 	defer b.Close()
 	log.Info("starting rustok relay", b.LogAttrs()...)
 	if n, err := b.Store.PendingMigrations(ctx); err != nil {
