@@ -33,6 +33,7 @@ const (
 	MaxNodeTitle   = 200
 	MaxNodeSlug    = 100
 	MaxNodeExcerpt = 500
+	MaxNodeBody    = 200_000 // bytes of Markdown: what the preview renders (internal/markdown.MaxSource)
 )
 
 // Node is a post or a page of one tenant. Its text lives in one NodeTranslation per locale.
@@ -61,19 +62,22 @@ func (n *Node) Translation(locale string) *NodeTranslation {
 }
 
 // NodeTranslation is a node's text in one locale. TenantID and Kind repeat the node's so that a
-// slug is unique per tenant, kind and locale.
+// slug is unique per tenant, kind and locale. TitleSearch is the title lowercased by Go, which
+// folds every script: the node list searches and sorts on it because SQLite's lower() folds
+// ASCII only. saveTranslation keeps it in step with Title.
 type NodeTranslation struct {
-	ID        uuid.UUID `gorm:"type:uuid;primaryKey"`
-	NodeID    uuid.UUID `gorm:"type:uuid;not null"`
-	TenantID  uuid.UUID `gorm:"type:uuid;not null"`
-	Kind      string    `gorm:"not null"`
-	Locale    string    `gorm:"not null"`
-	Title     string    `gorm:"not null"`
-	Slug      string    `gorm:"not null"`
-	Excerpt   string    `gorm:"not null"`
-	Body      string    `gorm:"not null"` // Markdown, stored as typed
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	ID          uuid.UUID `gorm:"type:uuid;primaryKey"`
+	NodeID      uuid.UUID `gorm:"type:uuid;not null"`
+	TenantID    uuid.UUID `gorm:"type:uuid;not null"`
+	Kind        string    `gorm:"not null"`
+	Locale      string    `gorm:"not null"`
+	Title       string    `gorm:"not null"`
+	TitleSearch string    `gorm:"not null"` // strings.ToLower(Title)
+	Slug        string    `gorm:"not null"`
+	Excerpt     string    `gorm:"not null"`
+	Body        string    `gorm:"not null"` // Markdown, stored as typed
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
 
 // TranslationInput is one locale's text as typed. An empty Slug is generated from the Title.
@@ -117,12 +121,13 @@ func Slugify(title string) string {
 }
 
 // normalize trims the single-line fields and fills an empty slug from the title. The body is
-// kept as typed.
+// kept as typed, except that line breaks become \n (a plain form post sends \r\n).
 func (in *TranslationInput) normalize() {
 	in.Locale = strings.TrimSpace(in.Locale)
 	in.Title = strings.TrimSpace(in.Title)
 	in.Slug = strings.ToLower(strings.TrimSpace(in.Slug))
 	in.Excerpt = strings.TrimSpace(in.Excerpt)
+	in.Body = strings.ReplaceAll(in.Body, "\r\n", "\n")
 	if in.Slug == "" && in.Title != "" {
 		in.Slug = Slugify(in.Title)
 	}
@@ -181,6 +186,9 @@ func validateTranslations(tenant *Tenant, ins []TranslationInput, fe fieldErrors
 			fe.add(translationField(loc, "slug"), fmt.Sprintf("Slug must be at most %d characters.", MaxNodeSlug))
 		case !nodeSlugPattern.MatchString(in.Slug):
 			fe.add(translationField(loc, "slug"), "Use lowercase letters and digits in words joined by single hyphens, such as my-first-post.")
+		}
+		if len(in.Body) > MaxNodeBody {
+			fe.add(translationField(loc, "body"), fmt.Sprintf("Body must be at most %d bytes of Markdown.", MaxNodeBody))
 		}
 		if len([]rune(in.Excerpt)) > MaxNodeExcerpt {
 			fe.add(translationField(loc, "excerpt"), fmt.Sprintf("Excerpt must be at most %d characters.", MaxNodeExcerpt))
@@ -250,11 +258,12 @@ func (s *Store) checkSlugs(ctx context.Context, tenantID, self uuid.UUID, kind s
 // saveTranslation inserts or updates one translation, turning a slug clash that slipped past
 // checkSlugs (a concurrent writer) into the same field error.
 func (s *Store) saveTranslation(ctx context.Context, tr *NodeTranslation, insert bool) error {
+	tr.TitleSearch = strings.ToLower(tr.Title)
 	var err error
 	if insert {
 		err = s.Conn(ctx).Create(tr).Error
 	} else {
-		err = s.Conn(ctx).Model(tr).Select("title", "slug", "excerpt", "body", "updated_at").Updates(tr).Error
+		err = s.Conn(ctx).Model(tr).Select("title", "title_search", "slug", "excerpt", "body", "updated_at").Updates(tr).Error
 	}
 	if errors.Is(err, gorm.ErrDuplicatedKey) {
 		return &ValidationError{Fields: map[string]string{translationField(tr.Locale, "slug"): slugTakenMessage(tr.Kind, tr.Locale)}}
@@ -447,43 +456,49 @@ func (s *Store) TransitionNode(ctx context.Context, tenant *Tenant, id uuid.UUID
 		if n, err = s.lockNode(ctx, tenant.ID, id); err != nil {
 			return err
 		}
-		from := n.Status
-		if !CanTransition(from, to) {
-			return &ValidationError{Fields: map[string]string{"status": "Cannot move a " + from + " node to " + to + "."}}
-		}
-		ref := events.NodeRef{NodeID: n.ID}
-		var ev events.Event
-		switch {
-		case to == NodePublished:
-			tr := n.Translation(tenant.DefaultLocale)
-			if tr == nil || tr.Title == "" || tr.Slug == "" {
-				return &ValidationError{Fields: map[string]string{
-					"status": "Add a title and slug in " + tenant.DefaultLocale + " before publishing.",
-					translationField(tenant.DefaultLocale, "title"): "A title in the default locale is required to publish.",
-				}}
-			}
-			now := s.db.NowFunc()
-			n.PublishedAt = &now
-			ev = &events.NodePublished{NodeRef: ref}
-		case to == NodeArchived:
-			ev = &events.NodeArchived{NodeRef: ref}
-		case from == NodePublished: // → draft
-			n.PublishedAt = nil
-			ev = &events.NodeUnpublished{NodeRef: ref}
-		default: // archived → draft
-			n.PublishedAt = nil
-			ev = &events.NodeUpdated{NodeRef: ref, Changes: events.Changes{}.Diff("status", from, to)}
-		}
-		n.Status = to
-		if err := s.Conn(ctx).Model(n).Omit(clause.Associations).Select("status", "published_at", "updated_at").Updates(n).Error; err != nil {
-			return translate(err, "move node to "+to)
-		}
-		return s.Append(ctx, ev)
+		return s.transitionLocked(ctx, tenant, n, to)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return n, nil
+}
+
+// transitionLocked applies TransitionNode's rules to a node locked by lockNode or lockNodes and
+// appends its event. A refused move is a *ValidationError returned before anything is written.
+func (s *Store) transitionLocked(ctx context.Context, tenant *Tenant, n *Node, to string) error {
+	from := n.Status
+	if !CanTransition(from, to) {
+		return &ValidationError{Fields: map[string]string{"status": "Cannot move a " + from + " node to " + to + "."}}
+	}
+	ref := events.NodeRef{NodeID: n.ID}
+	var ev events.Event
+	switch {
+	case to == NodePublished:
+		tr := n.Translation(tenant.DefaultLocale)
+		if tr == nil || tr.Title == "" || tr.Slug == "" {
+			return &ValidationError{Fields: map[string]string{
+				"status": "Add a title and slug in " + tenant.DefaultLocale + " before publishing.",
+				translationField(tenant.DefaultLocale, "title"): "A title in the default locale is required to publish.",
+			}}
+		}
+		now := s.db.NowFunc()
+		n.PublishedAt = &now
+		ev = &events.NodePublished{NodeRef: ref}
+	case to == NodeArchived:
+		ev = &events.NodeArchived{NodeRef: ref}
+	case from == NodePublished: // → draft
+		n.PublishedAt = nil
+		ev = &events.NodeUnpublished{NodeRef: ref}
+	default: // archived → draft
+		n.PublishedAt = nil
+		ev = &events.NodeUpdated{NodeRef: ref, Changes: events.Changes{}.Diff("status", from, to)}
+	}
+	n.Status = to
+	if err := s.Conn(ctx).Model(n).Omit(clause.Associations).Select("status", "published_at", "updated_at").Updates(n).Error; err != nil {
+		return translate(err, "move node to "+to)
+	}
+	return s.Append(ctx, ev)
 }
 
 // DeleteNode removes the tenant's node with its translations (node.deleted). Its subpages move
@@ -495,27 +510,32 @@ func (s *Store) DeleteNode(ctx context.Context, tenant *Tenant, id uuid.UUID) er
 		if err != nil {
 			return err
 		}
-		var children []uuid.UUID
-		if err := s.Conn(ctx).Model(&Node{}).Where("tenant_id = ? AND parent_id = ?", tenant.ID, n.ID).Order("id").Pluck("id", &children).Error; err != nil {
-			return translate(err, "subpages")
-		}
-		var evts []events.Event
-		if len(children) > 0 {
-			err := s.Conn(ctx).Model(&Node{}).Where("id IN ?", children).
-				Updates(map[string]any{"parent_id": nil, "updated_at": s.db.NowFunc()}).Error
-			if err != nil {
-				return translate(err, "detach subpages")
-			}
-			for _, c := range children {
-				evts = append(evts, &events.NodeUpdated{NodeRef: events.NodeRef{NodeID: c},
-					Changes: events.Changes{}.Diff("parent_id", n.ID.String(), "")})
-			}
-		}
-		if err := s.Conn(ctx).Delete(&Node{}, "id = ?", n.ID).Error; err != nil {
-			return translate(err, "delete node")
-		}
-		return s.Append(ctx, append(evts, &events.NodeDeleted{NodeRef: events.NodeRef{NodeID: n.ID}})...)
+		return s.deleteLocked(ctx, tenant.ID, n)
 	})
+}
+
+// deleteLocked applies DeleteNode to a node locked by lockNode or lockNodes.
+func (s *Store) deleteLocked(ctx context.Context, tenantID uuid.UUID, n *Node) error {
+	var children []uuid.UUID
+	if err := s.Conn(ctx).Model(&Node{}).Where("tenant_id = ? AND parent_id = ?", tenantID, n.ID).Order("id").Pluck("id", &children).Error; err != nil {
+		return translate(err, "subpages")
+	}
+	var evts []events.Event
+	if len(children) > 0 {
+		err := s.Conn(ctx).Model(&Node{}).Where("id IN ?", children).
+			Updates(map[string]any{"parent_id": nil, "updated_at": s.db.NowFunc()}).Error
+		if err != nil {
+			return translate(err, "detach subpages")
+		}
+		for _, c := range children {
+			evts = append(evts, &events.NodeUpdated{NodeRef: events.NodeRef{NodeID: c},
+				Changes: events.Changes{}.Diff("parent_id", n.ID.String(), "")})
+		}
+	}
+	if err := s.Conn(ctx).Delete(&Node{}, "id = ?", n.ID).Error; err != nil {
+		return translate(err, "delete node")
+	}
+	return s.Append(ctx, append(evts, &events.NodeDeleted{NodeRef: events.NodeRef{NodeID: n.ID}})...)
 }
 
 // NodeByID returns the tenant's node with its translations ordered by locale. Another tenant's
@@ -542,4 +562,30 @@ func (s *Store) lockNode(ctx context.Context, tenantID, id uuid.UUID) (*Node, er
 		}
 	}
 	return s.NodeByID(ctx, tenantID, id)
+}
+
+// lockNodes loads the tenant's nodes among ids for a change inside a transaction, with their
+// translations ordered by locale, keyed by id; ids of other tenants or of no node are absent.
+// On PostgreSQL it locks the rows in id order, so two bulk changes over overlapping nodes queue
+// instead of deadlocking.
+func (s *Store) lockNodes(ctx context.Context, tenantID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]*Node, error) {
+	if s.dialect == migrations.Postgres {
+		var locked []uuid.UUID
+		err := s.Conn(ctx).Model(&Node{}).Clauses(clause.Locking{Strength: "UPDATE"}).
+			Where("tenant_id = ? AND id IN ?", tenantID, ids).Order("id").Pluck("id", &locked).Error
+		if err != nil {
+			return nil, translate(err, "lock nodes")
+		}
+	}
+	var nodes []Node
+	err := s.Conn(ctx).Preload("Translations", func(db *gorm.DB) *gorm.DB { return db.Order("locale") }).
+		Where("tenant_id = ? AND id IN ?", tenantID, ids).Find(&nodes).Error
+	if err != nil {
+		return nil, translate(err, "load nodes")
+	}
+	out := make(map[uuid.UUID]*Node, len(nodes))
+	for i := range nodes {
+		out[nodes[i].ID] = &nodes[i]
+	}
+	return out, nil
 }

@@ -132,6 +132,8 @@ func TestCreateNode(t *testing.T) {
 				Translations: []models.TranslationInput{{Locale: "en", Title: strings.Repeat("я", 201)}}}},
 			{"over-long excerpt", "translations.en.excerpt", "at most 500", models.NodeInput{Kind: "post",
 				Translations: []models.TranslationInput{{Locale: "en", Title: "T", Excerpt: strings.Repeat("e", 501)}}}},
+			{"over-long body", "translations.en.body", "at most 200000 bytes", models.NodeInput{Kind: "post",
+				Translations: []models.TranslationInput{{Locale: "en", Title: "T", Body: strings.Repeat("b", models.MaxNodeBody+1)}}}},
 			{"bad slug", "translations.en.slug", "lowercase letters", models.NodeInput{Kind: "post",
 				Translations: []models.TranslationInput{{Locale: "en", Title: "T", Slug: "a--b"}}}},
 			{"over-long slug", "translations.en.slug", "at most 100", models.NodeInput{Kind: "post",

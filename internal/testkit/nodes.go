@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -19,6 +20,7 @@ type NodeBuilder struct {
 	author uuid.UUID
 	in     models.NodeInput
 	status string
+	times  map[string]any // columns set straight in the table after the workflow, for sort tests
 }
 
 // Node starts a draft post fixture in the tenant. Without Author a new user is created to write
@@ -57,6 +59,21 @@ func (b *NodeBuilder) Published() *NodeBuilder { b.status = models.NodePublished
 // Archived publishes then archives the node after creating it.
 func (b *NodeBuilder) Archived() *NodeBuilder { b.status = models.NodeArchived; return b }
 
+// UpdatedAt sets updated_at once the node is created and moved, so a test can order nodes by it
+// without depending on the clock.
+func (b *NodeBuilder) UpdatedAt(at time.Time) *NodeBuilder { return b.setTime("updated_at", at) }
+
+// PublishedAt sets published_at once the node is created and moved (Published or Archived).
+func (b *NodeBuilder) PublishedAt(at time.Time) *NodeBuilder { return b.setTime("published_at", at) }
+
+func (b *NodeBuilder) setTime(column string, at time.Time) *NodeBuilder {
+	if b.times == nil {
+		b.times = map[string]any{}
+	}
+	b.times[column] = at.UTC()
+	return b
+}
+
 // Create inserts the node (and moves it through the workflow) or fails the test. The returned
 // node carries its translations.
 func (b *NodeBuilder) Create() *models.Node {
@@ -80,6 +97,12 @@ func (b *NodeBuilder) Create() *models.Node {
 	for _, to := range steps {
 		if _, err := b.store.TransitionNode(ctx, b.tenant, n.ID, to); err != nil {
 			b.t.Fatalf("testkit: move node to %s: %v", to, err)
+		}
+	}
+	if len(b.times) > 0 {
+		// UpdateColumns writes the values as given: it does not bump updated_at itself.
+		if err := b.store.DB().Model(&models.Node{}).Where("id = ?", n.ID).UpdateColumns(b.times).Error; err != nil {
+			b.t.Fatalf("testkit: set node times: %v", err)
 		}
 	}
 	if n, err = b.store.NodeByID(ctx, b.tenant.ID, n.ID); err != nil {

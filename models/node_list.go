@@ -1,0 +1,402 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/rustok/rustok-admin/internal/events"
+)
+
+// Page sizes of the node list, and how many nodes one bulk action may touch.
+const (
+	DefaultNodesPerPage = 50
+	MaxNodesPerPage     = 100
+	MaxBulkNodes        = 100
+)
+
+// Sort keys of the node list.
+const (
+	NodeSortUpdated   = "updated"   // n.updated_at (the default, with Desc=true by handler default)
+	NodeSortTitle     = "title"     // display-locale title, case-insensitive (title_search), missing titles last
+	NodeSortKind      = "kind"      // alphabetical: page before post
+	NodeSortStatus    = "status"    // alphabetical: archived, draft, published
+	NodeSortAuthor    = "author"    // author's name, or email when the name is empty, case-insensitive
+	NodeSortPublished = "published" // published_at, never-published last in both directions
+)
+
+// NodeSorts lists the sort keys of the node list, in the order a form offers them.
+var NodeSorts = []string{NodeSortUpdated, NodeSortTitle, NodeSortKind, NodeSortStatus, NodeSortAuthor, NodeSortPublished}
+
+// nodeSortColumns maps a sort key onto its ORDER BY expression and whether rows without a value
+// go last in both directions. lower() in the author key folds ASCII only on SQLite.
+var nodeSortColumns = map[string]struct {
+	expr      string
+	nullsLast bool
+}{
+	NodeSortUpdated:   {expr: "n.updated_at"},
+	NodeSortTitle:     {expr: "t.title_search", nullsLast: true},
+	NodeSortKind:      {expr: "n.kind"},
+	NodeSortStatus:    {expr: "n.status"},
+	NodeSortAuthor:    {expr: "lower(COALESCE(NULLIF(u.name, ''), u.email))"},
+	NodeSortPublished: {expr: "n.published_at", nullsLast: true},
+}
+
+// NodeQuery narrows, sorts and pages a tenant's node list.
+type NodeQuery struct {
+	Search   string      // case-insensitive substring of a title in ANY locale (Unicode-aware, see title_search); % and _ match themselves
+	Kind     string      // "" = any, else post|page
+	Status   string      // "" = any, else draft|published|archived
+	Locale   string      // "" = any; else only nodes that have a translation in this locale, and it becomes the display locale
+	AuthorID uuid.UUID   // uuid.Nil = any
+	IDs      []uuid.UUID // when non-nil: only these nodes (used to list a bulk selection); ids of other tenants simply don't match
+	Sort     string      // one of NodeSorts; "" = updated
+	Desc     bool
+	Page     int // 1-based; <1 = 1
+	PerPage  int // <1 = DefaultNodesPerPage, capped at MaxNodesPerPage
+}
+
+// NodeRow is one line of the node list.
+type NodeRow struct {
+	ID          uuid.UUID
+	Kind        string
+	Status      string
+	AuthorID    uuid.UUID
+	AuthorName  string
+	AuthorEmail string
+	Title       string   // in TitleLocale; "" only if the node has no translation at all
+	Slug        string   // in TitleLocale
+	TitleLocale string   // the display locale when the node has a translation there, else the first other locale (alphabetical) that has one
+	Locales     []string // locales the node has a translation in, sorted
+	UpdatedAt   time.Time
+	PublishedAt *time.Time
+}
+
+// NodeListPage is one page of a tenant's node list and where it sits among all matching nodes.
+// (It cannot be called NodePage: that is the kind constant "page".)
+type NodeListPage struct {
+	Paging
+	Nodes         []NodeRow
+	DisplayLocale string // q.Locale, or the tenant's default locale
+}
+
+// nodeListWhere returns the WHERE clause shared by the count and the page query, and its
+// arguments, or a *ValidationError for a filter the tenant cannot have.
+func nodeListWhere(tenant *Tenant, q NodeQuery) (string, []any, error) {
+	fe := fieldErrors{}
+	if q.Kind != "" && q.Kind != NodePost && q.Kind != NodePage {
+		fe.add("kind", "Choose post or page.")
+	}
+	if q.Status != "" && !slices.Contains([]string{NodeDraft, NodePublished, NodeArchived}, q.Status) {
+		fe.add("status", "Choose draft, published or archived.")
+	}
+	if q.Sort != "" && !slices.Contains(NodeSorts, q.Sort) {
+		fe.add("sort", "Sort by one of: "+strings.Join(NodeSorts, ", ")+".")
+	}
+	if q.Locale != "" && !slices.Contains(tenant.Locales, q.Locale) {
+		fe.add("locale", "“"+q.Locale+"” is not one of this tenant's locales.")
+	}
+	if err := fe.err(); err != nil {
+		return "", nil, err
+	}
+
+	where := []string{"n.tenant_id = ?"}
+	args := []any{tenant.ID}
+	if q.Kind != "" {
+		where, args = append(where, "n.kind = ?"), append(args, q.Kind)
+	}
+	if q.Status != "" {
+		where, args = append(where, "n.status = ?"), append(args, q.Status)
+	}
+	if q.AuthorID != uuid.Nil {
+		where, args = append(where, "n.author_id = ?"), append(args, q.AuthorID)
+	}
+	if q.IDs != nil {
+		where, args = append(where, "n.id IN ?"), append(args, q.IDs)
+	}
+	if q.Locale != "" {
+		where = append(where, "EXISTS (SELECT 1 FROM node_translations l WHERE l.node_id = n.id AND l.locale = ?)")
+		args = append(args, q.Locale)
+	}
+	if search := strings.TrimSpace(q.Search); search != "" {
+		// title_search is lowercased by Go, so the pattern is too; ESCAPE is spelled out because
+		// SQLite has no default escape character.
+		where = append(where, `EXISTS (SELECT 1 FROM node_translations s WHERE s.node_id = n.id AND s.title_search LIKE ? ESCAPE '\')`)
+		args = append(args, "%"+escapeLike(strings.ToLower(search))+"%")
+	}
+	return strings.Join(where, " AND "), args, nil
+}
+
+// nodeListRow is a row of the page query.
+type nodeListRow struct {
+	ID          uuid.UUID
+	Kind        string
+	Status      string
+	AuthorID    uuid.UUID
+	UpdatedAt   time.Time
+	PublishedAt *time.Time
+	Title       *string
+	Slug        *string
+	AuthorName  *string
+	AuthorEmail *string
+}
+
+// ListNodes returns one page of the tenant's nodes. Unknown Kind/Status/Sort, or a Locale that
+// is not one of tenant.Locales, is a *ValidationError on "kind"/"status"/"sort"/"locale".
+//
+// It runs at most three queries, the same text on PostgreSQL and SQLite (GORM writes $n on
+// PostgreSQL). For the default list (no filter, sorted by updated, descending) they are:
+//
+//	SELECT count(*) FROM nodes n WHERE n.tenant_id = $1
+//
+//	SELECT n.id, n.kind, n.status, n.author_id, n.updated_at, n.published_at,
+//	       t.title, t.slug, u.name AS author_name, u.email AS author_email
+//	FROM nodes n
+//	LEFT JOIN node_translations t ON t.node_id = n.id AND t.locale = $1
+//	LEFT JOIN users u ON u.id = n.author_id
+//	WHERE n.tenant_id = $2
+//	ORDER BY n.updated_at DESC, n.id DESC
+//	LIMIT $3 OFFSET $4
+//
+//	SELECT node_id, locale, title, slug FROM node_translations
+//	WHERE node_id IN ($1, $2, …) ORDER BY node_id, locale
+//
+// $1 of the page query is the display locale. Filters add to both WHERE clauses: n.kind = ?,
+// n.status = ?, n.author_id = ?, n.id IN (…), EXISTS (SELECT 1 FROM node_translations l WHERE
+// l.node_id = n.id AND l.locale = ?) and EXISTS (SELECT 1 FROM node_translations s WHERE
+// s.node_id = n.id AND s.title_search LIKE ? ESCAPE '\'). Other sorts order by their column
+// (see nodeSortColumns), with NULLS LAST for title and published, then n.id in the same
+// direction. The page query is skipped when nothing matches, the third when the page is empty.
+func (s *Store) ListNodes(ctx context.Context, tenant *Tenant, q NodeQuery) (NodeListPage, error) {
+	where, args, err := nodeListWhere(tenant, q)
+	if err != nil {
+		return NodeListPage{}, err
+	}
+	page := NodeListPage{
+		Paging:        newPaging(q.Page, q.PerPage, DefaultNodesPerPage, MaxNodesPerPage),
+		Nodes:         []NodeRow{},
+		DisplayLocale: orDefault(q.Locale, tenant.DefaultLocale),
+	}
+
+	var total int64
+	if err := s.Conn(ctx).Raw("SELECT count(*) FROM nodes n WHERE "+where, args...).Scan(&total).Error; err != nil {
+		return NodeListPage{}, translate(err, "count nodes")
+	}
+	page.Total = int(total)
+	if total == 0 {
+		return page, nil
+	}
+
+	sort := nodeSortColumns[orDefault(q.Sort, NodeSortUpdated)]
+	dir := " ASC"
+	if q.Desc {
+		dir = " DESC"
+	}
+	order := sort.expr + dir
+	if sort.nullsLast {
+		order += " NULLS LAST"
+	}
+	var rows []nodeListRow
+	err = s.Conn(ctx).Raw(`SELECT n.id, n.kind, n.status, n.author_id, n.updated_at, n.published_at, `+
+		`t.title, t.slug, u.name AS author_name, u.email AS author_email `+
+		`FROM nodes n `+
+		`LEFT JOIN node_translations t ON t.node_id = n.id AND t.locale = ? `+
+		`LEFT JOIN users u ON u.id = n.author_id `+
+		`WHERE `+where+` ORDER BY `+order+`, n.id`+dir+` LIMIT ? OFFSET ?`,
+		append(append([]any{page.DisplayLocale}, args...), page.PerPage, (page.Page-1)*page.PerPage)...).
+		Scan(&rows).Error
+	if err != nil {
+		return NodeListPage{}, translate(err, "list nodes")
+	}
+	if len(rows) == 0 {
+		return page, nil
+	}
+
+	ids := make([]uuid.UUID, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
+	}
+	var trs []NodeTranslation
+	err = s.Conn(ctx).Raw("SELECT node_id, locale, title, slug FROM node_translations WHERE node_id IN ? ORDER BY node_id, locale", ids).
+		Scan(&trs).Error
+	if err != nil {
+		return NodeListPage{}, translate(err, "titles of nodes")
+	}
+	byNode := map[uuid.UUID][]NodeTranslation{}
+	for _, tr := range trs {
+		byNode[tr.NodeID] = append(byNode[tr.NodeID], tr)
+	}
+
+	page.Nodes = make([]NodeRow, len(rows))
+	for i, r := range rows {
+		row := NodeRow{ID: r.ID, Kind: r.Kind, Status: r.Status, AuthorID: r.AuthorID,
+			AuthorName: deref(r.AuthorName), AuthorEmail: deref(r.AuthorEmail), UpdatedAt: r.UpdatedAt, PublishedAt: r.PublishedAt}
+		node := Node{Translations: byNode[r.ID]}
+		for _, tr := range node.Translations {
+			row.Locales = append(row.Locales, tr.Locale)
+		}
+		if r.Title != nil {
+			row.Title, row.Slug, row.TitleLocale = *r.Title, deref(r.Slug), page.DisplayLocale
+		} else {
+			row.Title, row.Slug, row.TitleLocale = node.displayTitle(page.DisplayLocale)
+		}
+		page.Nodes[i] = row
+	}
+	return page, nil
+}
+
+// displayTitle returns the title, slug and locale a list shows for the node: its translation in
+// locale, else its first translation by locale; "" for all three when it has none. The node's
+// translations must be ordered by locale.
+func (n *Node) displayTitle(locale string) (title, slug, titleLocale string) {
+	tr := n.Translation(locale)
+	if tr == nil && len(n.Translations) > 0 {
+		tr = &n.Translations[0]
+	}
+	if tr == nil {
+		return "", "", ""
+	}
+	return tr.Title, tr.Slug, tr.Locale
+}
+
+// orDefault returns a, or def when a is empty.
+func orDefault(a, def string) string {
+	if a != "" {
+		return a
+	}
+	return def
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// NodeAuthor is a user who wrote at least one of a tenant's nodes.
+type NodeAuthor struct {
+	ID    uuid.UUID
+	Name  string
+	Email string
+}
+
+// NodeAuthors lists the distinct authors of the tenant's nodes, ordered by name-or-email (for the author filter).
+func (s *Store) NodeAuthors(ctx context.Context, tenantID uuid.UUID) ([]NodeAuthor, error) {
+	var out []NodeAuthor
+	err := s.Conn(ctx).Raw(`SELECT u.id, u.name, u.email FROM users u `+
+		`WHERE u.id IN (SELECT n.author_id FROM nodes n WHERE n.tenant_id = ?) `+
+		`ORDER BY lower(COALESCE(NULLIF(u.name, ''), u.email)), u.id`, tenantID).Scan(&out).Error
+	if err != nil {
+		return nil, translate(err, "authors of nodes")
+	}
+	return out, nil
+}
+
+// BulkSkip is a node a bulk action left alone, and why.
+type BulkSkip struct {
+	ID     uuid.UUID
+	Title  string // as in NodeRow.Title in the tenant's default locale; "" if unknown/not found
+	Reason string
+}
+
+// BulkResult says which nodes a bulk action changed and which it skipped, in the order given.
+type BulkResult struct {
+	Done    []uuid.UUID
+	Skipped []BulkSkip
+}
+
+// notInTenant is the reason a bulk action gives for an id that is not one of the tenant's nodes.
+const notInTenant = "Not found in this tenant."
+
+// bulkIDs drops repeated ids, keeping the first of each, and refuses an empty or oversized list.
+func bulkIDs(ids []uuid.UUID) ([]uuid.UUID, error) {
+	seen := make(map[uuid.UUID]bool, len(ids))
+	out := make([]uuid.UUID, 0, len(ids))
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	fe := fieldErrors{}
+	switch {
+	case len(out) == 0:
+		fe.add("ids", "Select at least one node.")
+	case len(out) > MaxBulkNodes:
+		fe.add("ids", fmt.Sprintf("Select at most %d nodes at a time.", MaxBulkNodes))
+	}
+	return out, fe.err()
+}
+
+// bulk runs apply on each of the tenant's nodes among ids in one transaction, after locking
+// them all. An id that is not the tenant's node is skipped; so is a node apply refuses with a
+// *ValidationError, its "status" message being the reason. Any other error rolls everything back.
+func (s *Store) bulk(ctx context.Context, tenant *Tenant, ids []uuid.UUID, apply func(ctx context.Context, n *Node) error) (BulkResult, error) {
+	ids, err := bulkIDs(ids)
+	if err != nil {
+		return BulkResult{}, err
+	}
+	ctx = events.WithTenant(ctx, tenant.ID)
+	var res BulkResult
+	err = s.WithTx(ctx, func(ctx context.Context) error {
+		res = BulkResult{}
+		nodes, err := s.lockNodes(ctx, tenant.ID, ids)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			n, ok := nodes[id]
+			if !ok {
+				res.Skipped = append(res.Skipped, BulkSkip{ID: id, Reason: notInTenant})
+				continue
+			}
+			title, _, _ := n.displayTitle(tenant.DefaultLocale)
+			err := apply(ctx, n)
+			var ve *ValidationError
+			switch {
+			case err == nil:
+				res.Done = append(res.Done, id)
+			case errors.As(err, &ve):
+				res.Skipped = append(res.Skipped, BulkSkip{ID: id, Title: title, Reason: ve.Fields["status"]})
+			default:
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return BulkResult{}, err
+	}
+	return res, nil
+}
+
+// BulkTransition moves each listed node of the tenant to `to` in ONE transaction, with exactly the
+// same rules and events as TransitionNode. A node that cannot move (not in this tenant: "Not
+// found in this tenant."; an invalid transition or a missing default-locale title: the message
+// TransitionNode gives on "status") is skipped and listed; the others move. Duplicated ids
+// count once. More than MaxBulkNodes ids, or none, is a *ValidationError on "ids". An unknown
+// `to` is a *ValidationError on "status". A database error rolls back everything.
+func (s *Store) BulkTransition(ctx context.Context, tenant *Tenant, ids []uuid.UUID, to string) (BulkResult, error) {
+	if _, known := nodeTransitions[to]; !known {
+		return BulkResult{}, &ValidationError{Fields: map[string]string{"status": "Choose draft, published or archived."}}
+	}
+	return s.bulk(ctx, tenant, ids, func(ctx context.Context, n *Node) error {
+		return s.transitionLocked(ctx, tenant, n, to)
+	})
+}
+
+// BulkDelete deletes each listed node of the tenant in one transaction exactly as DeleteNode
+// does: subpages are detached with node.updated, and each node emits node.deleted. Ids that are
+// not the tenant's nodes are skipped ("Not found in this tenant."). The id list is checked as
+// in BulkTransition, and a database error rolls back everything.
+func (s *Store) BulkDelete(ctx context.Context, tenant *Tenant, ids []uuid.UUID) (BulkResult, error) {
+	return s.bulk(ctx, tenant, ids, func(ctx context.Context, n *Node) error {
+		return s.deleteLocked(ctx, tenant.ID, n)
+	})
+}
