@@ -11,6 +11,7 @@ const (
 	HeaderHXRetarget       = "HX-Retarget"
 	HeaderHXReswap         = "HX-Reswap"
 	HeaderHXTrigger        = "HX-Trigger"
+	HeaderHXPushURL        = "HX-Push-Url"
 )
 
 // isHTMX reports whether the request came from htmx.

@@ -174,6 +174,7 @@ func (a *App) shellFor(c *fiber.Ctx, title string) layouts.Page {
 // can never offer a page that answers 403.
 var tenantSections = []struct{ label, section, path string }{
 	{"Dashboard", "dashboard", "/t/:slug/"},
+	{"Content", "nodes", "/t/:slug/nodes"},
 	{"Roles", "roles", "/t/:slug/roles"},
 	{"Users", "users", "/t/:slug/users"},
 	{"Events", "events", "/t/:slug/events"},

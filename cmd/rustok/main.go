@@ -356,15 +356,46 @@ func seed(cfg config.Config, stdout io.Writer) error {
 	if err := bootstrapAdmin(ctx, cfg, store, stdout); err != nil {
 		return err
 	}
-	_, err = store.CreateTenant(ctx, models.TenantInput{Slug: "acme", Name: "Acme Corporation", Locales: []string{"en", "de"}})
+	tenant, err := store.CreateTenant(ctx, models.TenantInput{Slug: "acme", Name: "Acme Corporation", Locales: []string{"en", "de"}})
 	switch {
 	case errors.Is(err, models.ErrConflict):
 		fmt.Fprintln(stdout, "demo tenant acme already exists")
+		return nil
 	case err != nil:
 		return err
-	default:
-		fmt.Fprintln(stdout, "created demo tenant acme (Acme Corporation, locales en, de)")
 	}
+	fmt.Fprintln(stdout, "created demo tenant acme (Acme Corporation, locales en, de)")
+	return seedContent(ctx, cfg, store, tenant, stdout)
+}
+
+// seedContent gives a new demo tenant a published post in two languages and a draft page, so
+// the content screens have something to show. Written by the bootstrap admin.
+func seedContent(ctx context.Context, cfg config.Config, store *models.Store, tenant *models.Tenant, stdout io.Writer) error {
+	admin, err := store.UserByEmail(ctx, cfg.AdminEmail)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil // the first user was made another way; leave the tenant empty
+	} else if err != nil {
+		return err
+	}
+	post, err := store.CreateNode(ctx, tenant, admin.ID, models.NodeInput{Kind: models.NodePost, Translations: []models.TranslationInput{
+		{Locale: "en", Title: "Welcome to RusToK Admin", Excerpt: "What this demo tenant is for.",
+			Body: "# Welcome\n\nThis post was created by `rustok seed`. Edit it, translate it, or **unpublish** it; every change shows in its history."},
+		{Locale: "de", Title: "Willkommen bei RusToK Admin", Excerpt: "Wozu dieser Demo-Mandant da ist.",
+			Body: "# Willkommen\n\nDieser Beitrag wurde von `rustok seed` angelegt."},
+	}})
+	if err != nil {
+		return fmt.Errorf("seed content: %w", err)
+	}
+	if _, err := store.TransitionNode(ctx, tenant, post.ID, models.NodePublished); err != nil {
+		return fmt.Errorf("seed content: %w", err)
+	}
+	_, err = store.CreateNode(ctx, tenant, admin.ID, models.NodeInput{Kind: models.NodePage, Translations: []models.TranslationInput{
+		{Locale: "en", Title: "About us", Body: "A draft page: pages can be nested under other pages."},
+	}})
+	if err != nil {
+		return fmt.Errorf("seed content: %w", err)
+	}
+	fmt.Fprintln(stdout, "created demo content in acme: a published post (en, de) and a draft page")
 	return nil
 }
 

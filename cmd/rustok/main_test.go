@@ -105,6 +105,18 @@ func TestSeedAndBootstrap(t *testing.T) {
 	if super, _ := store.IsSuperAdmin(ctx, u.ID); !super {
 		t.Fatal("bootstrap user is not a super admin")
 	}
+	acme, err := store.TenantBySlug(ctx, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	content, err := store.ListNodes(ctx, acme, models.NodeQuery{Sort: models.NodeSortKind})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(content.Nodes) != 2 || content.Nodes[1].Kind != models.NodePost || content.Nodes[1].Status != models.NodePublished ||
+		strings.Join(content.Nodes[1].Locales, ",") != "de,en" || content.Nodes[1].AuthorID != u.ID {
+		t.Fatalf("demo content: %+v", content.Nodes)
+	}
 	second, err := runCmd(t, "", "seed")
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,188 @@
+package nodes
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/rustok/rustok-admin/models"
+)
+
+// TranslationForm is one locale's fields as typed.
+type TranslationForm struct {
+	Locale  string
+	Title   string
+	Slug    string
+	Excerpt string
+	Body    string
+	Saved   bool   // the node has a stored translation in this locale
+	Preview string // the body rendered and sanitised (internal/markdown), shown until the first edit
+}
+
+// Form is the node form as typed, with one message per bad field, keyed as the model reports
+// them: kind, parent_id, position, status, translations.<locale>.<field>.
+type Form struct {
+	Kind         string
+	ParentID     string
+	Position     string
+	Translations []TranslationForm // one per tenant locale, default first
+	Errors       map[string]string
+}
+
+// ParentOption is a page a page can be placed under.
+type ParentOption struct {
+	ID    string
+	Title string
+}
+
+// Edit is the create form (Node nil) or one node's page.
+type Edit struct {
+	Slug          string // the open tenant
+	Node          *models.Node
+	Form          Form
+	DefaultLocale string
+	Parents       []ParentOption
+	Author        string
+	CanUpdate     bool // may save the form (nodes:create for a new node, nodes:update otherwise)
+	CanPublish    bool
+	CanDelete     bool
+	StatusError   string // why the last workflow move was refused
+	CSRF          string
+}
+
+// IsNew reports whether this is the create form.
+func (e Edit) IsNew() bool { return e.Node == nil }
+
+// Action is where the form posts.
+func (e Edit) Action() string {
+	if e.IsNew() {
+		return ListURL(e.Slug)
+	}
+	return NodeURL(e.Slug, e.Node.ID)
+}
+
+// Title is the page heading.
+func (e Edit) Title() string {
+	if e.IsNew() {
+		return "New " + strings.ToLower(KindLabel(e.Form.Kind))
+	}
+	return TitleOf(e.Node, e.DefaultLocale)
+}
+
+// Err is the message of a field.
+func (e Edit) Err(field string) string { return e.Form.Errors[field] }
+
+// TrErr is the message of a translation's field.
+func (e Edit) TrErr(locale, field string) string {
+	return e.Form.Errors["translations."+locale+"."+field]
+}
+
+// LocaleHasError reports whether any field of the locale is wrong.
+func (e Edit) LocaleHasError(locale string) bool {
+	prefix := "translations." + locale + "."
+	for k := range e.Form.Errors {
+		if strings.HasPrefix(k, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// ActiveLocale is the tab shown first: the first locale with an error, else the default.
+func (e Edit) ActiveLocale() string {
+	for _, tr := range e.Form.Translations {
+		if e.LocaleHasError(tr.Locale) {
+			return tr.Locale
+		}
+	}
+	return e.DefaultLocale
+}
+
+// ErrorSummary lists every message, fields of the node first, then by locale, for the alert at
+// the top of the form (it also names locales that have no tab, such as an unknown one).
+func (e Edit) ErrorSummary() []string {
+	keys := make([]string, 0, len(e.Form.Errors))
+	for k := range e.Form.Errors {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		ti, tj := strings.HasPrefix(keys[i], "translations."), strings.HasPrefix(keys[j], "translations.")
+		if ti != tj {
+			return !ti
+		}
+		return keys[i] < keys[j]
+	})
+	out := make([]string, 0, len(keys))
+	for _, k := range keys {
+		label := map[string]string{"kind": "Kind", "parent_id": "Parent page", "position": "Position", "status": "Status", "translations": "Translations"}[k]
+		if rest, ok := strings.CutPrefix(k, "translations."); ok {
+			loc, field, _ := strings.Cut(rest, ".")
+			if field == "" {
+				field = "translation"
+			}
+			label = strings.ToUpper(field[:1]) + field[1:] + " (" + loc + ")"
+		}
+		if label == "" {
+			label = k
+		}
+		out = append(out, label+": "+e.Form.Errors[k])
+	}
+	return out
+}
+
+// Transitions lists the workflow moves of the node's status, in button order.
+func (e Edit) Transitions() []string {
+	if e.Node == nil {
+		return nil
+	}
+	var out []string
+	for _, to := range []string{models.NodePublished, models.NodeDraft, models.NodeArchived} {
+		if models.CanTransition(e.Node.Status, to) {
+			out = append(out, to)
+		}
+	}
+	return out
+}
+
+// StatusURL moves the node through the workflow.
+func (e Edit) StatusURL() string { return NodeURL(e.Slug, e.Node.ID) + "/status" }
+
+// DeleteURL deletes the node.
+func (e Edit) DeleteURL() string { return NodeURL(e.Slug, e.Node.ID) + "/delete" }
+
+// HistoryURL is the fragment with the node's events.
+func (e Edit) HistoryURL() string { return NodeURL(e.Slug, e.Node.ID) + "/history" }
+
+// FormFor fills the form with a node's stored values, one translation per tenant locale.
+func FormFor(n *models.Node, locales []string) Form {
+	f := Form{Kind: n.Kind, Position: itoa(n.Position)}
+	if n.ParentID != nil {
+		f.ParentID = n.ParentID.String()
+	}
+	for _, loc := range locales {
+		tf := TranslationForm{Locale: loc}
+		if tr := n.Translation(loc); tr != nil {
+			tf = TranslationForm{Locale: loc, Title: tr.Title, Slug: tr.Slug, Excerpt: tr.Excerpt, Body: tr.Body, Saved: true}
+		}
+		f.Translations = append(f.Translations, tf)
+	}
+	return f
+}
+
+// fieldID is the HTML id of a translation's field.
+func fieldID(locale, field string) string { return "tr-" + locale + "-" + field }
+
+// fieldName is the form name of a translation's field: t.<locale>.<field>.
+func fieldName(locale, field string) string { return "t." + locale + "." + field }
+
+// parentSelected reports whether the current parent is among the options.
+func parentSelected(opts []ParentOption, id string) bool {
+	for _, o := range opts {
+		if o.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// isSelf reports whether a parent option is the node itself.
+func (e Edit) isSelf(id string) bool { return e.Node != nil && e.Node.ID.String() == id }

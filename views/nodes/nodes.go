@@ -1,0 +1,142 @@
+// Package nodes holds the content pages of a tenant: the list of posts and pages with its
+// filters and bulk actions, the create and edit form with a tab per locale, the Markdown
+// preview, the bulk confirmation and the node's history panel.
+package nodes
+
+import (
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/rustok/rustok-admin/models"
+)
+
+// ListURL is the node list of the tenant.
+func ListURL(slug string) string { return "/t/" + slug + "/nodes" }
+
+// NewURL is the create form; kind preselects post or page.
+func NewURL(slug, kind string) string {
+	if kind == "" {
+		return "/t/" + slug + "/nodes/new"
+	}
+	return "/t/" + slug + "/nodes/new?kind=" + url.QueryEscape(kind)
+}
+
+// NodeURL is the page of one node.
+func NodeURL(slug string, id uuid.UUID) string { return "/t/" + slug + "/nodes/" + id.String() }
+
+// PreviewURL renders Markdown on the server.
+func PreviewURL(slug string) string { return "/t/" + slug + "/nodes/preview" }
+
+// BulkStatusURL and BulkDeleteURL take a selection of nodes.
+func BulkStatusURL(slug string) string { return "/t/" + slug + "/nodes/bulk/status" }
+
+// BulkDeleteURL deletes a selection of nodes.
+func BulkDeleteURL(slug string) string { return "/t/" + slug + "/nodes/bulk/delete" }
+
+// KindLabel is how a kind reads in the interface.
+func KindLabel(kind string) string {
+	switch kind {
+	case models.NodePost:
+		return "Post"
+	case models.NodePage:
+		return "Page"
+	}
+	return kind
+}
+
+// StatusVerb is the button label of a move to status to from status from.
+func StatusVerb(from, to string) string {
+	switch {
+	case to == models.NodePublished:
+		return "Publish"
+	case to == models.NodeArchived:
+		return "Archive"
+	case from == models.NodePublished:
+		return "Unpublish"
+	default:
+		return "Restore as draft"
+	}
+}
+
+// StatusDone says what a move did, for flash messages: "published", "archived"…
+func StatusDone(from, to string) string {
+	switch {
+	case to == models.NodePublished:
+		return "published"
+	case to == models.NodeArchived:
+		return "archived"
+	case from == models.NodePublished:
+		return "unpublished"
+	default:
+		return "restored as a draft"
+	}
+}
+
+// BulkVerb is how a bulk move reads: "Publish", "Archive", "Move to draft".
+func BulkVerb(to string) string {
+	switch to {
+	case models.NodePublished:
+		return "Publish"
+	case models.NodeArchived:
+		return "Archive"
+	case models.NodeDraft:
+		return "Move to draft"
+	}
+	return to
+}
+
+// Count is "1 item" or "n items".
+func Count(n int) string {
+	if n == 1 {
+		return "1 item"
+	}
+	return strconv.Itoa(n) + " items"
+}
+
+// FormatTime shows a time in UTC to the minute.
+func FormatTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") }
+
+// FormatTimePtr shows an optional time, or a dash.
+func FormatTimePtr(t *time.Time) string {
+	if t == nil {
+		return "—"
+	}
+	return FormatTime(*t)
+}
+
+// AuthorLabel is the author's name, or their email when they have none.
+func AuthorLabel(name, email string) string {
+	if name != "" {
+		return name
+	}
+	if email != "" {
+		return email
+	}
+	return "unknown"
+}
+
+// TitleOf is the node's title in locale, falling back to any other translation.
+func TitleOf(n *models.Node, locale string) string {
+	if tr := n.Translation(locale); tr != nil && tr.Title != "" {
+		return tr.Title
+	}
+	for _, tr := range n.Translations {
+		if tr.Title != "" {
+			return tr.Title
+		}
+	}
+	return "Untitled " + n.Kind
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// Chars is "1 character" or "n characters".
+func Chars(n int) string {
+	if n == 1 {
+		return "1 character"
+	}
+	return strconv.Itoa(n) + " characters"
+}
