@@ -59,7 +59,7 @@ lint: ## gofmt and go vet
 	$(GO) vet ./...
 
 .PHONY: bench
-bench: build ## run the benchmarks (see docs/BENCHMARKS.md): start-up, memory, wrk now vs foundation; outbox cost, relay throughput, dispatch latency; tenant cache hit and cold-key stampede
+bench: build ## run the benchmarks (see docs/BENCHMARKS.md): start-up, memory, wrk now vs foundation; outbox cost, relay throughput, dispatch latency; tenant cache hit and cold-key stampede; RBAC; content list and create vs pgbench
 	@bench/run.sh
 	@echo "== event benchmarks (PostgreSQL + NATS JetStream) =="
 	TEST_DB=postgres $(GO) test -run '^$$' -bench 'OutboxCost' -benchtime 3s ./bench/
@@ -71,6 +71,8 @@ bench: build ## run the benchmarks (see docs/BENCHMARKS.md): start-up, memory, w
 	@echo "== RBAC benchmarks (PostgreSQL) =="
 	TEST_DB=postgres $(GO) test -run '^$$' -bench 'Enforce200k' -benchtime 1x ./bench/
 	TEST_DB=postgres $(GO) test -run '^$$' -bench 'ProtectedVsUnprotected' -benchtime 3000x ./bench/
+	@echo "== content benchmarks: node list and node create vs pgbench (PostgreSQL) =="
+	@bench/content.sh
 
 .PHONY: services
 services: ## start PostgreSQL, Redis and NATS on this machine if they are down

@@ -240,7 +240,7 @@ db_ticks() { # CPU ticks of every PostgreSQL and Redis process, with the reaped 
   # (cutime + cstime): a backend that ends during the run moves its time into the postmaster's.
   local p
   for p in $(pgrep -x 'postgres|redis-server'); do
-    awk '{sub(/^.*\) /, ""); print $12 + $13 + $14 + $15}' "/proc/$p/stat" 2>/dev/null
+    awk '{sub(/^.*\) /, ""); print $12 + $13 + $14 + $15}' "/proc/$p/stat" 2>/dev/null || true # a backend may end before it is read
   done | awk '{t += $1} END {print t + 0}'
 }
 now_s() { date +%s.%N; }

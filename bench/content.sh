@@ -1,0 +1,892 @@
+#!/usr/bin/env bash
+# bench/content.sh — the content benchmarks of docs/BENCHMARKS.md ("Content (issue 6)"), run by
+# `make bench` after `make build`. PostgreSQL only.
+#
+#   A. The node list with 10,000 nodes in tenant acme (50 rows a page, default sort), signed in as
+#      the super admin: wrk on the full page GET /t/acme/nodes and on the htmx fragment (the same
+#      URL with HX-Request: true), and in the same round pgbench running the SQL the handler runs
+#      for that page (ListNodes' three statements, plus NodeAuthors for the full page), with the
+#      same client count and pgx's protocol (named prepared statements: pgbench -M prepared).
+#      Goal: app req/s ÷ pgbench tps ≥ 0.5.
+#   B. Creating a node (one translation, node.created + node.translation_updated in sys_events,
+#      slug check and the outbox's advisory lock in one transaction): the Go benchmark
+#      BenchmarkCreateNode (bench/content_test.go, models.Store.CreateNode) against pgbench
+#      sending the same INSERTs and the lock in one transaction, at the same concurrency.
+#      Goal: app creates/s ÷ pgbench tps ≥ 0.6. Also, for information: POST /t/acme/nodes with wrk,
+#      and pgbench with every statement CreateNode sends (the slug check too).
+#
+# Before measuring, the script switches log_statement on for its own database only, makes one
+# request of each kind against a throw-away server and reads PostgreSQL's log: it prints the
+# statements each request ran and checks that the pgbench scripts send exactly the app's SQL
+# text. (Skipped, and said so, when the log cannot be read: BENCH_PG_LOG.)
+#
+# Knobs (environment): BENCH_CONTENT_ROUNDS (default 3; the app-first / pgbench-first order
+# alternates between rounds; the report gives each round and the medians),
+# BENCH_CONTENT_DURATION (default 10s, whole seconds: each wrk, pgbench and Go benchmark run),
+# BENCH_CONTENT_NODES (10000), BENCH_LIST_CLIENTS (16: wrk -c and pgbench -c for A),
+# BENCH_CREATE_CLIENTS (default "1,8": concurrency levels of B), BENCH_PG_HOST/BENCH_PG_PORT
+# (127.0.0.1:5432), BENCH_PG_LOG (PostgreSQL's log file; default the newest
+# /var/log/postgresql/postgresql-*-main.log), BENCH_REDIS_URL (redis://127.0.0.1:6379/0).
+#
+# Everything it starts is stopped on exit (trap); its temp dir, databases and Redis keys are
+# removed; every wait is bounded; it talks only to 127.0.0.1. A missed goal is reported, never
+# an error: it exits non-zero only when a measurement could not be taken.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+BIN=$ROOT/bin/rustok
+GO=${GO:-go}
+ROUNDS=${BENCH_CONTENT_ROUNDS:-3}
+DURATION=${BENCH_CONTENT_DURATION:-10s}
+NODES=${BENCH_CONTENT_NODES:-10000}
+LIST_CLIENTS=${BENCH_LIST_CLIENTS:-16}
+CREATE_CLIENTS=${BENCH_CREATE_CLIENTS:-1,8}
+PG_HOST=${BENCH_PG_HOST:-127.0.0.1}
+PG_PORT=${BENCH_PG_PORT:-5432}
+PG_USER=postgres
+BENCH_REDIS_URL=${BENCH_REDIS_URL:-redis://127.0.0.1:6379/0}
+
+# Goals (docs/BENCHMARKS.md).
+GOAL_LIST=0.5
+GOAL_CREATE=0.6
+
+[[ $DURATION =~ ^([0-9]+)s$ ]] || { echo "BENCH_CONTENT_DURATION must be whole seconds, such as 10s" >&2; exit 2; }
+SECONDS_EACH=${BASH_REMATCH[1]}
+[[ $ROUNDS =~ ^[1-9][0-9]*$ && $NODES =~ ^[1-9][0-9]*$ && $LIST_CLIENTS =~ ^[1-9][0-9]*$ ]] ||
+  { echo "BENCH_CONTENT_ROUNDS, BENCH_CONTENT_NODES and BENCH_LIST_CLIENTS must be positive numbers" >&2; exit 2; }
+IFS=, read -r -a CREATE_CS <<<"$CREATE_CLIENTS"
+for c in "${CREATE_CS[@]}"; do
+  [[ $c =~ ^[1-9][0-9]*$ && $c -le 255 ]] || { echo "BENCH_CREATE_CLIENTS: want numbers 1..255 separated by commas" >&2; exit 2; }
+done
+HTTP_CLIENTS=$(printf '%s\n' "${CREATE_CS[@]}" | sort -n | tail -n1) # POST over HTTP: the highest level
+
+# A clean, deterministic environment: nothing inherited decides which backend is measured.
+unset DATABASE_URL REDIS_URL NATS_URL ADDR LOG_FORMAT LOG_LEVEL COOKIE_SECURE
+export RUSTOK_ADMIN_EMAIL=admin@example.com
+export RUSTOK_ADMIN_PASSWORD=rustok-bench-password-1
+export NO_PROXY=127.0.0.1 no_proxy=127.0.0.1
+export PGCONNECT_TIMEOUT=5
+
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg) # before anything here builds or runs
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/rustok-content.XXXXXX")
+PIDS=()       # every process this script started and has not stopped yet
+DBS=()        # every PostgreSQL database this script created
+REDIS_KEYS=() # Redis keys this script created (sessions, rate-limit entries)
+SKIPPED=()
+SERVER_PID=
+GO_DBS_BEFORE= # while the Go benchmark runs: the test databases (rustok_t_*) that existed before it
+
+log() { printf '%s\n' "$*" >&2; }
+die() { log "bench/content: $*"; exit 1; }
+
+stop_pid() { # stop_pid PID: SIGTERM, wait at most 10 s, then SIGKILL
+  local pid=$1
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for _ in $(seq 1 100); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+  local rc=$?
+  set +e
+  for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
+  # An interrupted Go benchmark leaves its testkit database (t.Cleanup does not run): drop the
+  # test databases that appeared while it ran. No --force: one another session is using stays.
+  if [[ -n $GO_DBS_BEFORE ]]; then
+    for db in $(test_dbs); do
+      grep -qxF "$db" <<<"$GO_DBS_BEFORE" || dropdb -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" --if-exists "$db" 2>/dev/null
+    done
+  fi
+  for db in "${DBS[@]}"; do
+    forget_tenant_keys "$db"
+    dropdb -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" --if-exists --force "$db" 2>/dev/null
+  done
+  if ((${#REDIS_KEYS[@]})) && command -v redis-cli >/dev/null; then
+    redis-cli -u "$BENCH_REDIS_URL" DEL "${REDIS_KEYS[@]}" >/dev/null 2>&1
+  fi
+  rm -rf "$WORK"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+up() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+http() { curl -sS --noproxy '*' -m 10 "$@"; }
+psqlq() { psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -X -v ON_ERROR_STOP=1 -q "$@"; } # psqlq -d DB ...
+median() { # median of the numbers on stdin (mean of the two middle ones when even)
+  sort -g | awk '{v[NR]=$1} END {if (NR==0) {print "n/a"; exit}
+    if (NR%2) printf "%.2f\n", v[(NR+1)/2]; else printf "%.2f\n", (v[NR/2]+v[NR/2+1])/2}'
+}
+ratio() { awk -v n="$1" -v d="$2" 'BEGIN {if (n != "n/a" && d + 0 > 0) printf "%.2f", n / d; else print "n/a"}'; }
+verdict() { awk -v v="$1" -v g="$2" 'BEGIN {print (v != "n/a" && v + 0 >= g + 0) ? "met" : "NOT met"}'; }
+to_ms() { # wrk latency (e.g. 812.00us, 3.51ms, 1.02s) in ms
+  awk -v v="$1" 'BEGIN { n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
+    if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000
+    printf "%.2f", n }'
+}
+
+# ---------------------------------------------------------------------------------------------
+# Tools and services
+[[ -x $BIN ]] || die "$BIN is missing: run make build (make bench does)"
+for tool in curl psql createdb dropdb; do command -v "$tool" >/dev/null || die "$tool is needed"; done
+if ! command -v wrk >/dev/null || ! command -v pgbench >/dev/null; then
+  if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+    log "installing wrk / pgbench (apt-get)"
+    export DEBIAN_FRONTEND=noninteractive
+    pkgs=(wrk postgresql-client)
+    apt-get install -y -q "${pkgs[@]}" >/dev/null 2>&1 ||
+      { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q "${pkgs[@]}" >/dev/null 2>&1; } ||
+      log "could not install ${pkgs[*]}"
+  fi
+fi
+command -v wrk >/dev/null || die "wrk is needed (apt-get install -y wrk)"
+command -v pgbench >/dev/null || die "pgbench is needed (apt-get install -y postgresql-client)"
+up "$PG_HOST" "$PG_PORT" || die "PostgreSQL does not answer on $PG_HOST:$PG_PORT (make services)"
+HAVE_REDIS=false
+redis_hostport=${BENCH_REDIS_URL#redis://}; redis_hostport=${redis_hostport%%/*}
+if up "${redis_hostport%%:*}" "${redis_hostport##*:}"; then HAVE_REDIS=true; fi
+$HAVE_REDIS || SKIPPED+=("Redis sessions: nothing answers at $BENCH_REDIS_URL, so serve keeps sessions in memory")
+
+HELPER=$WORK/readytime
+"$GO" build -o "$HELPER" bench/readytime.go || die "could not build bench/readytime.go"
+# The Go benchmark is compiled now, so that no compiler runs during a measurement.
+BENCH_TEST=$WORK/bench.test
+"$GO" test -c -o "$BENCH_TEST" ./bench/ || die "could not compile ./bench/"
+
+PG_LOG=${BENCH_PG_LOG:-$(ls -t /var/log/postgresql/postgresql-*-main.log 2>/dev/null | head -n1 || true)}
+
+pg_create() { # pg_create NAME: a fresh database, remembered for cleanup
+  createdb -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" "$1"
+  DBS+=("$1")
+}
+test_dbs() { psqlq -d postgres -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'rustok\_t\_%'" 2>/dev/null; }
+pg_drop() { dropdb -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" --if-exists --force "$1"; }
+pg_url() { echo "postgres://$PG_USER@$PG_HOST:$PG_PORT/$1?sslmode=disable"; }
+
+# forget_tenant_keys DB: serve caches tenants in Redis (tenant:v1:slug:SLUG, tenant:v1:id:ID),
+# shared by every process on that Redis; each benchmark database has its own acme, so its keys
+# are dropped before a server starts and after it stops (see bench/run.sh).
+forget_tenant_keys() {
+  $HAVE_REDIS && command -v redis-cli >/dev/null || return 0
+  local id
+  id=$(psqlq -d "$1" -Atc "SELECT id FROM tenants WHERE slug = 'acme'" 2>/dev/null) || id=
+  redis-cli -u "$BENCH_REDIS_URL" DEL tenant:v1:slug:acme ${id:+"tenant:v1:id:$id"} >/dev/null 2>&1 || true
+}
+
+forget_pid() { # forget_pid PID: take an ended process off the cleanup list
+  local keep=() pid
+  for pid in "${PIDS[@]}"; do [[ $pid == "$1" ]] || keep+=("$pid"); done
+  PIDS=("${keep[@]}")
+}
+
+# start_server DB LOG: serve DB (with Redis sessions when Redis answers) on a free port and wait
+# for /readyz. Sets SERVER_PID and BASE.
+start_server() {
+  local db=$1 logf=$2 port env=(DATABASE_URL="$(pg_url "$1")")
+  $HAVE_REDIS && env+=(REDIS_URL="$BENCH_REDIS_URL")
+  forget_tenant_keys "$db"
+  port=$("$HELPER" freeport)
+  (cd "$WORK" && exec env "${env[@]}" ADDR="127.0.0.1:$port" "$BIN" serve) >"$logf" 2>&1 &
+  SERVER_PID=$!
+  PIDS+=("$SERVER_PID")
+  BASE="http://127.0.0.1:$port"
+  "$HELPER" wait -url "$BASE/readyz" -timeout 30s ||
+    { tail -n 20 "$logf" >&2; die "serve did not become ready (log above)"; }
+  if $HAVE_REDIS; then
+    grep -q 'sessions=redis' "$logf" || die "serve did not report sessions=redis"
+  fi
+}
+stop_server() { # stop_server DB: stop $SERVER_PID, forget it and the tenant keys it cached
+  stop_pid "$SERVER_PID"
+  forget_pid "$SERVER_PID"
+  SERVER_PID=
+  forget_tenant_keys "$1"
+}
+
+# sign_in JAR: signs the super admin in at $BASE and sets COOKIE to the session and CSRF cookies
+# and CSRF_TOKEN to the token forms post, checking that the exact Cookie header gets a 200 from
+# the node list.
+sign_in() {
+  local jar=$1 page csrf code sess csrfc k
+  if $HAVE_REDIS && command -v redis-cli >/dev/null; then # keys that are new, so cleanup drops them
+    for k in "rl:login:email:$RUSTOK_ADMIN_EMAIL" "rl:login:ip:127.0.0.1"; do
+      [[ $(redis-cli -u "$BENCH_REDIS_URL" EXISTS "$k" 2>/dev/null) != 0 ]] || REDIS_KEYS+=("$k")
+    done
+  fi
+  page=$(http -c "$jar" -b "$jar" "$BASE/login")
+  csrf=$(grep -o 'name="_csrf" value="[^"]*"' <<<"$page" | head -n1 | sed 's/.*value="//; s/"$//')
+  [[ -n $csrf ]] || die "no _csrf token in the sign-in form"
+  code=$(http -o /dev/null -w '%{http_code}' -c "$jar" -b "$jar" \
+    --data-urlencode "_csrf=$csrf" --data-urlencode "email=$RUSTOK_ADMIN_EMAIL" \
+    --data-urlencode "password=$RUSTOK_ADMIN_PASSWORD" "$BASE/login")
+  [[ $code == 303 ]] || die "POST /login answered $code, want 303"
+  # The create form, with the jar: the jar then holds the signed-in session's CSRF cookie.
+  page=$(http -c "$jar" -b "$jar" "$BASE/t/acme/nodes/new")
+  CSRF_TOKEN=$(grep -o 'name="_csrf" value="[^"]*"' <<<"$page" | head -n1 | sed 's/.*value="//; s/"$//')
+  [[ -n $CSRF_TOKEN ]] || die "no _csrf token in the node form"
+  sess=$(awk '$6=="rustok_session" {v=$7} END {print v}' "$jar")
+  csrfc=$(awk '$6=="rustok_csrf" {v=$7} END {print v}' "$jar")
+  [[ -n $sess && -n $csrfc ]] || die "the cookie jar lacks rustok_session or rustok_csrf"
+  COOKIE="rustok_session=$sess; rustok_csrf=$csrfc"
+  ! $HAVE_REDIS || REDIS_KEYS+=("sess:$sess")
+  code=$(http -o /dev/null -w '%{http_code}' -H "Cookie: $COOKIE" "$BASE/t/acme/nodes")
+  [[ $code == 200 ]] || die "GET /t/acme/nodes with the Cookie header answered $code, want 200"
+}
+
+# route_counts METHOD STATUS: how many METHOD /t/:slug/nodes requests the server answered, and
+# how many of them with STATUS.
+route_counts() {
+  http "$BASE/metrics" | awk -v m="$1" -v s="$2" '/^rustok_http_request_duration_seconds_count\{/ &&
+    index($0, "route=\"/t/:slug/nodes\"") && index($0, "method=\"" m "\"") {
+    all += $NF; if (index($0, "status=\"" s "\"")) ok += $NF } END {printf "%d %d\n", all, ok}'
+}
+
+# Other work on the machine is the biggest error in these figures, so each run measures it as
+# bench/run.sh does: the CPU time the machine spent in user and system mode during the run, less
+# what the server, the load generator, PostgreSQL and Redis used, is "other CPU" (an estimate:
+# other sessions' work inside PostgreSQL or Redis counts as ours).
+CLK_TCK=$(getconf CLK_TCK)
+busy_ticks() { awk '$1 == "cpu" {print $2 + $3 + $4; exit}' /proc/stat; }
+proc_stat() { # proc_stat PID: "STATE TICKS" (utime + stime, every thread), or nothing if gone
+  awk '{sub(/^.*\) /, ""); print $1, $12 + $13}' "/proc/$1/stat" 2>/dev/null || true
+}
+ticks_of() { local st; st=$(proc_stat "$1"); echo "${st#* }"; }
+db_ticks() { # CPU ticks of every PostgreSQL and Redis process, with reaped children's time
+  local p
+  for p in $(pgrep -x 'postgres|redis-server'); do # a backend may end before it is read
+    awk '{sub(/^.*\) /, ""); print $12 + $13 + $14 + $15}' "/proc/$p/stat" 2>/dev/null || true
+  done | awk '{t += $1} END {print t + 0}'
+}
+now_s() { date +%s.%N; }
+
+# measure LABEL OUT CMD...: run CMD (output to OUT) in the background, wait for it (stopped
+# after the run's duration + 120 s), and set M_OTHER: other CPU, % of the machine; and the CPU
+# time (ms) of the server (M_SRV), the command (M_CMD) and PostgreSQL + Redis (M_DB).
+measure() {
+  local label=$1 out=$2 t0 busy0 srv0=0 srv1 db0 cmd_ticks=0 st elapsed other pid
+  local deadline=$((SECONDS + SECONDS_EACH + 120))
+  shift 2
+  t0=$(now_s) busy0=$(busy_ticks) db0=$(db_ticks)
+  [[ -z $SERVER_PID ]] || srv0=$(ticks_of "$SERVER_PID")
+  "$@" >"$out" 2>&1 &
+  pid=$!
+  PIDS+=("$pid")
+  # In the background and waited for, so a trapped signal ends the wait at once and cleanup stops
+  # the command. The loop reads the command's CPU time while it runs (an exited one has none).
+  while st=$(proc_stat "$pid") && [[ -n $st && $st != Z* ]]; do
+    cmd_ticks=${st#* }
+    ((SECONDS < deadline)) || { log "   $label is overdue: stopping it"; kill -TERM "$pid" 2>/dev/null || true; }
+    sleep 0.2
+  done
+  local rc=0
+  wait "$pid" || rc=$?
+  forget_pid "$pid"
+  ((rc == 0)) || { sed 's/^/   /' "$out" >&2; die "$label failed (exit $rc)"; }
+  elapsed=$(awk -v a="$t0" -v b="$(now_s)" 'BEGIN {print b - a}')
+  srv1=$srv0
+  [[ -z $SERVER_PID ]] || srv1=$(ticks_of "$SERVER_PID")
+  other=$(( $(busy_ticks) - busy0 - (${srv1:-$srv0} - srv0) - cmd_ticks - ($(db_ticks) - db0) ))
+  M_OTHER=$(awk -v o="$other" -v hz="$CLK_TCK" -v e="$elapsed" -v n="$(nproc)" \
+    'BEGIN {if (o < 0) o = 0; printf "%.0f", 100 * o / hz / (e * n)}')
+  M_SRV=$(( (${srv1:-$srv0} - srv0) * 1000 / CLK_TCK )) M_CMD=$((cmd_ticks * 1000 / CLK_TCK))
+  M_DB=$(( ($(db_ticks) - db0) * 1000 / CLK_TCK ))
+}
+# per_op MS OPS: milliseconds per operation, 2 decimals
+per_op() { awk -v m="$1" -v n="$2" 'BEGIN {if (n + 0 > 0) printf "%.2f", m / n; else print "n/a"}'; }
+
+# run_wrk LABEL METHOD STATUS CLIENTS URL [wrk options...] [-- script args...]: wrk for the run's
+# duration; checks on the server side that every METHOD /t/:slug/nodes answer had STATUS. Sets
+# W_RPS, W_P50, W_P99, W_OTHER and W_NOTE.
+run_wrk() {
+  local label=$1 method=$2 status=$3 clients=$4 url=$5 out before all ok sent non2xx threads=2
+  local opts=() sargs=()
+  shift 5
+  while (($#)) && [[ $1 != -- ]]; do opts+=("$1"); shift; done
+  (($# == 0)) || { shift; sargs=(-- "$@"); }
+  ((clients >= 2)) || threads=1
+  out=$WORK/wrk-$label.txt
+  before=$(route_counts "$method" "$status") || die "could not read $BASE/metrics"
+  log "-- $label: wrk -t$threads -c$clients -d$DURATION --latency ${opts[*]} $url${sargs[*]:+ -- (${#sargs[@]} script args)}"
+  measure "wrk $label" "$out" wrk -t"$threads" -c"$clients" -d"$DURATION" --latency --timeout 10s "${opts[@]}" "$url" "${sargs[@]}"
+  sed 's/^/   /' "$out" >&2
+  kill -0 "$SERVER_PID" 2>/dev/null || die "the server is gone after the load"
+  read -r all ok <<<"$(route_counts "$method" "$status")" || die "could not read $BASE/metrics"
+  set -- $before
+  all=$((all - $1)) ok=$((ok - $2))
+  sent=$(awk '/requests in/ {print $1}' "$out")
+  non2xx=$(awk -F': *' '/Non-2xx or 3xx responses/ {print $2}' "$out")
+  W_RPS=$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' "$out")
+  W_P50=$(to_ms "$(awk '$1=="50%" {print $2}' "$out")")
+  W_P99=$(to_ms "$(awk '$1=="99%" {print $2}' "$out")")
+  W_OTHER=$M_OTHER
+  [[ -n $W_RPS ]] || die "no Requests/sec in the wrk output of $label"
+  W_CPU="$(per_op "$M_SRV" "$sent") $(per_op "$M_CMD" "$sent") $(per_op "$M_DB" "$sent")"
+  W_NOTE="$ok/$all $status"
+  ((all > 0 && ok == all)) || W_NOTE="$W_NOTE — NOT ALL $status, figure invalid"
+  [[ -z $non2xx || $status == 303 ]] || W_NOTE="$W_NOTE; wrk saw $non2xx non-2xx/3xx"
+  log "   wrk completed $sent requests; server: $ok of $all $method answers were $status; other CPU ${W_OTHER}%;" \
+    "CPU ms per request: server $(cut -d' ' -f1 <<<"$W_CPU"), wrk $(cut -d' ' -f2 <<<"$W_CPU"), PostgreSQL + Redis $(cut -d' ' -f3 <<<"$W_CPU")"
+  [[ $W_NOTE != *"NOT ALL"* ]] || INVALID+=("$label: $W_NOTE")
+}
+
+# run_pgbench LABEL DB SCRIPT CLIENTS [pgbench args...]: pgbench -M prepared for the run's
+# duration. Sets P_TPS, P_LAT (average ms) and P_OTHER; fails if any transaction failed.
+run_pgbench() {
+  local label=$1 db=$2 script=$3 clients=$4 out jobs=2 failed
+  shift 4
+  ((clients >= 2)) || jobs=1
+  out=$WORK/pgbench-$label.txt
+  log "-- $label: pgbench -n -M prepared -c$clients -j$jobs -T$SECONDS_EACH -f $(basename "$script") $db"
+  measure "pgbench $label" "$out" pgbench -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -n -M prepared \
+    -c"$clients" -j"$jobs" -T"$SECONDS_EACH" "$@" -f "$script" "$db"
+  grep -E '^(number of (transactions actually processed|failed)|latency average|tps)' "$out" | sed 's/^/   /' >&2
+  P_TPS=$(awk -F'= *' '/^tps/ {printf "%.0f", $2; exit}' "$out")
+  P_LAT=$(awk -F'= *' '/^latency average/ {printf "%.2f", $2 + 0; exit}' "$out")
+  P_OTHER=$M_OTHER
+  local txs
+  txs=$(awk -F': *' '/^number of transactions actually processed/ {print $2 + 0}' "$out")
+  P_CPU="$(per_op "$M_SRV" "$txs") $(per_op "$M_CMD" "$txs") $(per_op "$M_DB" "$txs")"
+  failed=$(awk -F': *' '/^number of failed transactions/ {print $2 + 0}' "$out")
+  [[ -n $P_TPS ]] || { cat "$out" >&2; die "no tps in the pgbench output of $label"; }
+  [[ ${failed:-0} == 0 ]] || { cat "$out" >&2; die "pgbench $label: $failed transactions failed"; }
+  log "   other CPU ${P_OTHER}%; CPU ms per transaction: pgbench $(cut -d' ' -f2 <<<"$P_CPU"), PostgreSQL + Redis $(cut -d' ' -f3 <<<"$P_CPU")"
+}
+
+# to_pg SCRIPT: the SQL a pgbench script sends, as PostgreSQL logs it under -M prepared: one line
+# per statement, each :variable a new $n in order of appearance, no final semicolon.
+to_pg() {
+  awk '/^\\/ {next} {s = s (s == "" ? "" : " ") $0} /;$/ {sub(/;$/, "", s)
+    out = ""; n = 0
+    while (match(s, /:[a-z_][a-z0-9_]*/)) {
+      pre = substr(s, 1, RSTART - 1)
+      if (substr(s, RSTART - 1, 1) == ":") { out = out pre substr(s, RSTART, RLENGTH); s = substr(s, RSTART + RLENGTH); continue }
+      out = out pre "$" (++n); s = substr(s, RSTART + RLENGTH)
+    }
+    print out s; s = ""}' "$1"
+}
+
+# capture_start DB / capture_end DB OUT: log every statement of new sessions on DB (its own
+# database only) into OUT: PostgreSQL's log lines of DB, first line of each statement.
+capture_start() {
+  CAPTURE_OFF=$(stat -c %s "$PG_LOG")
+  psqlq -d "$1" -c "ALTER DATABASE $1 SET log_statement = 'all'"
+}
+capture_mark() { stat -c %s "$PG_LOG"; }
+capture_end() { psqlq -d "$1" -c "ALTER DATABASE $1 RESET log_statement"; }
+# statements_between DB FROM TO: the statements DB's sessions logged between two log offsets,
+# without the relay's (it polls sys_events in the background), one line each.
+statements_between() {
+  tail -c +$(($2 + 1)) "$PG_LOG" | head -c $(($3 - $2)) |
+    awk -v db="@$1 " 'index($0, db) && (/LOG:  execute [^:]*: / || /LOG:  statement: /) {
+      sub(/^.*LOG:  (execute [^:]*|statement): /, ""); print }' |
+    grep -v -e 'UPDATE sys_events s SET claimed_by' -e 'UPDATE "sys_events" SET "attempts"' || true
+}
+
+# ---------------------------------------------------------------------------------------------
+log "== RusToK content benchmarks: $(nproc) CPUs, $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo), $("$GO" env GOVERSION), $("$BIN" version)"
+log "   $ROUNDS rounds of $DURATION runs; temp dir $WORK; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+INVALID=()
+
+# The same Markdown body as benchNodeBody in bench/content_test.go: keep the two in step.
+BODY='## Why this matters
+
+Shipping a small change every day keeps the shop fresh. Customers notice new photos, clearer prices and honest delivery dates long before they notice a redesign.
+
+- Write the headline first.
+- Keep paragraphs short.
+- Link to the products you mention.
+
+A good post answers one question well. If it needs a second one, that is the next post. Read it aloud before you publish it, and ask a colleague to check the links.'
+BODY_SQL="E'$(printf '%s' "$BODY" | sed "s/'/''/g" | awk '{printf "%s%s", (NR > 1 ? "\\n" : ""), $0}')'"
+BODY_JSON=$(printf '%s' "$BODY" | awk '{printf "%s%s", (NR > 1 ? "\\n" : ""), $0}') # JSON string content
+
+# The seed: 5 authors, and nodes of acme up to NODES in all (locales en, de): 85% with both translations, 12%
+# English only, 3% German only; 55% published, 35% draft, 10% archived; 85% posts; titles from
+# word lists ("Careful checklist for support staff: 9 facts"), bodies of 0.4–1.6 KB; created over
+# two years. Plain INSERTs (no events: the list never reads sys_events), then VACUUM ANALYZE, so
+# autovacuum does not start in the middle of a measurement, and a CHECKPOINT, so neither does one.
+cat >"$WORK/seed.sql" <<'EOF'
+\set ON_ERROR_STOP on
+-- bin/rustok seed may already have put demo content into acme: top it up to :nodes.
+SELECT :nodes - count(*) AS todo FROM nodes n JOIN tenants t ON t.id = n.tenant_id WHERE t.slug = 'acme' \gset
+BEGIN;
+SELECT setseed(0.42);
+CREATE TEMP TABLE bench_authors ON COMMIT DROP AS
+SELECT row_number() OVER () AS k, gen_random_uuid() AS id, v.name, v.email
+FROM (VALUES ('Anna Schmidt', 'anna@acme.example'), ('Ben Carter', 'ben@acme.example'),
+             ('Chloé Martin', 'chloe@acme.example'), ('Dmitri Volkov', 'dmitri@acme.example'),
+             ('', 'editor@acme.example')) AS v(name, email);
+INSERT INTO users (id, email, name, password_hash, status, created_at, updated_at)
+SELECT id, email, name, '!bench-author-cannot-sign-in', 'active', now(), now() FROM bench_authors;
+
+CREATE TEMP TABLE bench_nodes ON COMMIT DROP AS
+SELECT i, gen_random_uuid() AS id,
+       CASE WHEN r_kind < 0.85 THEN 'post' ELSE 'page' END AS kind,
+       CASE WHEN r_status < 0.55 THEN 'published' WHEN r_status < 0.90 THEN 'draft' ELSE 'archived' END AS status,
+       1 + floor(r_author * 5)::int AS author_k,
+       CASE WHEN r_loc < 0.85 THEN 'both' WHEN r_loc < 0.97 THEN 'en' ELSE 'de' END AS locs,
+       created, created + (updated_after * interval '1 day') AS updated, w1, w2, w3, w4
+FROM (SELECT i, random() AS r_kind, random() AS r_status, random() AS r_author, random() AS r_loc,
+             now() - (random() * 730) * interval '1 day' AS created, random() * 60 AS updated_after,
+             1 + floor(random() * 20)::int AS w1, 1 + floor(random() * 20)::int AS w2,
+             1 + floor(random() * 20)::int AS w3, 1 + floor(random() * 12)::int AS w4
+      FROM generate_series(1, :todo) AS i) s;
+
+INSERT INTO nodes (id, tenant_id, kind, status, author_id, parent_id, position, published_at, created_at, updated_at)
+SELECT n.id, t.id, n.kind, n.status, a.id, NULL, 0,
+       CASE WHEN n.status <> 'draft' THEN n.created + (n.updated - n.created) / 2 END, n.created, n.updated
+FROM bench_nodes n JOIN bench_authors a ON a.k = n.author_k, tenants t WHERE t.slug = 'acme';
+
+CREATE TEMP TABLE bench_words ON COMMIT DROP AS
+SELECT * FROM (VALUES
+ (1, 'Quick', 'Schnelle', 'guide', 'Leitfaden', 'beginners', 'Einsteiger', 'tips', 'Tipps'),
+ (2, 'Practical', 'Praktische', 'checklist', 'Checkliste', 'small teams', 'kleine Teams', 'lessons', 'Lektionen'),
+ (3, 'Complete', 'Vollständige', 'introduction', 'Einführung', 'developers', 'Entwickler', 'mistakes', 'Fehler'),
+ (4, 'Modern', 'Moderne', 'overview', 'Übersicht', 'editors', 'Redakteure', 'ideas', 'Ideen'),
+ (5, 'Simple', 'Einfache', 'workflow', 'Arbeitsweise', 'shop owners', 'Shopbetreiber', 'steps', 'Schritte'),
+ (6, 'Honest', 'Ehrliche', 'review', 'Bewertung', 'marketers', 'Vermarkter', 'questions', 'Fragen'),
+ (7, 'Hidden', 'Versteckte', 'feature', 'Funktion', 'designers', 'Gestalter', 'tricks', 'Kniffe'),
+ (8, 'Seasonal', 'Saisonale', 'collection', 'Kollektion', 'customers', 'Kunden', 'trends', 'Trends'),
+ (9, 'Better', 'Bessere', 'product page', 'Produktseite', 'managers', 'Manager', 'rules', 'Regeln'),
+ (10, 'Secure', 'Sichere', 'checkout', 'Kasse', 'admins', 'Administratoren', 'habits', 'Gewohnheiten'),
+ (11, 'Faster', 'Schnellere', 'search', 'Suche', 'support staff', 'Support-Mitarbeiter', 'fixes', 'Korrekturen'),
+ (12, 'Green', 'Grüne', 'shipping', 'Lieferung', 'partners', 'Partner', 'facts', 'Fakten'),
+ (13, 'Weekly', 'Wöchentliche', 'newsletter', 'Rundbrief', 'subscribers', 'Abonnenten', 'highlights', 'Höhepunkte'),
+ (14, 'Annual', 'Jährliche', 'report', 'Bericht', 'investors', 'Investoren', 'numbers', 'Zahlen'),
+ (15, 'Friendly', 'Freundliche', 'onboarding', 'Einarbeitung', 'new hires', 'neue Kollegen', 'examples', 'Beispiele'),
+ (16, 'Clear', 'Klare', 'pricing', 'Preisgestaltung', 'buyers', 'Käufer', 'answers', 'Antworten'),
+ (17, 'Local', 'Lokale', 'event', 'Veranstaltung', 'neighbours', 'Nachbarn', 'moments', 'Momente'),
+ (18, 'Mobile', 'Mobile', 'app', 'App', 'travellers', 'Reisende', 'shortcuts', 'Abkürzungen'),
+ (19, 'Open', 'Offene', 'roadmap', 'Roadmap', 'contributors', 'Mitwirkende', 'plans', 'Pläne'),
+ (20, 'Careful', 'Sorgfältige', 'migration', 'Umstellung', 'operators', 'Betreiber', 'warnings', 'Warnungen')
+) AS w(k, adj_en, adj_de, noun_en, noun_de, aud_en, aud_de, tip_en, tip_de);
+
+CREATE TEMP TABLE bench_tr ON COMMIT DROP AS
+SELECT n.id AS node_id, n.kind, n.created, n.updated, l.locale, n.i,
+       CASE l.locale
+         WHEN 'en' THEN a.adj_en || ' ' || b.noun_en || ' for ' || c.aud_en || ': ' || (2 + n.w4) || ' ' || d.tip_en
+         ELSE a.adj_de || ' ' || b.noun_de || ' für ' || c.aud_de || ': ' || (2 + n.w4) || ' ' || d.tip_de
+       END AS title
+FROM bench_nodes n
+JOIN bench_words a ON a.k = n.w1 JOIN bench_words b ON b.k = n.w2
+JOIN bench_words c ON c.k = n.w3 JOIN bench_words d ON d.k = 1 + (n.w1 + n.w3) % 20
+CROSS JOIN (VALUES ('en'), ('de')) AS l(locale)
+WHERE n.locs = 'both' OR n.locs = l.locale;
+
+INSERT INTO node_translations (id, node_id, tenant_id, kind, locale, title, title_search, slug, excerpt, body, created_at, updated_at)
+SELECT gen_random_uuid(), tr.node_id, t.id, tr.kind, tr.locale, tr.title, lower(tr.title),
+       trim(both '-' from regexp_replace(lower(replace(replace(replace(replace(tr.title, 'ä', 'ae'), 'ö', 'oe'), 'ü', 'ue'), 'ß', 'ss')), '[^a-z0-9]+', '-', 'g')) || '-' || tr.i,
+       left(tr.title || '. ' || repeat('A short summary of what this ' || tr.kind || ' covers and who it is for. ', 3), 300),
+       '# ' || tr.title || E'\n\n' || repeat(E'Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua. Ut enim ad minim veniam, quis nostrud exercitation ullamco laboris.\n\n', 1 + tr.i % 8),
+       tr.created, tr.updated
+FROM bench_tr tr, tenants t WHERE t.slug = 'acme';
+COMMIT;
+VACUUM ANALYZE users;
+VACUUM ANALYZE nodes;
+VACUUM ANALYZE node_translations;
+CHECKPOINT;
+EOF
+
+# ---------------------------------------------------------------------------------------------
+# A. The node list
+LIST_DB=rustok_bench_$$_list
+log "== A. seeding $NODES nodes into $LIST_DB (bin/rustok seed, then $WORK/seed.sql)"
+pg_create "$LIST_DB"
+(cd "$WORK" && DATABASE_URL=$(pg_url "$LIST_DB") "$BIN" seed) >"$WORK/seed-list.log" 2>&1 ||
+  { cat "$WORK/seed-list.log" >&2; die "seed failed"; }
+t0=$(now_s)
+psqlq -d "$LIST_DB" -v nodes="$NODES" -f "$WORK/seed.sql" >/dev/null || die "seeding nodes failed"
+SEED_S=$(awk -v a="$t0" -v b="$(now_s)" 'BEGIN {printf "%.1f", b - a}')
+read -r TENANT_ID ADMIN_ID <<<"$(psqlq -d "$LIST_DB" -Atc "SELECT t.id, u.id FROM tenants t, users u WHERE t.slug = 'acme' AND lower(u.email) = lower('$RUSTOK_ADMIN_EMAIL')" | tr '|' ' ')"
+SEEDED=$(psqlq -d "$LIST_DB" -Atc "SELECT (SELECT count(*) FROM nodes n JOIN tenants t ON t.id = n.tenant_id WHERE t.slug = 'acme') || ' nodes, ' || (SELECT count(*) FROM node_translations) || ' translations (' || (SELECT count(*) FILTER (WHERE locale = 'de') FROM node_translations) || ' de), ' || (SELECT count(DISTINCT author_id) FROM nodes) || ' authors; ' || (SELECT string_agg(status || ' ' || c, ', ' ORDER BY status) FROM (SELECT status, count(*) c FROM nodes GROUP BY status) s)")
+log "   $SEEDED — in $SEED_S s"
+[[ -n $TENANT_ID && -n $ADMIN_ID ]] || die "no tenant acme or no super admin after seeding"
+
+# The SQL the handler runs for page 1 (ListNodes' doc comment and NodeAuthors; checked against
+# the app's own statements below): the fragment runs ListNodes, the full page NodeAuthors too.
+PER_PAGE=50
+mapfile -t PAGE_IDS < <(psqlq -d "$LIST_DB" -Atc "SELECT n.id FROM nodes n WHERE n.tenant_id = '$TENANT_ID' ORDER BY n.updated_at DESC, n.id DESC LIMIT $PER_PAGE")
+((${#PAGE_IDS[@]} == PER_PAGE)) || die "page 1 has ${#PAGE_IDS[@]} nodes, want $PER_PAGE"
+in_list=$(seq 1 $PER_PAGE | awk '{printf "%s:id%d", (NR > 1 ? "," : ""), $1}')
+ID_VARS=()
+for i in "${!PAGE_IDS[@]}"; do ID_VARS+=(-D "id$((i + 1))=${PAGE_IDS[$i]}"); done
+LIST_VARS=(-D "tenant=$TENANT_ID" -D locale=en -D limit=$PER_PAGE -D offset=0 "${ID_VARS[@]}")
+cat >"$WORK/list_fragment.sql" <<EOF
+SELECT count(*) FROM nodes n WHERE n.tenant_id = :tenant;
+SELECT n.id, n.kind, n.status, n.author_id, n.updated_at, n.published_at, t.title, t.slug, u.name AS author_name, u.email AS author_email FROM nodes n LEFT JOIN node_translations t ON t.node_id = n.id AND t.locale = :locale LEFT JOIN users u ON u.id = n.author_id WHERE n.tenant_id = :tenant ORDER BY n.updated_at DESC, n.id DESC LIMIT :limit OFFSET :offset;
+SELECT node_id, locale, title, slug FROM node_translations WHERE node_id IN ($in_list) ORDER BY node_id, locale;
+EOF
+{ cat "$WORK/list_fragment.sql"
+  echo "SELECT u.id, u.name, u.email FROM users u WHERE u.id IN (SELECT n.author_id FROM nodes n WHERE n.tenant_id = :tenant) ORDER BY lower(COALESCE(NULLIF(u.name, ''), u.email)), u.id;"
+} >"$WORK/list_full.sql"
+# For information: every statement of the request, i.e. also what the middleware asks (the
+# session's user, super admin?). Permission-checked routes no longer ask for the roles in the
+# tenant: the policy engine answers from memory.
+MIDDLEWARE_SQL='SELECT * FROM "users" WHERE id = :admin LIMIT :one;
+SELECT count(*) FROM "casbin_rule" WHERE ptype = '"'g'"' AND v0 = :admin AND v1 = :super AND v2 = :all;'
+{ echo "$MIDDLEWARE_SQL"; cat "$WORK/list_fragment.sql"; } >"$WORK/request_fragment.sql"
+{ echo "$MIDDLEWARE_SQL"; cat "$WORK/list_full.sql"; } >"$WORK/request_full.sql"
+REQ_VARS=("${LIST_VARS[@]}" -D "admin=$ADMIN_ID" -D one=1 -D super=super_admin -D 'all=*')
+
+# Statement capture: which statements each request runs, and whether pgbench sends the same.
+CAPTURE=false
+CAPTURE_REPORT=()
+if [[ -n $PG_LOG && -r $PG_LOG ]]; then
+  CAPTURE=true
+else
+  SKIPPED+=("statement capture: PostgreSQL's log is not readable (set BENCH_PG_LOG); pgbench uses the SQL of ListNodes' doc comment unchecked")
+fi
+check_same_sql() { # check_same_sql LABEL SCRIPT CAPTURED: every statement of SCRIPT is among CAPTURED
+  local label=$1 missing=0 stmt
+  while IFS= read -r stmt; do
+    grep -qxF -- "$stmt" "$3" || { log "   NOT SENT BY THE APP: $stmt"; missing=$((missing + 1)); }
+  done < <(to_pg "$2")
+  if ((missing)); then
+    CAPTURE_REPORT+=("$label: $missing pgbench statement(s) differ from what the app sent — see the log above")
+    INVALID+=("$label: the pgbench SQL is not the app's")
+  else
+    CAPTURE_REPORT+=("$label: pgbench sends exactly the app's SQL text ($(to_pg "$2" | wc -l) statements)")
+  fi
+}
+if $CAPTURE; then
+  log "== A. capturing the statements of one full page and one fragment (log_statement = all on $LIST_DB only)"
+  capture_start "$LIST_DB"
+  start_server "$LIST_DB" "$WORK/serve-capture-list.log"
+  sign_in "$WORK/jar-capture-list"
+  http -o /dev/null -H "Cookie: $COOKIE" "$BASE/t/acme/nodes" # the first use prepares the statements
+  sleep 0.3; m0=$(capture_mark)
+  http -o /dev/null -H "Cookie: $COOKIE" "$BASE/t/acme/nodes"
+  sleep 0.3; m1=$(capture_mark)
+  http -o /dev/null -H "Cookie: $COOKIE" -H 'HX-Request: true' "$BASE/t/acme/nodes"
+  sleep 0.3; m2=$(capture_mark)
+  stop_server "$LIST_DB"
+  capture_end "$LIST_DB"
+  statements_between "$LIST_DB" "$m0" "$m1" >"$WORK/captured-full.txt"
+  statements_between "$LIST_DB" "$m1" "$m2" >"$WORK/captured-fragment.txt"
+  if [[ ! -s $WORK/captured-full.txt ]]; then
+    CAPTURE=false
+    SKIPPED+=("statement capture: nothing of $LIST_DB in $PG_LOG (is it the server's log? set BENCH_PG_LOG)")
+  else
+    for kind in full fragment; do
+      log "   GET /t/acme/nodes ($kind) ran $(wc -l <"$WORK/captured-$kind.txt") statements:"
+      cut -c1-150 "$WORK/captured-$kind.txt" | sed 's/^/     /' >&2
+    done
+    CAPTURE_REPORT+=("GET /t/acme/nodes: full page $(wc -l <"$WORK/captured-full.txt") statements, fragment $(wc -l <"$WORK/captured-fragment.txt") (relay polls left out)")
+    check_same_sql "list, full page" "$WORK/list_full.sql" "$WORK/captured-full.txt"
+    check_same_sql "list, fragment" "$WORK/list_fragment.sql" "$WORK/captured-fragment.txt"
+    check_same_sql "whole request, full page" "$WORK/request_full.sql" "$WORK/captured-full.txt"
+  fi
+fi
+
+log "== A. the list under load: $ROUNDS rounds, order alternating (app first in odd rounds)"
+start_server "$LIST_DB" "$WORK/serve-list.log"
+sign_in "$WORK/jar-list"
+page=$(http -H "Cookie: $COOKIE" "$BASE/t/acme/nodes")
+rows=$(grep -o 'data-testid="node-row"' <<<"$page" | wc -l || true)
+((rows == PER_PAGE)) || die "the full page shows $rows rows, want $PER_PAGE"
+grep -q '<html' <<<"$page" || die "the full page has no <html>"
+PAGE_INFO=$(grep -o 'data-testid="page-info">[^<]*' <<<"$page" | head -n1 | sed 's/.*>//' || true)
+[[ $PAGE_INFO == *" $NODES items"* ]] || die "the page info reads \"$PAGE_INFO\", want $NODES items"
+FULL_BYTES=${#page}
+page=$(http -H "Cookie: $COOKIE" -H 'HX-Request: true' "$BASE/t/acme/nodes")
+rows=$(grep -o 'data-testid="node-row"' <<<"$page" | wc -l || true)
+((rows == PER_PAGE)) || die "the fragment shows $rows rows, want $PER_PAGE"
+! grep -q '<html' <<<"$page" || die "the fragment is a whole page"
+FRAG_BYTES=${#page}
+log "   full page: $FULL_BYTES bytes, fragment: $FRAG_BYTES bytes, both with $PER_PAGE rows; \"$PAGE_INFO\""
+for _ in 1 2 3 4 5; do http -o /dev/null -H "Cookie: $COOKIE" "$BASE/t/acme/nodes"; done # warm-up
+
+# key/round -> "value other% [CPU ms per op: server load-generator PostgreSQL+Redis]"
+# (keys: app_full app_frag pg_full pg_frag req_full req_frag)
+declare -A A
+declare -A AP99 AP50
+a_app() {
+  run_wrk "list-full-$1" GET 200 "$LIST_CLIENTS" "$BASE/t/acme/nodes" -H "Cookie: $COOKIE"
+  A[app_full/$1]="$W_RPS $W_OTHER $W_CPU"; AP50[full/$1]=$W_P50; AP99[full/$1]=$W_P99
+  run_wrk "list-fragment-$1" GET 200 "$LIST_CLIENTS" "$BASE/t/acme/nodes" -H "Cookie: $COOKIE" -H 'HX-Request: true'
+  A[app_frag/$1]="$W_RPS $W_OTHER $W_CPU"; AP50[frag/$1]=$W_P50; AP99[frag/$1]=$W_P99
+}
+a_pg() {
+  run_pgbench "list-full-$1" "$LIST_DB" "$WORK/list_full.sql" "$LIST_CLIENTS" "${LIST_VARS[@]}"
+  A[pg_full/$1]="$P_TPS $P_OTHER $P_CPU"
+  run_pgbench "list-fragment-$1" "$LIST_DB" "$WORK/list_fragment.sql" "$LIST_CLIENTS" "${LIST_VARS[@]}"
+  A[pg_frag/$1]="$P_TPS $P_OTHER $P_CPU"
+  run_pgbench "request-full-$1" "$LIST_DB" "$WORK/request_full.sql" "$LIST_CLIENTS" "${REQ_VARS[@]}"
+  A[req_full/$1]="$P_TPS $P_OTHER $P_CPU"
+  run_pgbench "request-fragment-$1" "$LIST_DB" "$WORK/request_fragment.sql" "$LIST_CLIENTS" "${REQ_VARS[@]}"
+  A[req_frag/$1]="$P_TPS $P_OTHER $P_CPU"
+}
+for r in $(seq 1 "$ROUNDS"); do
+  log "== A. round $r/$ROUNDS"
+  if ((r % 2)); then a_app "$r"; a_pg "$r"; else a_pg "$r"; a_app "$r"; fi
+done
+stop_server "$LIST_DB"
+
+# ---------------------------------------------------------------------------------------------
+# B. Creating a node
+# pgbench writes into CREATE_DB, where no server runs: a relay would claim its events and compete
+# with it (the Go benchmark's databases have no relay either). POST /t/acme/nodes goes to a fresh
+# database per round, whose server relays its own events, as in production.
+CREATE_DB=rustok_bench_$$_create
+seeded_db() { # seeded_db NAME: a fresh database with bin/rustok seed (acme with en, de; the super admin)
+  pg_create "$1"
+  (cd "$WORK" && DATABASE_URL=$(pg_url "$1") "$BIN" seed) >"$WORK/seed-$1.log" 2>&1 ||
+    { cat "$WORK/seed-$1.log" >&2; die "seed of $1 failed"; }
+}
+log "== B. creating nodes: $CREATE_DB for pgbench (bin/rustok seed: tenant acme with en, de and the super admin)"
+seeded_db "$CREATE_DB"
+read -r C_TENANT C_ADMIN <<<"$(psqlq -d "$CREATE_DB" -Atc "SELECT t.id, u.id FROM tenants t, users u WHERE t.slug = 'acme' AND lower(u.email) = lower('$RUSTOK_ADMIN_EMAIL')" | tr '|' ' ')"
+[[ -n $C_TENANT && -n $C_ADMIN ]] || die "no tenant acme or no super admin in $CREATE_DB"
+
+# pgbench cannot make UUIDs, so each id is built in SQL from the client's counter: 12 hex digits
+# of the run's start time (ms), 14 of the counter, 4 of the client, 2 naming the row, which makes
+# them grow with time as the app's UUIDv7s do. Slugs and titles carry the same run and counter.
+NID="(:run || lpad(to_hex(:n::bigint), 14, '0') || lpad(to_hex(:client_id::int), 4, '0') || '01')::uuid"
+TID="(:run || lpad(to_hex(:n::bigint), 14, '0') || lpad(to_hex(:client_id::int), 4, '0') || '02')::uuid"
+E1="(:run || lpad(to_hex(:n::bigint), 14, '0') || lpad(to_hex(:client_id::int), 4, '0') || '03')::uuid"
+E2="(:run || lpad(to_hex(:n::bigint), 14, '0') || lpad(to_hex(:client_id::int), 4, '0') || '04')::uuid"
+TITLE="('Benchmark post ' || :run || '-' || :client_id || '-' || :n)"
+SLUG="('benchmark-post-' || :run || '-' || :client_id || '-' || :n)"
+NID_TEXT="(:run || lpad(to_hex(:n::bigint), 14, '0') || lpad(to_hex(:client_id::int), 4, '0') || '01')::uuid::text"
+SLUG_CHECK="SELECT count(*) FROM \"node_translations\" WHERE tenant_id = :tenant AND kind = 'post' AND locale = 'en' AND slug = $SLUG AND node_id <> $NID;"
+# The statements CreateNode sends after its slug check, with the same column lists (checked
+# against the app's below); the lock is the outbox's per-aggregate advisory lock.
+INSERTS=$(cat <<EOF
+INSERT INTO "nodes" ("id","tenant_id","kind","status","author_id","parent_id","position","published_at","created_at","updated_at") VALUES ($NID, :tenant, 'post', 'draft', :author, NULL, 0, NULL, now(), now());
+INSERT INTO "node_translations" ("id","node_id","tenant_id","kind","locale","title","title_search","slug","excerpt","body","created_at","updated_at") VALUES ($TID, $NID, :tenant, 'post', 'en', $TITLE, lower($TITLE), $SLUG, '', $BODY_SQL, now(), now());
+SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest(ARRAY['node:' || $NID_TEXT]) AS k ORDER BY k;
+INSERT INTO "sys_events" ("id","event_type","schema_version","tenant_id","aggregate_type","aggregate_id","actor_id","correlation_id","causation_id","occurred_at","payload","status","attempts","next_attempt_at","last_error","claimed_by","claimed_at","dispatched_at") VALUES ($E1, 'node.created', 1, :tenant, 'node', $NID, :author, :corr, NULL, now(), ('{"kind": "post", "status": "draft", "node_id": "' || $NID_TEXT || '", "author_id": "' || :author || '"}')::jsonb, 'pending', 0, now(), '', NULL, NULL, NULL),($E2, 'node.translation_updated', 1, :tenant, 'node', $NID, :author, :corr, NULL, now(), ('{"locale": "en", "changes": {"body": {"new": "$BODY_JSON", "old": ""}, "slug": {"new": "' || $SLUG || '", "old": ""}, "title": {"new": "' || $TITLE || '", "old": ""}}, "node_id": "' || $NID_TEXT || '"}')::jsonb, 'pending', 0, now(), '', NULL, NULL, NULL) RETURNING "seq";
+EOF
+)
+printf '\\set n :n + 1\nBEGIN;\n%s\nCOMMIT;\n' "$INSERTS" >"$WORK/create_inserts.sql"
+printf '\\set n :n + 1\nBEGIN;\n%s\n%s\nCOMMIT;\n' "$SLUG_CHECK" "$INSERTS" >"$WORK/create_app.sql"
+create_vars() { # create_vars: pgbench variables of one run (a new run id, so slugs never clash)
+  local run
+  run=$(printf '%012x' "$(date +%s%3N)")
+  CREATE_VARS=(-D n=0 -D "run=$run" -D "tenant=$C_TENANT" -D "author=$C_ADMIN" -D corr=5f0c2a8e-3d1b-4c55-9a57-0b6f3e2d9c41)
+  sleep 0.002 # the next run gets another millisecond
+}
+
+# POST /t/acme/nodes as the create form sends it, each request a new title (wrk Lua).
+cat >"$WORK/create.lua" <<'EOF'
+-- args: nonce, CSRF token, body (each request: a new title)
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("tid", threads)
+end
+local function urlencode(s)
+  return (s:gsub("[^%w%-%._~]", function(c) return string.format("%%%02X", string.byte(c)) end))
+end
+function init(args)
+  nonce, csrf, body = args[1], urlencode(args[2]), urlencode(args[3])
+  counter = 0
+  wrk.method, wrk.path = "POST", "/t/acme/nodes"
+  wrk.headers["Content-Type"] = "application/x-www-form-urlencoded" -- with the -H Cookie and Host
+end
+function request()
+  counter = counter + 1
+  local title = "Benchmark+post+" .. nonce .. "-" .. tid .. "-" .. counter
+  local form = "_csrf=" .. csrf .. "&kind=post&parent_id=&position=0&t.en.title=" .. title ..
+    "&t.en.slug=&t.en.excerpt=&t.en.body=" .. body .. "&t.de.title=&t.de.slug=&t.de.excerpt=&t.de.body="
+  return wrk.format(nil, nil, nil, form)
+end
+EOF
+
+if $CAPTURE; then
+  HTTP_DB=rustok_bench_$$_http_capture
+  log "== B. capturing the statements of one POST /t/acme/nodes (log_statement = all on $HTTP_DB only)"
+  seeded_db "$HTTP_DB"
+  capture_start "$HTTP_DB"
+  start_server "$HTTP_DB" "$WORK/serve-capture-create.log"
+  sign_in "$WORK/jar-capture-create"
+  post_once() { # post_once TITLE: POST the create form, expect 303
+    local code
+    code=$(http -o /dev/null -w '%{http_code}' -H "Cookie: $COOKIE" --data-urlencode "_csrf=$CSRF_TOKEN" \
+      --data-urlencode kind=post --data-urlencode "t.en.title=$1" --data-urlencode "t.en.body=$BODY" "$BASE/t/acme/nodes")
+    [[ $code == 303 ]] || die "POST /t/acme/nodes answered $code, want 303"
+  }
+  post_once "Capture warm-up"
+  sleep 0.5; m0=$(capture_mark)
+  post_once "Capture post"
+  sleep 0.5; m1=$(capture_mark)
+  stop_server "$HTTP_DB"
+  capture_end "$HTTP_DB"
+  statements_between "$HTTP_DB" "$m0" "$m1" >"$WORK/captured-create-all.txt"
+  pg_drop "$HTTP_DB"
+  # The request's own statements: the relay's dispatch transactions (begin, the update that is
+  # left out already, commit) come after the request's commit.
+  awk '{print} /^commit$/ {exit}' "$WORK/captured-create-all.txt" >"$WORK/captured-create.txt"
+  log "   POST /t/acme/nodes ran $(wc -l <"$WORK/captured-create.txt") statements (relay work after the commit: $(($(wc -l <"$WORK/captured-create-all.txt") - $(wc -l <"$WORK/captured-create.txt"))) more lines):"
+  cut -c1-150 "$WORK/captured-create.txt" | sed 's/^/     /' >&2
+  CAPTURE_REPORT+=("POST /t/acme/nodes: $(wc -l <"$WORK/captured-create.txt") statements up to its commit (relay polls left out)")
+  # Column lists and statement shapes: everything up to VALUES, and the lock's FROM clause.
+  missing=0
+  while IFS= read -r stmt; do
+    grep -qF -- "$stmt" "$WORK/captured-create.txt" || { log "   NOT SENT BY THE APP: $stmt"; missing=$((missing + 1)); }
+  done < <(grep -o '^INSERT INTO "[a-z_]*" ([^)]*) VALUES' "$WORK/create_app.sql"; echo 'SELECT pg_advisory_xact_lock(hashtextextended(k, 0))'
+    echo 'SELECT count(*) FROM "node_translations" WHERE tenant_id = $1 AND kind = $2 AND locale = $3 AND slug = $4 AND node_id <> $5')
+  if ((missing)); then
+    CAPTURE_REPORT+=("create: $missing pgbench statement shapes differ from the app's — see the log above")
+    INVALID+=("create: the pgbench SQL is not the app's")
+  else
+    CAPTURE_REPORT+=("create: pgbench sends the app's tables, column lists, lock and slug check (values computed in SQL, see the script)")
+  fi
+fi
+
+declare -A B # key/clients/round -> as A (keys: go pg pgapp http)
+declare -A BP99
+b_go() {
+  local out=$WORK/go-create-$1.txt c
+  log "-- BenchmarkCreateNode, round $1: TEST_DB=postgres BENCH_CREATE_CLIENTS=$CREATE_CLIENTS bench.test -test.run '^\$' -test.bench '^BenchmarkCreateNode\$' -test.benchtime $DURATION"
+  GO_DBS_BEFORE=$(test_dbs; echo "-") # never empty while the benchmark runs
+  measure "BenchmarkCreateNode" "$out" env -C "$ROOT/bench" TEST_DB=postgres BENCH_CREATE_CLIENTS="$CREATE_CLIENTS" \
+    "$BENCH_TEST" -test.run '^$' -test.bench '^BenchmarkCreateNode$' -test.benchtime "$DURATION"
+  GO_DBS_BEFORE=
+  grep -E '^Benchmark|^(ok|PASS|FAIL)' "$out" | sed 's/^/   /' >&2
+  for c in "${CREATE_CS[@]}"; do
+    local v
+    v=$(awk -v n="BenchmarkCreateNode/clients_$c" '$1 == n || index($1, n "-") == 1 {
+      for (i = 2; i < NF; i++) if ($(i + 1) == "creates/s") {printf "%.0f", $i; exit}}' "$out")
+    [[ -n $v ]] || die "no creates/s for clients_$c in the Go benchmark output"
+    B[go/$c/$1]="$v $M_OTHER"
+  done
+}
+b_pg() {
+  local c
+  for c in "${CREATE_CS[@]}"; do
+    create_vars
+    run_pgbench "create-inserts-c$c-$1" "$CREATE_DB" "$WORK/create_inserts.sql" "$c" "${CREATE_VARS[@]}"
+    B[pg/$c/$1]="$P_TPS $P_OTHER $P_CPU"
+    create_vars
+    run_pgbench "create-app-c$c-$1" "$CREATE_DB" "$WORK/create_app.sql" "$c" "${CREATE_VARS[@]}"
+    B[pgapp/$c/$1]="$P_TPS $P_OTHER $P_CPU"
+  done
+}
+# b_http ROUND: POST /t/acme/nodes under wrk against a fresh database and server; then waits (at
+# most 60 s) for the relay to deliver the events, so that it does not run into the next
+# measurement, and stops the server (and its relay) either way.
+b_http() {
+  HTTP_DB=rustok_bench_$$_http_$1
+  seeded_db "$HTTP_DB"
+  start_server "$HTTP_DB" "$WORK/serve-create-$1.log"
+  sign_in "$WORK/jar-create-$1"
+  run_wrk "create-http-$1" POST 303 "$HTTP_CLIENTS" "$BASE/t/acme/nodes" -H "Cookie: $COOKIE" \
+    -s "$WORK/create.lua" -- "r$1x$$" "$CSRF_TOKEN" "$BODY"
+  B[http/$HTTP_CLIENTS/$1]="$W_RPS $W_OTHER $W_CPU"; BP99[http/$1]=$W_P99
+  local backlog left t0=$SECONDS
+  backlog=$(undispatched)
+  left=$backlog
+  while ((left > 0 && SECONDS - t0 < 60)); do sleep 0.5; left=$(undispatched); done
+  if ((left == 0)); then
+    log "   relay backlog when wrk ended: $backlog events, delivered $((SECONDS - t0)) s later"
+    BACKLOGS+=("round $1: $backlog left when wrk ended, delivered ≤ $((SECONDS - t0 + 1)) s later")
+  else
+    log "   relay backlog when wrk ended: $backlog events; $left still undelivered after 60 s (see slow queries in the server log):"
+    grep -m3 'slow query' "$WORK/serve-create-$1.log" | cut -c1-160 | sed 's/^/     /' >&2 || true
+    BACKLOGS+=("round $1: $backlog left when wrk ended, $left STILL UNDELIVERED 60 s later")
+  fi
+  stop_server "$HTTP_DB"
+  pg_drop "$HTTP_DB"
+}
+undispatched() { psqlq -d "$HTTP_DB" -Atc "SELECT count(*) FROM sys_events WHERE status <> 'dispatched'"; }
+BACKLOGS=()
+log "== B. $ROUNDS rounds, order alternating (app first in odd rounds)"
+for r in $(seq 1 "$ROUNDS"); do
+  log "== B. round $r/$ROUNDS"
+  if ((r % 2)); then b_go "$r"; b_http "$r"; b_pg "$r"; else b_pg "$r"; b_http "$r"; b_go "$r"; fi
+done
+CREATED=$(psqlq -d "$CREATE_DB" -Atc "SELECT count(*) || ' nodes, ' || (SELECT count(*) FROM sys_events WHERE aggregate_type = 'node') || ' node events' FROM nodes")
+
+# ---------------------------------------------------------------------------------------------
+# Report
+col() { # col KEY FIELD: the FIELD-th value of KEY over the rounds, one a line
+  local r
+  for r in $(seq 1 "$ROUNDS"); do
+    local v=${2:-1}
+    [[ -z ${A[$1/$r]:-}${B[$1/$r]:-} ]] || awk -v f="$v" '{print $f}' <<<"${A[$1/$r]:-${B[$1/$r]:-}}"
+  done
+}
+rounds_of() { # rounds_of KEY: "v/other%" per round
+  local r s=""
+  for r in $(seq 1 "$ROUNDS"); do
+    local e=${A[$1/$r]:-${B[$1/$r]:-}}
+    [[ -z $e ]] || s="$s${s:+  }$(awk '{printf "%s/%s%%", $1, $2}' <<<"$e")"
+  done
+  echo "$s"
+}
+ratios_of() { # ratios_of NUM DEN: the per-round ratios
+  local r s=""
+  for r in $(seq 1 "$ROUNDS"); do
+    local n=${A[$1/$r]:-${B[$1/$r]:-}} d=${A[$2/$r]:-${B[$2/$r]:-}}
+    s="$s${s:+  }$(ratio "${n%% *}" "${d%% *}")"
+  done
+  echo "$s"
+}
+# ratio_med NUM DEN: the median of the per-round ratios (each round runs both sides back to back,
+# so a round's ratio is the fair comparison; medians taken apart may come from different rounds)
+ratio_med() { { ratios_of "$1" "$2" | tr -s ' ' '\n' | grep -vx 'n/a' | grep . || true; } | median; }
+p_of() { local r; for r in $(seq 1 "$ROUNDS"); do eval "echo \${$1[$2/$r]:-}"; done | median; }
+cpu_of() { # cpu_of KEY: median CPU ms per operation of the server / load generator / PostgreSQL + Redis
+  printf '%s/%s/%s' "$(col "$1" 3 | median)" "$(col "$1" 4 | median)" "$(col "$1" 5 | median)"
+}
+
+echo
+echo "== RusToK content benchmark report — $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo), $("$GO" env GOVERSION), $("$BIN" version), PostgreSQL $(psqlq -d postgres -Atc 'SHOW server_version')"
+echo "   load average (1/5/15 min) when the script started: $LOAD_START, at the end: $(cut -d' ' -f1-3 /proc/loadavg); $ROUNDS rounds of $DURATION runs; figures are medians over the rounds, each ratio the median of the rounds' ratios"
+echo "   each run: value/other CPU (% of the machine used by neither the server, the load generator, PostgreSQL nor Redis)"
+if ((${#CAPTURE_REPORT[@]})); then
+  echo "statements (log_statement = all on the benchmark's database, one request each):"
+  for s in "${CAPTURE_REPORT[@]}"; do echo "  - $s"; done
+fi
+echo "A. GET /t/acme/nodes, $SEEDED; page 1, $PER_PAGE rows, default sort; \"$PAGE_INFO\""
+echo "   app: wrk -t2 -c$LIST_CLIENTS -d$DURATION --latency -H 'Cookie: …' [-H 'HX-Request: true'] $BASE/t/acme/nodes"
+echo "   SQL: pgbench -n -M prepared -c$LIST_CLIENTS -j2 -T$SECONDS_EACH -f list_full.sql|list_fragment.sql (ListNodes' 3 statements [+ NodeAuthors]; -D tenant, locale, limit, offset, id1..id50)"
+printf '  %-30s %9s %9s %9s  %-17s %s\n' "" "median" "p50 ms" "p99 ms" "CPU ms/op s/g/db" "each round (value/other CPU)"
+arow() { # arow LABEL KEY P50 P99
+  printf '  %-30s %9s %9s %9s  %-17s %s\n' "$1" "$(col "$2" | median)" "$3" "$4" "$(cpu_of "$2")" "$(rounds_of "$2")"
+}
+arow "app, full page (req/s)" app_full "$(p_of AP50 full)" "$(p_of AP99 full)"
+arow "pgbench, its SQL (tps)" pg_full "" ""
+arow "app, fragment (req/s)" app_frag "$(p_of AP50 frag)" "$(p_of AP99 frag)"
+arow "pgbench, its SQL (tps)" pg_frag "" ""
+R_FULL=$(ratio_med app_full pg_full)
+R_FRAG=$(ratio_med app_frag pg_frag)
+printf '  ratio app ÷ pgbench, full page: %s (rounds: %s)   goal ≥ %s: %s\n' "$R_FULL" "$(ratios_of app_full pg_full)" "$GOAL_LIST" "$(verdict "$R_FULL" "$GOAL_LIST")"
+printf '  ratio app ÷ pgbench, fragment:  %s (rounds: %s)   goal ≥ %s: %s\n' "$R_FRAG" "$(ratios_of app_frag pg_frag)" "$GOAL_LIST" "$(verdict "$R_FRAG" "$GOAL_LIST")"
+echo "  for information, pgbench with every statement of the request (+ session user, super admin?):"
+arow "full page (tps)" req_full "" ""
+echo "    app ÷ it (median of the rounds): $(ratio_med app_full req_full)"
+arow "fragment (tps)" req_frag "" ""
+echo "    app ÷ it (median of the rounds): $(ratio_med app_frag req_frag)"
+echo "B. create a post with one translation and its 2 events; pgbench's database held $CREATED at the end"
+echo "   app: TEST_DB=postgres go test -run '^\$' -bench '^BenchmarkCreateNode\$' -benchtime $DURATION ./bench/ (BENCH_CREATE_CLIENTS=$CREATE_CLIENTS)"
+echo "   SQL: pgbench -n -M prepared -cN -jN≤2 -T$SECONDS_EACH -f create_inserts.sql (BEGIN; INSERT nodes; INSERT node_translations; advisory lock; INSERT sys_events 2 rows; COMMIT)"
+for c in "${CREATE_CS[@]}"; do
+  printf '  %-30s %9s   %s\n' "app, $c client(s) (creates/s)" "$(col "go/$c" | median)" "$(rounds_of "go/$c")"
+  printf '  %-30s %9s   %s   CPU ms/tx pgbench/db %s\n' "pgbench, $c client(s) (tps)" "$(col "pg/$c" | median)" "$(rounds_of "pg/$c")" "$(cpu_of "pg/$c" | cut -d/ -f2-)"
+  rc=$(ratio_med "go/$c" "pg/$c")
+  printf '  ratio app ÷ pgbench, %s client(s): %s (rounds: %s)   goal ≥ %s: %s\n' "$c" "$rc" "$(ratios_of "go/$c" "pg/$c")" "$GOAL_CREATE" "$(verdict "$rc" "$GOAL_CREATE")"
+done
+echo "  for information: pgbench with the slug check too (every statement CreateNode sends), and POST /t/acme/nodes over HTTP"
+for c in "${CREATE_CS[@]}"; do
+  printf '  %-30s %9s   %s   app ÷ it: %s\n' "pgbench + slug check, $c (tps)" "$(col "pgapp/$c" | median)" "$(rounds_of "pgapp/$c")" "$(ratio_med "go/$c" "pgapp/$c")"
+done
+printf '  %-30s %9s   p99 %s ms   %s   CPU ms/op s/g/db %s   ÷ pgbench c%s: %s\n' "HTTP POST, wrk -c$HTTP_CLIENTS (req/s)" "$(col "http/$HTTP_CLIENTS" | median)" \
+  "$(p_of BP99 http)" "$(rounds_of "http/$HTTP_CLIENTS")" "$(cpu_of "http/$HTTP_CLIENTS")" "$HTTP_CLIENTS" "$(ratio_med "http/$HTTP_CLIENTS" "pg/$HTTP_CLIENTS")"
+echo "    each HTTP round has its own fresh database; the server's relay (in-process transport):"
+for s in "${BACKLOGS[@]}"; do echo "      $s"; done
+if ((${#INVALID[@]})); then
+  echo "INVALID (do not use these figures):"
+  for s in "${INVALID[@]}"; do echo "  - $s"; done
+else
+  echo "  server side: every list answer was a 200 and every POST a 303"
+fi
+if ((${#SKIPPED[@]})); then
+  echo "SKIPPED:"
+  for s in "${SKIPPED[@]}"; do echo "  - $s"; done
+fi
