@@ -524,13 +524,12 @@ EOF
   echo "SELECT u.id, u.name, u.email FROM users u WHERE u.id IN (SELECT n.author_id FROM nodes n WHERE n.tenant_id = :tenant) ORDER BY lower(COALESCE(NULLIF(u.name, ''), u.email)), u.id;"
 } >"$WORK/list_full.sql"
 # For information: every statement of the request, i.e. also what the middleware asks (the
-# session's user, super admin?). Permission-checked routes no longer ask for the roles in the
-# tenant: the policy engine answers from memory.
+# session's user, and the roles in the tenant, which also tell whether the user is a super admin).
 MIDDLEWARE_SQL='SELECT * FROM "users" WHERE id = :admin LIMIT :one;
-SELECT count(*) FROM "casbin_rule" WHERE ptype = '"'g'"' AND v0 = :admin AND v1 = :super AND v2 = :all;'
+SELECT "v1" FROM "casbin_rule" WHERE ptype = '"'g'"' AND v0 = :admin AND v2 IN (:tenant,:all) ORDER BY v1;'
 { echo "$MIDDLEWARE_SQL"; cat "$WORK/list_fragment.sql"; } >"$WORK/request_fragment.sql"
 { echo "$MIDDLEWARE_SQL"; cat "$WORK/list_full.sql"; } >"$WORK/request_full.sql"
-REQ_VARS=("${LIST_VARS[@]}" -D "admin=$ADMIN_ID" -D one=1 -D super=super_admin -D 'all=*')
+REQ_VARS=("${LIST_VARS[@]}" -D "admin=$ADMIN_ID" -D one=1 -D 'all=*')
 
 # Statement capture: which statements each request runs, and whether pgbench sends the same.
 CAPTURE=false
@@ -858,7 +857,7 @@ R_FULL=$(ratio_med app_full pg_full)
 R_FRAG=$(ratio_med app_frag pg_frag)
 printf '  ratio app ÷ pgbench, full page: %s (rounds: %s)   goal ≥ %s: %s\n' "$R_FULL" "$(ratios_of app_full pg_full)" "$GOAL_LIST" "$(verdict "$R_FULL" "$GOAL_LIST")"
 printf '  ratio app ÷ pgbench, fragment:  %s (rounds: %s)   goal ≥ %s: %s\n' "$R_FRAG" "$(ratios_of app_frag pg_frag)" "$GOAL_LIST" "$(verdict "$R_FRAG" "$GOAL_LIST")"
-echo "  for information, pgbench with every statement of the request (+ session user, super admin?):"
+echo "  for information, pgbench with every statement of the request (+ session user, roles):"
 arow "full page (tps)" req_full "" ""
 echo "    app ÷ it (median of the rounds): $(ratio_med app_full req_full)"
 arow "fragment (tps)" req_frag "" ""

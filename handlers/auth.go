@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -60,12 +61,7 @@ func (a *App) loadUser(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	super, err := a.store.IsSuperAdmin(ctx(c), u.ID)
-	if err != nil {
-		return err
-	}
 	c.Locals(localUser, u)
-	c.Locals(localIsSuper, super)
 	c.SetUserContext(events.WithActor(c.UserContext(), u.ID))
 	return c.Next()
 }
@@ -119,6 +115,26 @@ func (a *App) require(access Access, perm authz.Perm) fiber.Handler {
 	}
 }
 
+// isSuper reports whether the signed-in user holds the platform role. It asks the database at
+// most once per request, and not at all on tenant pages, where requireMember learns it from the
+// roles it reads anyway. An error counts as no (the checks that use it then refuse).
+func (a *App) isSuper(c *fiber.Ctx) bool {
+	if v, ok := c.Locals(localIsSuper).(bool); ok {
+		return v
+	}
+	u := currentUser(c)
+	if u == nil {
+		return false
+	}
+	super, err := a.store.IsSuperAdmin(ctx(c), u.ID)
+	if err != nil {
+		a.log.WarnContext(ctx(c), "super admin check", "err", err.Error())
+		return false
+	}
+	c.Locals(localIsSuper, super)
+	return super
+}
+
 // authorize asks Casbin whether u may do perm in the domain; no is a 403.
 func (a *App) authorize(c *fiber.Ctx, u *models.User, dom string, perm authz.Perm) error {
 	ok, err := a.authz.Allowed(ctx(c), u.ID, dom, perm)
@@ -139,19 +155,6 @@ func (a *App) requireMember(c *fiber.Ctx, u *models.User, perm authz.Perm) error
 	if err != nil {
 		return err
 	}
-	if perm != (authz.Perm{}) {
-		// The policy engine answers from memory. Only a refusal needs the roles, to say which
-		// refusal it is: a role is implied by any allowed permission (super admins hold theirs
-		// on the platform), so the common path costs no query.
-		if err := a.authorize(c, u, t.ID.String(), perm); err != nil {
-			if roles, rerr := a.store.RolesIn(ctx(c), u.ID, t.ID); rerr == nil && len(roles) == 0 {
-				return fiber.NewError(fiber.StatusForbidden, "You do not have a role in this tenant.")
-			}
-			return err
-		}
-		a.setTenant(c, t)
-		return c.Next()
-	}
 	roles, err := a.store.RolesIn(ctx(c), u.ID, t.ID)
 	if err != nil {
 		return err
@@ -159,8 +162,15 @@ func (a *App) requireMember(c *fiber.Ctx, u *models.User, perm authz.Perm) error
 	if len(roles) == 0 {
 		return fiber.NewError(fiber.StatusForbidden, "You do not have a role in this tenant.")
 	}
+	if perm != (authz.Perm{}) {
+		if err := a.authorize(c, u, t.ID.String(), perm); err != nil {
+			return err
+		}
+	}
 	a.setTenant(c, t)
 	c.Locals(localRoles, roles)
+	// The roles include the platform's, so they answer isSuper without another query.
+	c.Locals(localIsSuper, slices.Contains(roles, models.RoleSuperAdmin))
 	return c.Next()
 }
 

@@ -150,3 +150,22 @@ func TestNavigationShowsOnlyWhatTheUserMayOpen(t *testing.T) {
 		}
 	}
 }
+
+// TestSuperAdminIsKnownOnTenantPages: on tenant pages whether the user is a super admin comes
+// from the roles read for the membership check (no query of its own), and it must still be
+// right both ways: the platform links show for a super admin and only for one.
+func TestSuperAdminIsKnownOnTenantPages(t *testing.T) {
+	t.Parallel()
+	app := testkit.NewApp(t)
+	tn := testkit.Tenant(t, app.Store).Create()
+	super := testkit.Client(t, app).LoginAs(testkit.User(t, app.Store).SuperAdmin().Create())
+	admin, _ := testkit.ClientAs(t, app, tn, "admin")
+	for _, path := range []string{"/t/" + tn.Slug + "/", "/t/" + tn.Slug + "/nodes", "/t/" + tn.Slug + "/users", "/t/" + tn.Slug + "/events"} {
+		if res := super.Get(path); res.StatusCode != http.StatusOK || res.TestID("nav-tenants").Length() != 1 {
+			t.Errorf("super admin on %s: status %d, Tenants link %d", path, res.StatusCode, res.TestID("nav-tenants").Length())
+		}
+		if res := admin.Get(path); res.StatusCode >= 400 || res.TestID("nav-tenants").Length() != 0 {
+			t.Errorf("tenant admin on %s: status %d, Tenants link %d", path, res.StatusCode, res.TestID("nav-tenants").Length())
+		}
+	}
+}

@@ -28,9 +28,9 @@ type eventLog struct {
 
 // eventLogOf picks the log from the route. A /t/:slug route without a resolved tenant is a
 // wiring mistake; refusing it keeps such a route from falling back to platform events.
-func eventLogOf(c *fiber.Ctx) (eventLog, error) {
+func (a *App) eventLogOf(c *fiber.Ctx) (eventLog, error) {
 	if c.Params("slug") == "" {
-		if super, _ := c.Locals(localIsSuper).(bool); !super {
+		if !a.isSuper(c) {
 			return eventLog{}, fiber.ErrForbidden
 		}
 		return eventLog{scope: events.PlatformScope, base: "/events", title: "Platform events"}, nil
@@ -46,7 +46,7 @@ func eventLogOf(c *fiber.Ctx) (eventLog, error) {
 // eventsList renders the filtered event log, newest first, one keyset page at a time. An htmx
 // filter change gets only #events-table (and the fields' error slots).
 func (a *App) eventsList(c *fiber.Ctx) error {
-	log, err := eventLogOf(c)
+	log, err := a.eventLogOf(c)
 	if err != nil {
 		return err
 	}
@@ -159,7 +159,7 @@ func (a *App) eventByParam(c *fiber.Ctx, log eventLog) (*events.Row, error) {
 
 // openEvent returns the log the route reads and the event named by :id in it.
 func (a *App) openEvent(c *fiber.Ctx) (eventLog, *events.Row, error) {
-	log, err := eventLogOf(c)
+	log, err := a.eventLogOf(c)
 	if err != nil {
 		return log, nil, err
 	}
@@ -209,7 +209,7 @@ func (a *App) eventRetryPost(c *fiber.Ctx) error {
 
 // eventsHistory is the fragment resource pages embed: the newest events of one aggregate.
 func (a *App) eventsHistory(c *fiber.Ctx) error {
-	log, err := eventLogOf(c)
+	log, err := a.eventLogOf(c)
 	if err != nil {
 		return err
 	}

@@ -160,7 +160,7 @@ func (a *App) shellFor(c *fiber.Ctx, title string) layouts.Page {
 	p.RequestID, _ = c.Locals(localRequestID).(string)
 	if u := currentUser(c); u != nil {
 		p.UserName, p.UserEmail = u.Name, u.Email
-		p.IsSuper, _ = c.Locals(localIsSuper).(bool)
+		p.IsSuper = a.isSuper(c)
 	}
 	if t := currentTenant(c); t != nil {
 		p.Tenant = &layouts.TenantRef{Slug: t.Slug, Name: t.Name}

@@ -55,7 +55,7 @@ func (a *App) openTenant(c *fiber.Ctx, kind tenancy.Kind, value string) (*models
 	} else if err != nil {
 		return nil, err
 	}
-	if super, _ := c.Locals(localIsSuper).(bool); !t.IsActive && !super {
+	if !t.IsActive && !a.isSuper(c) {
 		return nil, fiber.ErrNotFound
 	}
 	return t, nil

@@ -304,7 +304,7 @@ func (a *App) tenantUserByParam(c *fiber.Ctx) (*models.TenantUser, error) {
 // userLocked reports whether the signed-in user may not rename or switch off tu's account: it
 // also belongs to another tenant or to the platform, and only super admins act across tenants.
 func (a *App) userLocked(c *fiber.Ctx, tu *models.TenantUser) (bool, error) {
-	if super, _ := c.Locals(localIsSuper).(bool); super {
+	if a.isSuper(c) {
 		return false, nil
 	}
 	return a.store.BelongsElsewhere(ctx(c), tu.ID, currentTenant(c).ID)

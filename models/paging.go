@@ -7,13 +7,17 @@ type Paging struct {
 	PerPage int
 }
 
-// newPaging normalises a requested page: below 1 means the first page; a page size below 1
-// means def, above max is capped.
+// MaxPage bounds a requested page number, so the offset (page-1)*perPage cannot overflow and
+// turn negative (PostgreSQL refuses a negative OFFSET). A page past the end is simply empty.
+const MaxPage = 1_000_000
+
+// newPaging normalises a requested page: below 1 means the first page, above MaxPage means
+// MaxPage; a page size below 1 means def, above max is capped.
 func newPaging(page, perPage, def, max int) Paging {
 	if perPage < 1 {
 		perPage = def
 	}
-	return Paging{Page: maxInt(page, 1), PerPage: min(perPage, max)}
+	return Paging{Page: min(maxInt(page, 1), MaxPage), PerPage: min(perPage, max)}
 }
 
 func maxInt(a, b int) int {
