@@ -112,19 +112,9 @@ func parseNodeFilters(get func(string) string, t *models.Tenant) (nodeviews.List
 		errs["sort"] = "The sort direction must be asc or desc."
 	}
 	q.Desc = f.Desc()
-	if raw := v("page"); raw != "" {
-		if n, err := strconv.Atoi(raw); err != nil || n < 1 {
-			errs["page"] = "This page link is broken. Start again from the first page."
-		} else {
-			q.Page = n
-		}
-	}
-	if f.PerPage != "" {
-		if n, err := strconv.Atoi(f.PerPage); err != nil || n < 1 || n > models.MaxNodesPerPage {
-			errs["page"] = fmt.Sprintf("The page size must be a number from 1 to %d.", models.MaxNodesPerPage)
-		} else {
-			q.PerPage = n
-		}
+	var msg string
+	if q.Page, q.PerPage, msg = parsePaging(v("page"), f.PerPage, models.MaxNodesPerPage); msg != "" {
+		errs["page"] = msg
 	}
 	if len(errs) > 0 {
 		f.Errors = errs
@@ -297,11 +287,13 @@ func (a *App) renderNodeEdit(c *fiber.Ctx, status int, n *models.Node, edit func
 	if wantsFragment(c) && status == fiber.StatusUnprocessableEntity {
 		return render(c, status, nodeviews.NodeForm(e))
 	}
-	parents, err := a.parentOptions(c, t)
-	if err != nil {
-		return err
+	if e.ShowsParent() { // three list queries per hundred pages: not for a post's page
+		parents, err := a.parentOptions(c, t)
+		if err != nil {
+			return err
+		}
+		e.Parents = parents
 	}
-	e.Parents = parents
 	return render(c, status, nodeviews.EditPage(a.nodesPage(c, e.Title()), e))
 }
 
@@ -548,7 +540,8 @@ func bulkKind(res models.BulkResult) string {
 func bulkMessage(b nodeviews.Bulk, res models.BulkResult) string {
 	done := "Deleted"
 	if b.Action != "delete" {
-		done = strings.ToUpper(nodeviews.StatusDone(models.NodePublished, b.To)[:1]) + nodeviews.StatusDone(models.NodePublished, b.To)[1:]
+		d := nodeviews.StatusDone(models.NodePublished, b.To)
+		done = strings.ToUpper(d[:1]) + d[1:]
 	}
 	msg := done + " " + nodeviews.Count(len(res.Done)) + "."
 	if len(res.Skipped) > 0 {

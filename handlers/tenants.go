@@ -2,10 +2,8 @@ package handlers
 
 import (
 	"errors"
-	"fmt"
 	"maps"
 	"slices"
-	"strconv"
 	"strings"
 	"unicode"
 
@@ -49,23 +47,9 @@ func parseTenantFilters(c *fiber.Ctx) (tenantviews.ListFilters, models.TenantQue
 	f := tenantviews.ListFilters{Search: strings.TrimSpace(c.Query("q")), Status: strings.TrimSpace(c.Query("status")),
 		PerPage: strings.TrimSpace(c.Query("per_page"))}
 	q := models.TenantQuery{Search: f.Search, Status: f.Status}
-	errs := map[string]string{}
-	if raw := strings.TrimSpace(c.Query("page")); raw != "" {
-		if n, err := strconv.Atoi(raw); err != nil || n < 1 {
-			errs["page"] = "This page link is broken. Start again from the first page."
-		} else {
-			q.Page = n
-		}
-	}
-	if f.PerPage != "" {
-		if n, err := strconv.Atoi(f.PerPage); err != nil || n < 1 || n > models.MaxTenantsPerPage {
-			errs["page"] = fmt.Sprintf("The page size must be a number from 1 to %d.", models.MaxTenantsPerPage)
-		} else {
-			q.PerPage = n
-		}
-	}
-	if len(errs) > 0 {
-		f.Errors = errs
+	var msg string
+	if q.Page, q.PerPage, msg = parsePaging(c.Query("page"), f.PerPage, models.MaxTenantsPerPage); msg != "" {
+		f.Errors = map[string]string{"page": msg}
 	}
 	return f, q
 }

@@ -2,9 +2,7 @@ package handlers
 
 import (
 	"errors"
-	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -46,19 +44,9 @@ func (a *App) usersList(c *fiber.Ctx) error {
 func parseUserFilters(c *fiber.Ctx) (userviews.ListFilters, models.UserQuery) {
 	f := userviews.ListFilters{Search: strings.TrimSpace(c.Query("q")), PerPage: strings.TrimSpace(c.Query("per_page"))}
 	q := models.UserQuery{Search: f.Search}
-	if raw := strings.TrimSpace(c.Query("page")); raw != "" {
-		if n, err := strconv.Atoi(raw); err != nil || n < 1 {
-			f.Errors = map[string]string{"page": "This page link is broken. Start again from the first page."}
-		} else {
-			q.Page = n
-		}
-	}
-	if f.PerPage != "" {
-		if n, err := strconv.Atoi(f.PerPage); err != nil || n < 1 || n > models.MaxUsersPerPage {
-			f.Errors = map[string]string{"page": fmt.Sprintf("The page size must be a number from 1 to %d.", models.MaxUsersPerPage)}
-		} else {
-			q.PerPage = n
-		}
+	var msg string
+	if q.Page, q.PerPage, msg = parsePaging(c.Query("page"), f.PerPage, models.MaxUsersPerPage); msg != "" {
+		f.Errors = map[string]string{"page": msg}
 	}
 	return f, q
 }

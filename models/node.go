@@ -271,6 +271,19 @@ func (s *Store) saveTranslation(ctx context.Context, tr *NodeTranslation, insert
 	return translate(err, "save translation "+tr.Locale)
 }
 
+// addTranslation inserts the node's translation in a locale it has none in, appends it to
+// n.Translations, and returns its node.translation_updated event ("" → value).
+func (s *Store) addTranslation(ctx context.Context, n *Node, t TranslationInput) (events.Event, error) {
+	tr := NodeTranslation{ID: uuid.Must(uuid.NewV7()), NodeID: n.ID, TenantID: n.TenantID, Kind: n.Kind,
+		Locale: t.Locale, Title: t.Title, Slug: t.Slug, Excerpt: t.Excerpt, Body: t.Body}
+	if err := s.saveTranslation(ctx, &tr, true); err != nil {
+		return nil, err
+	}
+	n.Translations = append(n.Translations, tr)
+	return &events.NodeTranslationUpdated{NodeRef: events.NodeRef{NodeID: n.ID}, Locale: t.Locale,
+		Changes: translationChanges(NodeTranslation{}, t)}, nil
+}
+
 // translationChanges is the old → new diff of a translation's text fields.
 func translationChanges(old NodeTranslation, in TranslationInput) events.Changes {
 	return events.Changes{}.Diff("title", old.Title, in.Title).Diff("slug", old.Slug, in.Slug).
@@ -321,14 +334,11 @@ func (s *Store) CreateNode(ctx context.Context, tenant *Tenant, author uuid.UUID
 		evts := []events.Event{&events.NodeCreated{NodeRef: events.NodeRef{NodeID: n.ID}, Kind: n.Kind,
 			Status: n.Status, AuthorID: n.AuthorID, ParentID: n.ParentID}}
 		for _, t := range trs {
-			tr := NodeTranslation{ID: uuid.Must(uuid.NewV7()), NodeID: n.ID, TenantID: tenant.ID, Kind: n.Kind,
-				Locale: t.Locale, Title: t.Title, Slug: t.Slug, Excerpt: t.Excerpt, Body: t.Body}
-			if err := s.saveTranslation(ctx, &tr, true); err != nil {
+			ev, err := s.addTranslation(ctx, n, t)
+			if err != nil {
 				return err
 			}
-			n.Translations = append(n.Translations, tr)
-			evts = append(evts, &events.NodeTranslationUpdated{NodeRef: events.NodeRef{NodeID: n.ID},
-				Locale: tr.Locale, Changes: translationChanges(NodeTranslation{}, t)})
+			evts = append(evts, ev)
 		}
 		return s.Append(ctx, evts...)
 	})
@@ -386,13 +396,11 @@ func (s *Store) UpdateNode(ctx context.Context, tenant *Tenant, id uuid.UUID, in
 		for _, t := range trs {
 			old := n.Translation(t.Locale)
 			if old == nil {
-				tr := NodeTranslation{ID: uuid.Must(uuid.NewV7()), NodeID: n.ID, TenantID: n.TenantID, Kind: n.Kind,
-					Locale: t.Locale, Title: t.Title, Slug: t.Slug, Excerpt: t.Excerpt, Body: t.Body}
-				if err := s.saveTranslation(ctx, &tr, true); err != nil {
+				ev, err := s.addTranslation(ctx, n, t)
+				if err != nil {
 					return err
 				}
-				n.Translations = append(n.Translations, tr)
-				evts = append(evts, &events.NodeTranslationUpdated{NodeRef: ref, Locale: t.Locale, Changes: translationChanges(NodeTranslation{}, t)})
+				evts = append(evts, ev)
 				continue
 			}
 			c := translationChanges(*old, t)

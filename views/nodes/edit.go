@@ -49,6 +49,10 @@ type Edit struct {
 	CSRF          string
 }
 
+// ShowsParent reports whether the form has the parent select: on create (the kind is chosen
+// there) and for pages.
+func (e Edit) ShowsParent() bool { return e.IsNew() || e.Form.Kind == models.NodePage }
+
 // IsNew reports whether this is the create form.
 func (e Edit) IsNew() bool { return e.Node == nil }
 
@@ -97,6 +101,9 @@ func (e Edit) ActiveLocale() string {
 	return e.DefaultLocale
 }
 
+// fieldLabels name the node's own fields in the error summary.
+var fieldLabels = map[string]string{"kind": "Kind", "parent_id": "Parent page", "position": "Position", "status": "Status", "translations": "Translations"}
+
 // ErrorSummary lists every message, fields of the node first, then by locale, for the alert at
 // the top of the form (it also names locales that have no tab, such as an unknown one).
 func (e Edit) ErrorSummary() []string {
@@ -113,7 +120,7 @@ func (e Edit) ErrorSummary() []string {
 	})
 	out := make([]string, 0, len(keys))
 	for _, k := range keys {
-		label := map[string]string{"kind": "Kind", "parent_id": "Parent page", "position": "Position", "status": "Status", "translations": "Translations"}[k]
+		label := fieldLabels[k]
 		if rest, ok := strings.CutPrefix(k, "translations."); ok {
 			loc, field, _ := strings.Cut(rest, ".")
 			if field == "" {

@@ -426,7 +426,7 @@ func NodeForm(e Edit) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		if e.IsNew() || e.Form.Kind == models.NodePage {
+		if e.ShowsParent() {
 			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 43, "<div><label for=\"node-parent\" class=\"label\">Parent page</label> ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
