@@ -76,19 +76,9 @@ SKIPPED=()
 SERVER_PID=
 GO_DBS_BEFORE= # while the Go benchmark runs: the test databases (rustok_t_*) that existed before it
 
-log() { printf '%s\n' "$*" >&2; }
+. "$ROOT/bench/lib.sh" # log, stop_pid, up, http, pg_*, forget_pid, to_ms, CPU tick readers, now_s
 die() { log "bench/content: $*"; exit 1; }
 
-stop_pid() { # stop_pid PID: SIGTERM, wait at most 10 s, then SIGKILL
-  local pid=$1
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for _ in $(seq 1 100); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
 
 cleanup() {
   local rc=$?
@@ -114,8 +104,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
-up() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
-http() { curl -sS --noproxy '*' -m 10 "$@"; }
 psqlq() { psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -X -v ON_ERROR_STOP=1 -q "$@"; } # psqlq -d DB ...
 median() { # median of the numbers on stdin (mean of the two middle ones when even)
   sort -g | awk '{v[NR]=$1} END {if (NR==0) {print "n/a"; exit}
@@ -123,11 +111,6 @@ median() { # median of the numbers on stdin (mean of the two middle ones when ev
 }
 ratio() { awk -v n="$1" -v d="$2" 'BEGIN {if (n != "n/a" && d + 0 > 0) printf "%.2f", n / d; else print "n/a"}'; }
 verdict() { awk -v v="$1" -v g="$2" 'BEGIN {print (v != "n/a" && v + 0 >= g + 0) ? "met" : "NOT met"}'; }
-to_ms() { # wrk latency (e.g. 812.00us, 3.51ms, 1.02s) in ms
-  awk -v v="$1" 'BEGIN { n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
-    if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000
-    printf "%.2f", n }'
-}
 
 # ---------------------------------------------------------------------------------------------
 # Tools and services
@@ -159,13 +142,7 @@ BENCH_TEST=$WORK/bench.test
 
 PG_LOG=${BENCH_PG_LOG:-$(ls -t /var/log/postgresql/postgresql-*-main.log 2>/dev/null | head -n1 || true)}
 
-pg_create() { # pg_create NAME: a fresh database, remembered for cleanup
-  createdb -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" "$1"
-  DBS+=("$1")
-}
 test_dbs() { psqlq -d postgres -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'rustok\_t\_%'" 2>/dev/null; }
-pg_drop() { dropdb -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" --if-exists --force "$1"; }
-pg_url() { echo "postgres://$PG_USER@$PG_HOST:$PG_PORT/$1?sslmode=disable"; }
 
 # forget_tenant_keys DB: serve caches tenants in Redis (tenant:v1:slug:SLUG, tenant:v1:id:ID),
 # shared by every process on that Redis; each benchmark database has its own acme, so its keys
@@ -177,11 +154,6 @@ forget_tenant_keys() {
   redis-cli -u "$BENCH_REDIS_URL" DEL tenant:v1:slug:acme ${id:+"tenant:v1:id:$id"} >/dev/null 2>&1 || true
 }
 
-forget_pid() { # forget_pid PID: take an ended process off the cleanup list
-  local keep=() pid
-  for pid in "${PIDS[@]}"; do [[ $pid == "$1" ]] || keep+=("$pid"); done
-  PIDS=("${keep[@]}")
-}
 
 # start_server DB LOG: serve DB (with Redis sessions when Redis answers) on a free port and wait
 # for /readyz. Sets SERVER_PID and BASE.
@@ -250,18 +222,7 @@ route_counts() {
 # what the server, the load generator, PostgreSQL and Redis used, is "other CPU" (an estimate:
 # other sessions' work inside PostgreSQL or Redis counts as ours).
 CLK_TCK=$(getconf CLK_TCK)
-busy_ticks() { awk '$1 == "cpu" {print $2 + $3 + $4; exit}' /proc/stat; }
-proc_stat() { # proc_stat PID: "STATE TICKS" (utime + stime, every thread), or nothing if gone
-  awk '{sub(/^.*\) /, ""); print $1, $12 + $13}' "/proc/$1/stat" 2>/dev/null || true
-}
 ticks_of() { local st; st=$(proc_stat "$1"); echo "${st#* }"; }
-db_ticks() { # CPU ticks of every PostgreSQL and Redis process, with reaped children's time
-  local p
-  for p in $(pgrep -x 'postgres|redis-server'); do # a backend may end before it is read
-    awk '{sub(/^.*\) /, ""); print $12 + $13 + $14 + $15}' "/proc/$p/stat" 2>/dev/null || true
-  done | awk '{t += $1} END {print t + 0}'
-}
-now_s() { date +%s.%N; }
 
 # measure LABEL OUT CMD...: run CMD (output to OUT) in the background, wait for it (stopped
 # after the run's duration + 120 s), and set M_OTHER: other CPU, % of the machine; and the CPU

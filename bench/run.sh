@@ -51,19 +51,9 @@ SKIPPED=()
 WORKTREE= # the baseline's git worktree, removed on exit
 SBIN=$BIN # the binary start_server and load_run start
 
-log() { printf '%s\n' "$*" >&2; }
+. "$ROOT/bench/lib.sh" # log, stop_pid, up, http, pg_*, forget_pid, to_ms, CPU tick readers, now_s
 die() { log "bench: $*"; exit 1; }
 
-stop_pid() { # stop_pid PID: SIGTERM, wait at most 10 s, then SIGKILL
-  local pid=$1
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for _ in $(seq 1 100); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
 
 cleanup() {
   local rc=$?
@@ -85,8 +75,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
-up() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
-http() { curl -sS --noproxy '*' -m 10 "$@"; }
 
 median() { # median of the numbers on stdin (mean of the two middle ones when even)
   sort -g | awk '{v[NR]=$1} END {if (NR==0) {print "n/a"; exit}
@@ -124,12 +112,6 @@ HAVE_REDIS=false
 redis_hostport=${BENCH_REDIS_URL#redis://}; redis_hostport=${redis_hostport%%/*}
 if up "${redis_hostport%%:*}" "${redis_hostport##*:}"; then HAVE_REDIS=true; fi
 
-pg_create() { # pg_create NAME: a fresh database, remembered for cleanup
-  createdb -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" "$1"
-  DBS+=("$1")
-}
-pg_drop() { dropdb -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" --if-exists --force "$1"; }
-pg_url() { echo "postgres://$PG_USER@$PG_HOST:$PG_PORT/$1?sslmode=disable"; }
 
 # The baseline binary for 4., built from a temporary worktree at BENCH_BASELINE (removed as soon
 # as the binary is built, and by cleanup if the build fails half-way).
@@ -177,11 +159,6 @@ start_server() {
     { tail -n 20 "$logf" >&2; die "serve did not become ready (log above)"; }
 }
 
-forget_pid() { # forget_pid PID: take an ended process off the cleanup list
-  local keep=() pid
-  for pid in "${PIDS[@]}"; do [[ $pid == "$1" ]] || keep+=("$pid"); done
-  PIDS=("${keep[@]}")
-}
 stop_server() { # stop_server: stop $SERVER_PID and forget it
   stop_pid "$SERVER_PID"
   forget_pid "$SERVER_PID"
@@ -220,30 +197,13 @@ dashboard_counts() {
     all += $NF; if ($0 ~ /status="200"/) ok += $NF } END {printf "%d %d\n", all, ok}'
 }
 
-to_ms() { # wrk latency (e.g. 812.00us, 3.51ms, 1.02s) in ms
-  awk -v v="$1" 'BEGIN { n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
-    if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000
-    printf "%.2f", n }'
-}
 
 # Other work on the machine is the biggest error in these figures, so each wrk run measures it:
 # the CPU time the machine spent in user and system mode during the run, less what the server,
 # wrk, PostgreSQL and Redis used (from /proc), is "other CPU". It is an estimate: work of other
 # sessions inside PostgreSQL or Redis counts as ours, kernel threads count as other.
 CLK_TCK=$(getconf CLK_TCK)
-busy_ticks() { awk '$1 == "cpu" {print $2 + $3 + $4; exit}' /proc/stat; }
-proc_stat() { # proc_stat PID: "STATE TICKS" (utime + stime, every thread), or nothing if gone
-  awk '{sub(/^.*\) /, ""); print $1, $12 + $13}' "/proc/$1/stat" 2>/dev/null || true
-}
 ticks_of() { local st; st=$(proc_stat "$1"); echo "${st#* }"; }
-db_ticks() { # CPU ticks of every PostgreSQL and Redis process, with the reaped children's time
-  # (cutime + cstime): a backend that ends during the run moves its time into the postmaster's.
-  local p
-  for p in $(pgrep -x 'postgres|redis-server'); do
-    awk '{sub(/^.*\) /, ""); print $12 + $13 + $14 + $15}' "/proc/$p/stat" 2>/dev/null || true # a backend may end before it is read
-  done | awk '{t += $1} END {print t + 0}'
-}
-now_s() { date +%s.%N; }
 
 # run_wrk LABEL: wrk the dashboard at $BASE with $COOKIE, check every response was a 200 on the
 # server side, and set WRK_RPS, WRK_P50, WRK_P99, WRK_NOTE, WRK_OTHER (other CPU, % of the machine).
