@@ -234,9 +234,14 @@ func (s *Store) checkParent(ctx context.Context, tenantID, self uuid.UUID, kind 
 	return nil
 }
 
-// checkSlugs adds a field error for each translation whose slug another node of the same tenant
-// and kind already uses in that locale.
+// checkSlugs is the last check before a write: with fe already holding errors it returns them
+// (no slug query for a form that fails anyway); otherwise it adds a field error for each
+// translation whose slug another node of the same tenant and kind already uses in that locale,
+// and returns fe's errors, if any.
 func (s *Store) checkSlugs(ctx context.Context, tenantID, self uuid.UUID, kind string, ins []TranslationInput, fe fieldErrors) error {
+	if err := fe.err(); err != nil {
+		return err
+	}
 	for _, in := range ins {
 		if in.Slug == "" {
 			continue
@@ -252,7 +257,7 @@ func (s *Store) checkSlugs(ctx context.Context, tenantID, self uuid.UUID, kind s
 			fe.add(translationField(in.Locale, "slug"), slugTakenMessage(kind, in.Locale))
 		}
 	}
-	return nil
+	return fe.err()
 }
 
 // saveTranslation inserts or updates one translation, turning a slug clash that slipped past
@@ -319,13 +324,7 @@ func (s *Store) CreateNode(ctx context.Context, tenant *Tenant, author uuid.UUID
 		if err := s.checkParent(ctx, tenant.ID, uuid.Nil, in.Kind, in.ParentID, fe); err != nil {
 			return err
 		}
-		if err := fe.err(); err != nil {
-			return err
-		}
 		if err := s.checkSlugs(ctx, tenant.ID, n.ID, n.Kind, trs, fe); err != nil {
-			return err
-		}
-		if err := fe.err(); err != nil {
 			return err
 		}
 		if err := s.Conn(ctx).Omit(clause.Associations).Create(n).Error; err != nil {
@@ -375,13 +374,7 @@ func (s *Store) UpdateNode(ctx context.Context, tenant *Tenant, id uuid.UUID, in
 		if n.Status == NodePublished && slices.Contains(removed, tenant.DefaultLocale) && n.Translation(tenant.DefaultLocale) != nil {
 			fe.add(translationField(tenant.DefaultLocale, "title"), "A published "+n.Kind+" needs a title in "+tenant.DefaultLocale+"; unpublish it first.")
 		}
-		if err := fe.err(); err != nil {
-			return err
-		}
 		if err := s.checkSlugs(ctx, tenant.ID, n.ID, n.Kind, trs, fe); err != nil {
-			return err
-		}
-		if err := fe.err(); err != nil {
 			return err
 		}
 
