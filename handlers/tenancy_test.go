@@ -3,7 +3,6 @@ package handlers_test
 import (
 	"context"
 	"net/http"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -14,14 +13,11 @@ import (
 
 	redisstore "github.com/gofiber/storage/redis/v3"
 	"github.com/google/uuid"
-	"github.com/nats-io/nats.go"
 	"gorm.io/gorm"
 
 	"github.com/rustok/rustok-admin/handlers"
-	"github.com/rustok/rustok-admin/internal/authz"
 	"github.com/rustok/rustok-admin/internal/backend"
 	"github.com/rustok/rustok-admin/internal/config"
-	"github.com/rustok/rustok-admin/internal/events"
 	"github.com/rustok/rustok-admin/internal/tenancy"
 	"github.com/rustok/rustok-admin/internal/testkit"
 	"github.com/rustok/rustok-admin/models"
@@ -183,142 +179,6 @@ func TestTenantResolutionByHeaderAndHost(t *testing.T) {
 			t.Fatal("an untrusted client chose the tenant with X-Forwarded-Host")
 		}
 	})
-}
-
-// twoProcesses is the harness for "every process agrees" tests: two app instances with their
-// own stores on one database, their own tenant caches and policy engines, sharing Redis and
-// NATS. Instance A runs the relay (its bus, then JetStream); B hears of A's commits only
-// through NATS, as a second process behind the load balancer would.
-type twoProcesses struct {
-	storeA, storeB *models.Store
-	a, b           *testkit.TestApp
-}
-
-func newTwoProcesses(t *testing.T) *twoProcesses {
-	t.Helper()
-	url := filepath.Join(t.TempDir(), "shared.db")
-	if testkit.Dialect() == "postgres" {
-		url = testkit.PostgresURL(t)
-	}
-	open := func() *models.Store {
-		s, err := models.Open(url)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		if _, err := s.Migrate(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
-	client, err := backend.OpenRedis(context.Background(), testkit.RedisURL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { client.Close() })
-	shared := backend.Prefixed(redisstore.NewFromConnection(client), "test-"+uuid.NewString()+":")
-	instance := func(store *models.Store) (*testkit.TestApp, *events.Bus) {
-		nc, err := nats.Connect(testkit.NATSURL(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(nc.Close)
-		bus := events.NewBus()
-		cache := tenancy.New(store, tenancy.Config{Shared: shared})
-		engine, err := authz.New(store.DB(), 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, sub := range []func() (func(), error){
-			func() (func(), error) { return cache.Subscribe(store, bus, nc) },
-			func() (func(), error) { return engine.Subscribe(store, bus, nc) },
-		} {
-			stop, err := sub()
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(stop)
-		}
-		return testkit.NewApp(t, testkit.WithStore(store), testkit.WithStorage(shared), func(_ testing.TB, d *handlers.Deps) {
-			d.Tenants, d.Authz, d.Bus = cache, engine, bus
-		}), bus
-	}
-	p := &twoProcesses{storeA: open(), storeB: open()}
-	var busA *events.Bus
-	p.a, busA = instance(p.storeA)
-	p.b, _ = instance(p.storeB)
-
-	nc, err := nats.Connect(testkit.NATSURL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := events.NewJetStream(context.Background(), nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	relay := events.NewRelay(p.storeA.DB(), string(p.storeA.Dialect()), []events.Transport{busA, js}, events.RelayConfig{})
-	go relay.Run(ctx)
-	return p
-}
-
-// eventually polls get until it answers want, failing the test after a second.
-func eventually(t *testing.T, what string, want int, get func() int) {
-	t.Helper()
-	deadline := time.Now().Add(time.Second)
-	for {
-		got := get()
-		if got == want {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: still %d a second later, want %d", what, got, want)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
-// TestDeactivationReachesAnotherProcess: a tenant deactivated through instance A answers 404 on
-// instance B within a second.
-func TestDeactivationReachesAnotherProcess(t *testing.T) {
-	t.Parallel()
-	p := newTwoProcesses(t)
-	tn := testkit.Tenant(t, p.storeA).Create()
-	member := testkit.User(t, p.storeA).WithRole(tn, "manager").Create()
-	onB := testkit.Client(t, p.b).LoginAs(member)
-	dash := "/t/" + tn.Slug + "/"
-	onB.Get(dash).ExpectStatus(http.StatusOK) // B has the tenant cached (and in Redis)
-
-	off := false
-	if _, err := p.storeA.UpdateTenant(context.Background(), tn.ID, models.TenantUpdate{IsActive: &off}); err != nil {
-		t.Fatal(err)
-	}
-	eventually(t, "instance B for the deactivated tenant", http.StatusNotFound, func() int { return onB.Get(dash).StatusCode })
-}
-
-// TestPermissionChangeReachesAnotherProcess: a permission revoked through instance A is denied
-// on instance B within a second (and a grant is allowed).
-func TestPermissionChangeReachesAnotherProcess(t *testing.T) {
-	t.Parallel()
-	p := newTwoProcesses(t)
-	tn := testkit.Tenant(t, p.storeA).Create()
-	testkit.User(t, p.storeA).WithRole(tn, "admin").Create()
-	customer := testkit.User(t, p.storeA).WithRole(tn, "customer").Create()
-	onB := testkit.Client(t, p.b).LoginAs(customer)
-	log := "/t/" + tn.Slug + "/events"
-	onB.Get(log).ExpectStatus(http.StatusForbidden) // B has decided, and memoised, "no"
-
-	perm := models.Permission{Resource: "events", Action: "list"}
-	if err := p.storeA.SetPermission(context.Background(), tn.ID, "customer", perm, true); err != nil {
-		t.Fatal(err)
-	}
-	eventually(t, "instance B after the grant", http.StatusOK, func() int { return onB.Get(log).StatusCode })
-	if err := p.storeA.SetPermission(context.Background(), tn.ID, "customer", perm, false); err != nil {
-		t.Fatal(err)
-	}
-	eventually(t, "instance B after the revoke", http.StatusForbidden, func() int { return onB.Get(log).StatusCode })
 }
 
 // TestRedisDownOverHTTP: the shared cache's Redis disappears; requests keep being answered from

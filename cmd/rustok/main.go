@@ -21,15 +21,11 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rustok/rustok-admin/handlers"
-	"github.com/rustok/rustok-admin/internal/authz"
 	"github.com/rustok/rustok-admin/internal/backend"
 	"github.com/rustok/rustok-admin/internal/config"
-	"github.com/rustok/rustok-admin/internal/events"
 	"github.com/rustok/rustok-admin/internal/logging"
-	"github.com/rustok/rustok-admin/internal/tenancy"
 	"github.com/rustok/rustok-admin/migrations"
 	"github.com/rustok/rustok-admin/models"
 )
@@ -129,32 +125,26 @@ func serve(cfg config.Config, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	registry := handlers.NewRegistry()
-	relay, err := startRelay(ctx, b, registry, log)
+	// The caches listen before the relay starts, so no event it delivers goes unheard.
+	caches, err := backend.NewCaches(b, registry, log, nil)
 	if err != nil {
 		ln.Close()
 		return err
 	}
-	tenants := tenancy.New(b.Store, tenancy.Config{Shared: b.Storage, Metrics: tenancy.NewMetrics(registry), Logger: log})
-	stopTenants, err := tenants.Subscribe(b.Store, b.Bus, b.NATS)
+	stopCaches, err := caches.Start(ctx)
 	if err != nil {
 		ln.Close()
 		return err
 	}
-	defer stopTenants()
-	policies, err := authz.New(b.Store.DB(), 0)
+	defer stopCaches()
+	relay, err := backend.StartRelay(ctx, b, registry, log)
 	if err != nil {
 		ln.Close()
 		return err
 	}
-	stopPolicies, err := policies.Subscribe(b.Store, b.Bus, b.NATS)
-	if err != nil {
-		ln.Close()
-		return err
-	}
-	defer stopPolicies()
 	app := handlers.New(handlers.Deps{Config: cfg, Store: b.Store, Storage: b.Storage, Checks: b.Checks(),
-		Logger: log, Registry: registry, Bus: b.Bus, Tenants: tenants, Authz: policies})
-	defer relay.wait()
+		Logger: log, Registry: registry, Bus: b.Bus, Tenants: caches.Tenants, Authz: caches.Policies})
+	defer relay.Wait()
 	log.Info("listening", "addr", ln.Addr().String(), "sign_in", cfg.SignInURL())
 	return serveUntilDone(ctx, app, ln, cfg.ShutdownTimeout, log)
 }
@@ -175,33 +165,6 @@ func serveUntilDone(ctx context.Context, app *fiber.App, ln net.Listener, timeou
 	}
 	log.Info("stopped")
 	return nil
-}
-
-// runningRelay is a relay goroutine that main waits for at shutdown.
-type runningRelay struct{ done chan struct{} }
-
-func (r runningRelay) wait() { <-r.done }
-
-// startRelay starts the outbox relay in the background: the in-process bus always, JetStream
-// when NATS is configured. It stops when ctx ends.
-func startRelay(ctx context.Context, b *backend.Backends, reg *prometheus.Registry, log *slog.Logger) (runningRelay, error) {
-	transports := []events.Transport{b.Bus}
-	if b.NATS != nil {
-		js, err := events.NewJetStream(ctx, b.NATS)
-		if err != nil {
-			return runningRelay{}, err
-		}
-		transports = append(transports, js)
-	}
-	r := events.NewRelay(b.Store.DB(), string(b.Store.Dialect()), transports, events.RelayConfig{
-		Logger: log, Metrics: events.NewMetrics(reg, b.Store.DB()),
-	})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = r.Run(ctx)
-	}()
-	return runningRelay{done}, nil
 }
 
 // startProcess does what serve and relay both need first: the logger, a context that ends on
@@ -232,11 +195,11 @@ func relayOnly(cfg config.Config, stderr io.Writer) error {
 	} else if n > 0 {
 		return fmt.Errorf("%d migrations are pending: run `rustok migrate up` (or start `rustok serve`) first", n)
 	}
-	r, err := startRelay(ctx, b, handlers.NewRegistry(), log)
+	r, err := backend.StartRelay(ctx, b, handlers.NewRegistry(), log)
 	if err != nil {
 		return err
 	}
-	r.wait()
+	r.Wait()
 	log.Info("relay stopped")
 	return nil
 }

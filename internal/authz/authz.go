@@ -12,6 +12,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/casbin/casbin/v2"
 	"github.com/casbin/casbin/v2/model"
@@ -20,6 +21,8 @@ import (
 	lru "github.com/hashicorp/golang-lru/v2"
 	"golang.org/x/sync/singleflight"
 	"gorm.io/gorm"
+
+	"github.com/rustok/rustok-admin/internal/freshness"
 )
 
 // Platform is the domain of platform-wide roles and pages (super_admin, /tenants).
@@ -60,6 +63,7 @@ type decision struct {
 
 // domain holds one tenant's enforcer and its memoised decisions.
 type domain struct {
+	loaded    time.Time // when its load began, on the freshness watcher's clock
 	enforcer  *casbin.Enforcer
 	mu        sync.RWMutex
 	decisions map[decision]bool
@@ -74,6 +78,7 @@ type Engine struct {
 
 	mu          sync.Mutex
 	generations map[string]uint64 // bumped by Forget, so a load that raced a change is not kept
+	fresh       *freshness.Watcher
 }
 
 // New returns an engine over db, keeping at most maxTenants tenants' policies in memory.
@@ -114,18 +119,19 @@ func (e *Engine) Allowed(ctx context.Context, user uuid.UUID, dom string, perm P
 
 // domain returns the loaded policies of a tenant, loading them once on first use.
 func (e *Engine) domain(ctx context.Context, dom string) (*domain, error) {
-	if d, ok := e.domains.Get(dom); ok {
+	if d, ok := e.domains.Get(dom); ok && e.fresh.Fresh(d.loaded) {
 		return d, nil
 	}
 	v, err, _ := e.group.Do(dom, func() (any, error) {
-		if d, ok := e.domains.Get(dom); ok {
+		if d, ok := e.domains.Get(dom); ok && e.fresh.Fresh(d.loaded) {
 			return d, nil
 		}
-		gen := e.generation(dom)
+		gen, loaded := e.generation(dom), e.fresh.Now()
 		d, err := e.load(ctx, dom)
 		if err != nil {
 			return nil, err
 		}
+		d.loaded = loaded
 		// A change committed while we were reading may not be in what we read; use the answer
 		// for this request, but do not keep it.
 		if e.generation(dom) == gen {

@@ -55,8 +55,12 @@ func Open(ctx context.Context, cfg config.Config) (*Backends, error) {
 		b.Storage = redisstore.NewFromConnection(client)
 	}
 	if cfg.NATSURL != "" {
+		// Reconnect quickly and notice a dead link within seconds: while it is down this
+		// process's cached decisions are bounded (internal/freshness), and when it is back
+		// they are reloaded, so the sooner it is back the better.
 		nc, err := nats.Connect(cfg.NATSURL, nats.Name("rustok"), nats.Timeout(2*time.Second),
-			nats.MaxReconnects(-1), nats.RetryOnFailedConnect(false))
+			nats.MaxReconnects(-1), nats.RetryOnFailedConnect(false), nats.ReconnectWait(250*time.Millisecond),
+			nats.ReconnectJitter(100*time.Millisecond, time.Second), nats.PingInterval(2*time.Second), nats.MaxPingsOutstanding(2))
 		if err != nil {
 			b.Close()
 			return nil, fmt.Errorf("nats: %w", err)

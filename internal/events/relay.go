@@ -18,7 +18,7 @@ type RelayConfig struct {
 	ID           string        // this relay's name in claimed_by; default host-pid-random
 	BatchSize    int           // events claimed at once; default 200
 	Lease        time.Duration // how long a claim holds before another relay may take it over; default 30 s
-	PollInterval time.Duration // fallback wake-up when no nudge arrives; default 1 s
+	PollInterval time.Duration // fallback wake-up when no nudge arrives (events committed by other processes and commands); default 250 ms
 	MaxAttempts  int           // attempts before an event is marked failed; default 10
 	MinBackoff   time.Duration // first retry delay; default 1 s
 	MaxBackoff   time.Duration // retry delay cap; default 60 s
@@ -52,7 +52,7 @@ func NewRelay(db *gorm.DB, dialect string, transports []Transport, cfg RelayConf
 		cfg.Lease = 30 * time.Second
 	}
 	if cfg.PollInterval <= 0 {
-		cfg.PollInterval = time.Second
+		cfg.PollInterval = 250 * time.Millisecond
 	}
 	if cfg.MaxAttempts <= 0 {
 		cfg.MaxAttempts = 10
@@ -118,6 +118,9 @@ func (r *Relay) transportNames() []string {
 
 // RunOnce claims and delivers one batch and returns how many events it claimed.
 func (r *Relay) RunOnce(ctx context.Context) (int, error) {
+	if !r.ready() {
+		return 0, nil
+	}
 	start := time.Now()
 	rows, err := r.claim(ctx)
 	if err != nil || len(rows) == 0 {
@@ -145,6 +148,18 @@ func (r *Relay) RunOnce(ctx context.Context) (int, error) {
 	}
 	r.cfg.Metrics.observeBatch(time.Since(start))
 	return len(rows), nil
+}
+
+// ready reports whether every transport can deliver now. A relay that cannot reach NATS claims
+// nothing: otherwise it would take events that relays of connected processes could deliver at
+// once, and hold them back until its own link returned.
+func (r *Relay) ready() bool {
+	for _, t := range r.transports {
+		if rt, ok := t.(interface{ Ready() error }); ok && rt.Ready() != nil {
+			return false
+		}
+	}
+	return true
 }
 
 // claim takes up to BatchSize deliverable events: pending, due, not claimed under a live lease,

@@ -126,6 +126,14 @@ func NewJetStream(ctx context.Context, nc *nats.Conn) (*JetStream, error) {
 // Name identifies the transport in logs.
 func (*JetStream) Name() string { return "nats-jetstream" }
 
+// Ready says whether the NATS connection is up; the relay claims nothing while it is not.
+func (j *JetStream) Ready() error {
+	if !j.js.Conn().IsConnected() {
+		return errors.New("nats: not connected")
+	}
+	return nil
+}
+
 // Publish sends the batch asynchronously and waits for each acknowledgement (or ctx).
 func (j *JetStream) Publish(ctx context.Context, envs []Envelope) []error {
 	errs := make([]error, len(envs))

@@ -17,6 +17,7 @@ import (
 	lru "github.com/hashicorp/golang-lru/v2"
 	"golang.org/x/sync/singleflight"
 
+	"github.com/rustok/rustok-admin/internal/freshness"
 	"github.com/rustok/rustok-admin/models"
 )
 
@@ -45,6 +46,13 @@ type entry struct {
 	tenant     *models.Tenant
 	expires    time.Time
 	staleUntil time.Time // a positive entry may still be served until then when reloading fails
+	loaded     time.Time // when its load began, on the freshness watcher's clock
+}
+
+// unknown is a negative entry: no tenant has the name, until expires.
+type unknown struct {
+	expires time.Time
+	loaded  time.Time
 }
 
 // ErrNotFound means no tenant has that id, slug or host.
@@ -73,12 +81,14 @@ type Config struct {
 type Cache struct {
 	cfg      Config
 	loader   Loader
-	lru      *lru.Cache[key, entry]     // tenants that exist
-	negative *lru.Cache[key, time.Time] // names that match no tenant, until when; kept apart so
+	lru      *lru.Cache[key, entry]   // tenants that exist
+	negative *lru.Cache[key, unknown] // names that match no tenant; kept apart so
 	// a flood of made-up names (any client can send a Host or X-Tenant-ID) cannot push real tenants out
 	group       singleflight.Group
 	m           *Metrics
 	sharedUntil atomic.Int64 // unix nanos until which the shared layer is skipped after an error
+	fresh       *freshness.Watcher
+	generation  atomic.Uint64 // bumped by Invalidate, so a load that raced a change is not kept
 }
 
 // New returns a cache over loader.
@@ -103,7 +113,7 @@ func New(loader Loader, cfg Config) *Cache {
 	}
 	c := &Cache{cfg: cfg, loader: loader, m: cfg.Metrics}
 	c.lru, _ = lru.New[key, entry](cfg.Size)
-	c.negative, _ = lru.New[key, time.Time](max(cfg.Size/10, 100))
+	c.negative, _ = lru.New[key, unknown](max(cfg.Size/10, 100))
 	c.m.setEntries(func() int { return c.lru.Len() + c.negative.Len() })
 	return c
 }
@@ -114,11 +124,11 @@ func (c *Cache) Resolve(ctx context.Context, kind Kind, value string) (*models.T
 	k := key{kind, normalize(value)}
 	now := c.cfg.Now()
 	e, ok := c.lru.Get(k)
-	if ok && now.Before(e.expires) {
+	if ok && now.Before(e.expires) && c.fresh.Fresh(e.loaded) {
 		c.m.inc(hits)
 		return e.tenant, nil
 	}
-	if until, neg := c.negative.Get(k); neg && now.Before(until) {
+	if u, neg := c.negative.Get(k); neg && now.Before(u.expires) && c.fresh.Fresh(u.loaded) {
 		c.m.inc(negativeHits)
 		return nil, ErrNotFound
 	}
@@ -153,23 +163,25 @@ func normalize(v string) string {
 func (c *Cache) fill(ctx context.Context, k key, old entry, hadOld bool) (*models.Tenant, error) {
 	now := c.cfg.Now()
 	// A request that missed just as another's load finished finds the fresh entry here.
-	if e, ok := c.lru.Get(k); ok && now.Before(e.expires) {
+	if e, ok := c.lru.Get(k); ok && now.Before(e.expires) && c.fresh.Fresh(e.loaded) {
 		c.m.inc(coalesced)
 		return e.tenant, nil
 	}
-	if until, neg := c.negative.Get(k); neg && now.Before(until) {
+	if u, neg := c.negative.Get(k); neg && now.Before(u.expires) && c.fresh.Fresh(u.loaded) {
 		c.m.inc(coalesced)
 		return nil, ErrNotFound
 	}
+	// Stamped before reading, so a change committed during the read makes the entry stale.
+	loaded, gen := c.fresh.Now(), c.generation.Load()
 	if t := c.sharedGet(k); t != nil {
-		c.store(k, t, now)
+		c.store(k, t, now, loaded, gen)
 		return t, nil
 	}
 	c.m.inc(loads)
 	t, err := c.load(ctx, k)
 	switch {
 	case errors.Is(err, models.ErrNotFound):
-		if c.negative.Add(k, now.Add(c.cfg.NegativeTTL)) {
+		if c.generation.Load() == gen && c.negative.Add(k, unknown{expires: now.Add(c.cfg.NegativeTTL), loaded: loaded}) {
 			c.m.inc(evictions)
 		}
 		return nil, ErrNotFound
@@ -179,13 +191,16 @@ func (c *Cache) fill(ctx context.Context, k key, old entry, hadOld bool) (*model
 			c.cfg.Logger.WarnContext(ctx, "tenant cache: database failed, serving a stale tenant", "key", k.redisKey(), "err", err)
 			// Serve it for a few more seconds without asking again, so an outage costs one
 			// failed query (and one warning) per key every few seconds, not one per request.
-			c.lru.Add(k, entry{tenant: old.tenant, expires: now.Add(5 * time.Second), staleUntil: old.staleUntil})
+			// With the database down there is nothing fresher to be had, so this holds even
+			// while the NATS link is down too.
+			c.lru.Add(k, entry{tenant: old.tenant, expires: now.Add(5 * time.Second), staleUntil: old.staleUntil, loaded: c.fresh.Now()})
 			return old.tenant, nil
 		}
 		return nil, err
 	}
-	c.store(k, t, now)
-	c.sharedSet(k, t)
+	if c.store(k, t, now, loaded, gen) {
+		c.sharedSet(k, t)
+	}
 	return t, nil
 }
 
@@ -204,11 +219,17 @@ func (c *Cache) load(ctx context.Context, k key) (*models.Tenant, error) {
 	}
 }
 
-func (c *Cache) store(k key, t *models.Tenant, now time.Time) {
+// store keeps a loaded tenant unless an invalidation arrived while it was being read (then the
+// caller still gets it for its own request, but nobody else does). It reports whether it kept it.
+func (c *Cache) store(k key, t *models.Tenant, now, loaded time.Time, gen uint64) bool {
+	if c.generation.Load() != gen {
+		return false
+	}
 	exp := now.Add(c.cfg.PositiveTTL)
-	if c.lru.Add(k, entry{tenant: t, expires: exp, staleUntil: exp.Add(c.cfg.StaleFor)}) {
+	if c.lru.Add(k, entry{tenant: t, expires: exp, staleUntil: exp.Add(c.cfg.StaleFor), loaded: loaded}) {
 		c.m.inc(evictions)
 	}
+	return true
 }
 
 // sharedDown reports whether the shared layer is being skipped after a recent error, so a Redis
@@ -261,6 +282,7 @@ func (c *Cache) sharedSet(k key, t *models.Tenant) {
 // negative entries (a created or renamed tenant may answer to a name that was unknown).
 // extraHosts are host names the tenant used before (an old domain).
 func (c *Cache) Invalidate(ctx context.Context, id uuid.UUID, extraHosts ...string) {
+	c.generation.Add(1)
 	keys := []key{{ByID, id.String()}}
 	for _, k := range c.lru.Keys() {
 		e, ok := c.lru.Peek(k)

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"testing"
 	"time"
 
@@ -12,10 +13,8 @@ import (
 	redisstore "github.com/gofiber/storage/redis/v3"
 
 	"github.com/rustok/rustok-admin/handlers"
-	"github.com/rustok/rustok-admin/internal/authz"
 	"github.com/rustok/rustok-admin/internal/backend"
 	"github.com/rustok/rustok-admin/internal/config"
-	"github.com/rustok/rustok-admin/internal/tenancy"
 	"github.com/rustok/rustok-admin/models"
 )
 
@@ -74,7 +73,7 @@ func WithConfig(edit func(*config.Config)) Option {
 func NewApp(t testing.TB, opts ...Option) *TestApp {
 	t.Helper()
 	clock := &Clock{now: time.Now()}
-	d := handlers.Deps{Config: config.Default(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: clock.Now}
+	d := handlers.Deps{Config: config.Default(), Logger: quietLogger(), Now: clock.Now}
 	for _, o := range opts {
 		o(t, &d)
 	}
@@ -87,19 +86,22 @@ func NewApp(t testing.TB, opts ...Option) *TestApp {
 	if d.Registry == nil {
 		d.Registry = handlers.NewRegistry()
 	}
-	if d.Tenants == nil {
-		d.Tenants = tenancy.New(store, tenancy.Config{Logger: d.Logger, Metrics: tenancy.NewMetrics(d.Registry)})
-		stop, _ := d.Tenants.Subscribe(store, nil, nil)
-		t.Cleanup(stop)
-	}
-	if d.Authz == nil {
-		engine, err := authz.New(store.DB(), 0)
+	if d.Tenants == nil || d.Authz == nil {
+		caches, err := backend.NewCaches(&backend.Backends{Store: store}, d.Registry, d.Logger, nil)
 		if err != nil {
 			t.Fatalf("testkit: %v", err)
 		}
-		stop, _ := engine.Subscribe(store, nil, nil)
+		stop, err := caches.Start(context.Background())
+		if err != nil {
+			t.Fatalf("testkit: %v", err)
+		}
 		t.Cleanup(stop)
-		d.Authz = engine
+		if d.Tenants == nil {
+			d.Tenants = caches.Tenants
+		}
+		if d.Authz == nil {
+			d.Authz = caches.Policies
+		}
 	}
 	app := handlers.New(d)
 	return &TestApp{Fiber: app, Store: store, Deps: d, Clock: clock}
@@ -115,6 +117,14 @@ func (a *TestApp) Serve(t testing.TB) string {
 	go func() { _ = a.Fiber.Listener(ln) }()
 	t.Cleanup(func() { _ = a.Fiber.ShutdownWithTimeout(5 * time.Second) })
 	return "http://" + ln.Addr().String()
+}
+
+// quietLogger discards log lines; RUSTOK_TEST_LOG=1 sends them to stderr instead.
+func quietLogger() *slog.Logger {
+	if os.Getenv("RUSTOK_TEST_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
 }
 
 // Clock is a test clock: it starts at the real time and moves only when told.

@@ -1,0 +1,153 @@
+package handlers_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/rustok/rustok-admin/internal/testkit"
+	"github.com/rustok/rustok-admin/models"
+)
+
+// Every process enforces every change: each case makes a change through process A and checks
+// that process B, which has the old decision cached, enforces the new one — live within a
+// second; after a NATS cut of B, within a second of B reconnecting; and while B is still cut
+// off, once its cached decision is older than the bound (5 s, moved on B's clock).
+
+// propagationCase is one kind of change, with what process B answers before and after it.
+type propagationCase struct {
+	name string
+	// setup makes the tenant and users on A and returns a client signed in on B, the path to
+	// ask, and the change to make on A.
+	setup       func(t *testing.T, c *testkit.Cluster) (onB *testkit.HTTPClient, path string, change func())
+	before      int
+	after       int
+	notCachedOn bool // B reads this from the database on every request: no bound to wait for
+}
+
+func propagationCases() []propagationCase {
+	ctx := context.Background()
+	return []propagationCase{
+		{name: "a role assigned to a user", before: http.StatusForbidden, after: http.StatusOK,
+			setup: func(t *testing.T, c *testkit.Cluster) (*testkit.HTTPClient, string, func()) {
+				a, b := c.Processes[0], c.Processes[1]
+				tn := testkit.Tenant(t, a.Store).Create()
+				testkit.User(t, a.Store).WithRole(tn, "admin").Create()
+				u := testkit.User(t, a.Store).WithRole(tn, "customer").Create()
+				return testkit.Client(t, b.TestApp).LoginAs(u), "/t/" + tn.Slug + "/nodes/new", func() {
+					must(t, a.Store.AssignRole(ctx, u.ID, "manager", tn.ID.String()))
+				}
+			}},
+		{name: "a role revoked from a user", before: http.StatusOK, after: http.StatusForbidden,
+			setup: func(t *testing.T, c *testkit.Cluster) (*testkit.HTTPClient, string, func()) {
+				a, b := c.Processes[0], c.Processes[1]
+				tn := testkit.Tenant(t, a.Store).Create()
+				testkit.User(t, a.Store).WithRole(tn, "admin").Create()
+				u := testkit.User(t, a.Store).WithRole(tn, "customer").WithRole(tn, "manager").Create()
+				return testkit.Client(t, b.TestApp).LoginAs(u), "/t/" + tn.Slug + "/nodes/new", func() {
+					must(t, a.Store.RevokeRole(ctx, u.ID, "manager", tn.ID))
+				}
+			}},
+		{name: "a permission granted to a role", before: http.StatusForbidden, after: http.StatusOK,
+			setup: func(t *testing.T, c *testkit.Cluster) (*testkit.HTTPClient, string, func()) {
+				a, b := c.Processes[0], c.Processes[1]
+				tn := testkit.Tenant(t, a.Store).Create()
+				testkit.User(t, a.Store).WithRole(tn, "admin").Create()
+				u := testkit.User(t, a.Store).WithRole(tn, "customer").Create()
+				return testkit.Client(t, b.TestApp).LoginAs(u), "/t/" + tn.Slug + "/events", func() {
+					must(t, a.Store.SetPermission(ctx, tn.ID, "customer", models.Permission{Resource: "events", Action: "list"}, true))
+				}
+			}},
+		{name: "a permission revoked from a role", before: http.StatusOK, after: http.StatusForbidden,
+			setup: func(t *testing.T, c *testkit.Cluster) (*testkit.HTTPClient, string, func()) {
+				a, b := c.Processes[0], c.Processes[1]
+				tn := testkit.Tenant(t, a.Store).Create()
+				testkit.User(t, a.Store).WithRole(tn, "admin").Create()
+				u := testkit.User(t, a.Store).WithRole(tn, "manager").Create()
+				return testkit.Client(t, b.TestApp).LoginAs(u), "/t/" + tn.Slug + "/nodes/new", func() {
+					must(t, a.Store.SetPermission(ctx, tn.ID, "manager", models.Permission{Resource: "nodes", Action: "create"}, false))
+				}
+			}},
+		{name: "a user deactivated", before: http.StatusOK, after: http.StatusSeeOther, notCachedOn: true,
+			setup: func(t *testing.T, c *testkit.Cluster) (*testkit.HTTPClient, string, func()) {
+				a, b := c.Processes[0], c.Processes[1]
+				tn := testkit.Tenant(t, a.Store).Create()
+				testkit.User(t, a.Store).WithRole(tn, "admin").Create()
+				u := testkit.User(t, a.Store).WithRole(tn, "manager").Create()
+				return testkit.Client(t, b.TestApp).LoginAs(u), "/t/" + tn.Slug + "/", func() {
+					inactive := models.UserInactive
+					_, err := a.Store.UpdateUser(ctx, u.ID, nil, &inactive)
+					must(t, err)
+				}
+			}},
+		{name: "a tenant deactivated", before: http.StatusOK, after: http.StatusNotFound,
+			setup: func(t *testing.T, c *testkit.Cluster) (*testkit.HTTPClient, string, func()) {
+				a, b := c.Processes[0], c.Processes[1]
+				tn := testkit.Tenant(t, a.Store).Create()
+				u := testkit.User(t, a.Store).WithRole(tn, "manager").Create()
+				return testkit.Client(t, b.TestApp).LoginAs(u), "/t/" + tn.Slug + "/", func() {
+					off := false
+					_, err := a.Store.UpdateTenant(ctx, tn.ID, models.TenantUpdate{IsActive: &off})
+					must(t, err)
+				}
+			}},
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// status asks B for path, without following redirects.
+func status(c *testkit.HTTPClient, path string) int { return c.Get(path).StatusCode }
+
+func TestEveryChangeIsEnforcedOnAnotherProcess(t *testing.T) {
+	t.Parallel()
+	c := testkit.NewCluster(t, 2)
+	b := c.Processes[1]
+	for _, tc := range propagationCases() {
+		t.Run(tc.name+" on A is enforced on B within a second", func(t *testing.T) {
+			onB, path, change := tc.setup(t, c)
+			if got := status(onB, path); got != tc.before {
+				t.Fatalf("before the change B answers %d, want %d", got, tc.before)
+			}
+			change()
+			testkit.Eventually(t, time.Second, "B enforces it", func() bool { return status(onB, path) == tc.after })
+		})
+	}
+	for _, tc := range propagationCases() {
+		t.Run(tc.name+" while B is cut off from NATS is enforced within a second of B reconnecting", func(t *testing.T) {
+			onB, path, change := tc.setup(t, c)
+			if got := status(onB, path); got != tc.before {
+				t.Fatalf("before the change B answers %d, want %d", got, tc.before)
+			}
+			b.CutNATS(t)
+			change()
+			b.RestoreNATS(t)
+			testkit.Eventually(t, time.Second, "B enforces it after reconnecting", func() bool { return status(onB, path) == tc.after })
+		})
+	}
+	for _, tc := range propagationCases() {
+		t.Run(tc.name+" while B is cut off from NATS is enforced once B's cached decision is 5 s old", func(t *testing.T) {
+			onB, path, change := tc.setup(t, c)
+			if got := status(onB, path); got != tc.before {
+				t.Fatalf("before the change B answers %d, want %d", got, tc.before)
+			}
+			b.CutNATS(t)
+			defer b.RestoreNATS(t)
+			change()
+			if tc.notCachedOn {
+				testkit.Eventually(t, time.Second, "B enforces it", func() bool { return status(onB, path) == tc.after })
+				return
+			}
+			b.Fresh.Advance(b.Caches.Watcher.MaxStale())
+			if got := status(onB, path); got != tc.after {
+				t.Fatalf("with its cached decision %s old and no NATS link, B answers %d, want %d", b.Caches.Watcher.MaxStale(), got, tc.after)
+			}
+		})
+	}
+}
