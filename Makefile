@@ -59,7 +59,7 @@ lint: ## gofmt and go vet
 	$(GO) vet ./...
 
 .PHONY: bench
-bench: build ## run the benchmarks (see docs/BENCHMARKS.md): start-up, memory, wrk now vs foundation; outbox cost, relay throughput, dispatch latency; tenant cache hit and cold-key stampede; RBAC; content list and create vs pgbench
+bench: build ## run the benchmarks (see docs/BENCHMARKS.md): start-up, memory, wrk now vs foundation; outbox cost, relay throughput, dispatch latency; tenant cache hit and cold-key stampede; cross-process propagation; RBAC; content list and create vs pgbench
 	@bench/run.sh
 	@echo "== event benchmarks (PostgreSQL + NATS JetStream) =="
 	TEST_DB=postgres $(GO) test -run '^$$' -bench 'OutboxCost' -benchtime 3s ./bench/
@@ -68,6 +68,8 @@ bench: build ## run the benchmarks (see docs/BENCHMARKS.md): start-up, memory, w
 	@echo "== tenant cache benchmarks (hit in process; 10,000 goroutines on a cold key, PostgreSQL) =="
 	$(GO) test -run '^$$' -bench '^BenchmarkHit$$' -benchmem -count 5 ./internal/tenancy/
 	TEST_DB=postgres $(GO) test -run '^$$' -bench '^BenchmarkColdKey10k$$' -benchtime 20x ./bench/
+	@echo "== cross-process propagation: two processes, live and after a NATS reconnect (PostgreSQL, Redis, NATS) =="
+	TEST_DB=postgres $(GO) test -run '^$$' -bench '^BenchmarkPropagation$$' -benchtime 1x ./bench/
 	@echo "== RBAC benchmarks (PostgreSQL) =="
 	TEST_DB=postgres $(GO) test -run '^$$' -bench 'Enforce200k' -benchtime 1x ./bench/
 	TEST_DB=postgres $(GO) test -run '^$$' -bench 'ProtectedVsUnprotected' -benchtime 3000x ./bench/

@@ -31,7 +31,13 @@ type Process struct {
 	Relay    *backend.RunningRelay
 	NATS     *Proxy     // this process's way to NATS
 	Fresh    *SkewClock // the freshness watcher's clock: Advance ages cached entries
+
+	stopRelay func()
 }
+
+// StopRelay stops this process's relay (the rest keeps serving), so that what it hears of other
+// processes' changes can only come over NATS.
+func (n *Process) StopRelay() { n.stopRelay() }
 
 // NewCluster starts n processes on a fresh database of the test's dialect (a PostgreSQL
 // database, or a SQLite file shared by the processes), the real Redis and the real NATS. It
@@ -84,18 +90,21 @@ func (c *Cluster) start(t testing.TB, natsHost, redisURL, prefix string, first b
 	if err != nil {
 		t.Fatalf("testkit: cluster: %v", err)
 	}
-	relay, err := backend.StartRelay(ctx, b, reg, quietLogger())
+	relayCtx, stopRelay := context.WithCancel(ctx)
+	relay, err := backend.StartRelay(relayCtx, b, reg, quietLogger())
 	if err != nil {
 		t.Fatalf("testkit: cluster: %v", err)
 	}
 	// Stop in reverse: the relay (cancel), then the watcher, before the connections close.
 	t.Cleanup(stop)
 	t.Cleanup(func() { cancel(); relay.Wait() })
+	t.Cleanup(stopRelay)
 	app := NewApp(t, WithStore(b.Store), WithStorage(b.Storage), func(_ testing.TB, d *handlers.Deps) {
 		d.Registry, d.Bus, d.Tenants, d.Authz = reg, b.Bus, caches.Tenants, caches.Policies
 		d.Checks = b.Checks()
 	})
-	return &Process{TestApp: app, Backends: b, Caches: caches, Relay: relay, NATS: proxy, Fresh: fresh}
+	return &Process{TestApp: app, Backends: b, Caches: caches, Relay: relay, NATS: proxy, Fresh: fresh,
+		stopRelay: func() { stopRelay(); relay.Wait() }}
 }
 
 // CutNATS cuts the node off from NATS and waits until it knows (its watcher says the link is
