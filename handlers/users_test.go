@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -623,4 +624,60 @@ func TestUserRoles(t *testing.T) {
 		}
 		admin.Get(userURL(tn, u.ID)).ExpectStatus(http.StatusNotFound)
 	})
+}
+
+// TestUserRolesWhileAnotherProcessWrites runs the app on a SQLite file that a second process
+// (a second store on the same file) keeps locked for longer than busy_timeout: the change is a
+// 503 that says to try again, never a 500, and nothing is changed.
+func TestUserRolesWhileAnotherProcessWrites(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "rustok.db")
+	store, err := models.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	if _, err := store.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	other, err := models.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { other.Close() })
+	app := testkit.NewApp(t, testkit.WithStore(store))
+	tn := testkit.Tenant(t, store).Create()
+	admin, _ := usersClient(t, app, tn, "admin")
+	target := testkit.User(t, store).WithRole(tn, "admin").Create()
+	admin.Get(userURL(tn, target.ID)).ExpectStatus(http.StatusOK)
+	// The store keeps its one connection, so the pragma lasts; 50 ms keeps the test fast.
+	if err := store.DB().Exec("PRAGMA busy_timeout = 50").Error; err != nil {
+		t.Fatal(err)
+	}
+	rec := testkit.Events(t, store)
+	locked, release, held := make(chan struct{}), make(chan struct{}), make(chan error)
+	go func() {
+		held <- other.WithTx(ctx, func(context.Context) error {
+			close(locked) // BEGIN IMMEDIATE holds the write lock from here
+			<-release
+			return nil
+		})
+	}()
+	<-locked
+	res := admin.PostForm(userURL(tn, target.ID)+"/roles/revoke", url.Values{"role": {"admin"}})
+	close(release)
+	if err := <-held; err != nil {
+		t.Fatal(err)
+	}
+	res.ExpectStatus(http.StatusServiceUnavailable)
+	if body := string(res.Body); !strings.Contains(body, "busy") || !strings.Contains(body, "try again") {
+		t.Errorf("the page does not say the database is busy:\n%s", body)
+	}
+	if got := rolesHeld(t, app, tn, target.ID); !slices.Equal(got, []string{"admin"}) {
+		t.Fatalf("roles %v", got)
+	}
+	if got := rec.Types(t); len(got) != 0 {
+		t.Fatalf("events %v", got)
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/rustok/rustok-admin/internal/events"
+	"github.com/rustok/rustok-admin/migrations"
 )
 
 // Guardrail errors: changes refused because they would lock people out. They match ErrInvalid.
@@ -59,11 +60,56 @@ func (s *Store) MembersOf(ctx context.Context, tenantID uuid.UUID, role string) 
 	return out, nil
 }
 
-// guardState is what the guardrails compare before and after a change.
+// guardState is what the guardrails compare before and after a change, in one tenant.
 type guardState struct {
+	tenantID     uuid.UUID
 	managers     int  // users able to manage roles
 	admins       int  // holders of the admin role
 	actorManages bool // whether the context's actor can manage roles
+}
+
+// guardrailsBefore starts a guarded change: it locks the tenants' roles until the transaction
+// in ctx ends (lockTenantRoles) and only then reads the state of each, which the change passes
+// to checkGuardrails afterwards. Every guarded change calls it before it reads or writes
+// anything else, so two changes that are each fine alone — two admins revoking each other —
+// run one after the other, and the second sees what the first did.
+func (s *Store) guardrailsBefore(ctx context.Context, tenantIDs ...uuid.UUID) ([]guardState, error) {
+	if err := s.lockTenantRoles(ctx, tenantIDs); err != nil {
+		return nil, err
+	}
+	states := make([]guardState, len(tenantIDs))
+	for i, id := range tenantIDs {
+		var err error
+		if states[i], err = s.guardrailState(ctx, id); err != nil {
+			return nil, err
+		}
+	}
+	return states, nil
+}
+
+// lockTenantRoles serialises the guarded changes of the tenants. On PostgreSQL it takes a
+// transaction-scoped advisory lock per tenant, in sorted order, so changes locking several
+// tenants queue instead of deadlocking; taking one again in the same transaction is free.
+// SQLite needs none: Open gives it one connection and BEGIN IMMEDIATE, so its write
+// transactions already run one at a time, each starting after the previous one committed.
+func (s *Store) lockTenantRoles(ctx context.Context, tenantIDs []uuid.UUID) error {
+	if !InTx(ctx) {
+		return errors.New("models: guardrails must run inside WithTx")
+	}
+	if s.dialect != migrations.Postgres {
+		return nil
+	}
+	keys := make([]string, len(tenantIDs))
+	for i, id := range tenantIDs {
+		keys[i] = "tenant-roles:" + id.String()
+	}
+	slices.Sort(keys)
+	for _, k := range slices.Compact(keys) {
+		if err := s.Conn(ctx).Exec("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", k).Error; err != nil {
+			return translate(err, "lock "+k)
+		}
+	}
+	return nil
 }
 
 // guardrailState reads the tenant's guard state inside the caller's transaction.
@@ -76,32 +122,35 @@ func (s *Store) guardrailState(ctx context.Context, tenantID uuid.UUID) (guardSt
 	if err != nil {
 		return guardState{}, err
 	}
-	st := guardState{managers: len(managers), admins: len(admins)}
+	st := guardState{tenantID: tenantID, managers: len(managers), admins: len(admins)}
 	if actor := events.ActorFrom(ctx); actor != nil {
 		st.actorManages = slices.Contains(managers, *actor)
 	}
 	return st, nil
 }
 
-// checkGuardrails runs after a role or permission change, inside its transaction, given the
-// state before it: a tenant that had someone able to manage roles, or an admin, must still have
-// one, and the actor must not have taken away their own role management (a super admin may).
-// A tenant that had neither — a new one with no members yet — can be set up freely.
-func (s *Store) checkGuardrails(ctx context.Context, tenantID uuid.UUID, before guardState) error {
-	after, err := s.guardrailState(ctx, tenantID)
-	if err != nil {
-		return err
-	}
-	if before.managers > 0 && after.managers == 0 {
-		return ErrLastRoleManager
-	}
-	if actor := events.ActorFrom(ctx); actor != nil && before.actorManages && !after.actorManages {
-		if super, _ := s.IsSuperAdmin(ctx, *actor); !super {
-			return ErrOwnRoleManagement
+// checkGuardrails runs after a role, permission or user change, inside its transaction, given
+// the states guardrailsBefore read: a tenant that had someone able to manage roles, or an
+// admin, must still have one, and the actor must not have taken away their own role management
+// (a super admin may). A tenant that had neither — a new one with no members yet — can be set
+// up freely.
+func (s *Store) checkGuardrails(ctx context.Context, before ...guardState) error {
+	for _, b := range before {
+		after, err := s.guardrailState(ctx, b.tenantID)
+		if err != nil {
+			return err
 		}
-	}
-	if before.admins > 0 && after.admins == 0 {
-		return ErrLastAdmin
+		if b.managers > 0 && after.managers == 0 {
+			return ErrLastRoleManager
+		}
+		if actor := events.ActorFrom(ctx); actor != nil && b.actorManages && !after.actorManages {
+			if super, _ := s.IsSuperAdmin(ctx, *actor); !super {
+				return ErrOwnRoleManagement
+			}
+		}
+		if b.admins > 0 && after.admins == 0 {
+			return ErrLastAdmin
+		}
 	}
 	return nil
 }
@@ -110,7 +159,7 @@ func (s *Store) checkGuardrails(ctx context.Context, tenantID uuid.UUID, before 
 // guardrail refuses it (last admin, nobody left to manage roles, your own role management).
 func (s *Store) RevokeRole(ctx context.Context, userID uuid.UUID, role string, tenantID uuid.UUID) error {
 	return s.WithTx(ctx, func(ctx context.Context) error {
-		before, err := s.guardrailState(ctx, tenantID)
+		before, err := s.guardrailsBefore(ctx, tenantID)
 		if err != nil {
 			return err
 		}
@@ -121,7 +170,7 @@ func (s *Store) RevokeRole(ctx context.Context, userID uuid.UUID, role string, t
 		if res.RowsAffected == 0 {
 			return nil // nothing to revoke
 		}
-		if err := s.checkGuardrails(ctx, tenantID, before); err != nil {
+		if err := s.checkGuardrails(ctx, before...); err != nil {
 			return err
 		}
 		return s.Append(events.WithTenant(ctx, tenantID), &events.UserRoleRevoked{UserRef: events.UserRef{UserID: userID}, Role: role, Tenant: tenantID.String()})
@@ -150,7 +199,7 @@ func (s *Store) SetPermission(ctx context.Context, tenantID uuid.UUID, role stri
 			}
 			return s.Append(ctx, &events.RolePermissionGranted{RoleRef: ref, Resource: perm.Resource, Action: perm.Action})
 		}
-		before, err := s.guardrailState(ctx, tenantID)
+		before, err := s.guardrailsBefore(ctx, tenantID)
 		if err != nil {
 			return err
 		}
@@ -161,7 +210,7 @@ func (s *Store) SetPermission(ctx context.Context, tenantID uuid.UUID, role stri
 		if res.RowsAffected == 0 {
 			return nil
 		}
-		if err := s.checkGuardrails(ctx, tenantID, before); err != nil {
+		if err := s.checkGuardrails(ctx, before...); err != nil {
 			return err
 		}
 		return s.Append(ctx, &events.RolePermissionRevoked{RoleRef: ref, Resource: perm.Resource, Action: perm.Action})

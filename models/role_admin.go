@@ -211,16 +211,16 @@ func (s *Store) RenameRole(ctx context.Context, tenantID uuid.UUID, from, to str
 // manage roles, your own role management).
 func (s *Store) DeleteRole(ctx context.Context, tenantID uuid.UUID, name string) error {
 	return s.WithTx(ctx, func(ctx context.Context) error {
+		before, err := s.guardrailsBefore(ctx, tenantID)
+		if err != nil {
+			return err
+		}
 		r, err := s.RoleByName(ctx, tenantID, name)
 		if err != nil {
 			return err
 		}
 		if r.IsSystem {
 			return &ValidationError{Fields: map[string]string{"role": "System roles cannot be deleted."}}
-		}
-		before, err := s.guardrailState(ctx, tenantID)
-		if err != nil {
-			return err
 		}
 		members, err := s.MembersOf(ctx, tenantID, name)
 		if err != nil {
@@ -236,7 +236,7 @@ func (s *Store) DeleteRole(ctx context.Context, tenantID uuid.UUID, name string)
 		if err := s.Conn(ctx).Delete(r).Error; err != nil {
 			return translate(err, "delete role")
 		}
-		if err := s.checkGuardrails(ctx, tenantID, before); err != nil {
+		if err := s.checkGuardrails(ctx, before...); err != nil {
 			return err
 		}
 		ctx = events.WithTenant(ctx, tenantID)

@@ -258,9 +258,15 @@ func (s *Store) UpdateUser(ctx context.Context, id uuid.UUID, name, status *stri
 		if len(changes) == 0 {
 			return nil
 		}
-		var managed []string
+		// RoleManagers counts active users only: switching off the last one would lock the
+		// tenant, so deactivating is a guarded change in every tenant where the user manages roles.
+		var before []guardState
 		if deactivating {
-			if managed, err = s.tenantsManagedBy(ctx, id); err != nil {
+			managed, err := s.tenantsManagedBy(ctx, id)
+			if err != nil {
+				return err
+			}
+			if before, err = s.guardrailsBefore(ctx, managed...); err != nil {
 				return err
 			}
 		}
@@ -268,15 +274,8 @@ func (s *Store) UpdateUser(ctx context.Context, id uuid.UUID, name, status *stri
 		if err := s.Conn(ctx).Select("name", "status", "updated_at").Save(u).Error; err != nil {
 			return translate(err, "update user")
 		}
-		// RoleManagers counts active users only: switching off the last one would lock the tenant.
-		for _, t := range managed {
-			left, err := s.RoleManagers(ctx, uuid.MustParse(t))
-			if err != nil {
-				return err
-			}
-			if len(left) == 0 {
-				return ErrLastRoleManager
-			}
+		if err := s.checkGuardrails(ctx, before...); err != nil {
+			return err
 		}
 		evts := []events.Event{&events.UserUpdated{UserRef: events.UserRef{UserID: id}, Changes: changes}}
 		if deactivating {
@@ -291,12 +290,21 @@ func (s *Store) UpdateUser(ctx context.Context, id uuid.UUID, name, status *stri
 }
 
 // tenantsManagedBy returns the ids of the tenants where the user may manage roles.
-func (s *Store) tenantsManagedBy(ctx context.Context, userID uuid.UUID) ([]string, error) {
+func (s *Store) tenantsManagedBy(ctx context.Context, userID uuid.UUID) ([]uuid.UUID, error) {
 	var ids []string
 	err := s.Conn(ctx).Raw(`SELECT DISTINCT g.v2 FROM casbin_rule g
 		JOIN casbin_rule p ON p.ptype = 'p' AND p.v0 = g.v1 AND p.v1 = g.v2 AND p.v2 = 'roles' AND p.v3 IN ?
 		WHERE g.ptype = 'g' AND g.v0 = ? AND g.v2 <> ?`, roleManagingActions, userID.String(), AllTenants).Scan(&ids).Error
-	return ids, translate(err, "tenants managed by user")
+	if err != nil {
+		return nil, translate(err, "tenants managed by user")
+	}
+	out := make([]uuid.UUID, 0, len(ids))
+	for _, id := range ids {
+		if t, err := uuid.Parse(id); err == nil {
+			out = append(out, t)
+		}
+	}
+	return out, nil
 }
 
 // PasswordToken is a one-time set-password link; only the SHA-256 of its token is stored.
