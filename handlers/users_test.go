@@ -612,6 +612,29 @@ func TestUserRoles(t *testing.T) {
 		}
 	})
 
+	t.Run("nobody takes a role away, renames or switches off someone who may do more: 422 and the reason", func(t *testing.T) {
+		hd, _ := usersClient(t, app, tn, "helpdesk")
+		hd.Get(userURL(tn, adminUser.ID)).ExpectStatus(http.StatusOK)
+		rec := testkit.Events(t, app.Store)
+		res := hd.PostForm(userURL(tn, adminUser.ID)+"/roles/revoke", url.Values{"role": {"admin"}}).ExpectStatus(http.StatusUnprocessableEntity)
+		if got := res.Text("role-error"); !strings.HasPrefix(got, "You cannot take the role “admin” away from this user: it allows ") {
+			t.Errorf("message %q", got)
+		}
+		res = hd.PostForm(userURL(tn, adminUser.ID), url.Values{"name": {"Demoted"}, "status": {models.UserBanned}}).ExpectStatus(http.StatusUnprocessableEntity)
+		if got := res.Text("form-error"); got != "You cannot change this user: they may do more than you." {
+			t.Errorf("message %q", got)
+		}
+		if got := rolesHeld(t, app, tn, adminUser.ID); !slices.Equal(got, []string{"admin"}) {
+			t.Fatalf("roles %v", got)
+		}
+		if u, _ := app.Store.UserByID(context.Background(), adminUser.ID); u.Name != adminUser.Name || u.Status != models.UserActive {
+			t.Fatalf("the admin was changed: %+v", u)
+		}
+		if got := rec.Types(t); len(got) != 0 {
+			t.Fatalf("events %v", got)
+		}
+	})
+
 	t.Run("taking away the last role removes the user from the tenant", func(t *testing.T) {
 		u := testkit.User(t, app.Store).Email("leaver@example.com").WithRole(tn, "customer").Create()
 		res := admin.PostForm(userURL(tn, u.ID)+"/roles/revoke", url.Values{"role": {"customer"}}).ExpectStatus(http.StatusSeeOther)

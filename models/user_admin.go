@@ -177,38 +177,39 @@ func (s *Store) InviteUser(ctx context.Context, tenantID uuid.UUID, email, name,
 	return u, token, nil
 }
 
-// addTenantUser validates the user and the role together, then creates the user, assigns the
-// role and runs then (if any) in one transaction.
+// addTenantUser validates the user and the role together — the role must exist and be one
+// the grant rule lets the actor hand out — then creates the user, assigns the role and runs
+// then (if any) in one transaction.
 func (s *Store) addTenantUser(ctx context.Context, tenantID uuid.UUID, in UserInput, role string,
 	then func(ctx context.Context, u *User) error) (*User, error) {
 	in.Email = NormalizeEmail(in.Email)
 	in.Name = strings.TrimSpace(in.Name)
-	fe := fieldErrors{}
-	var ve *ValidationError
-	if err := in.Validate(); errors.As(err, &ve) {
-		maps.Copy(fe, ve.Fields)
-	} else if err != nil {
-		return nil, err
-	}
-	if role == "" {
-		fe.add("role", "Choose a role.")
-	} else if _, err := s.RoleByName(ctx, tenantID, role); errors.Is(err, ErrNotFound) {
-		fe.add("role", "There is no role “"+role+"” in this tenant.")
-	} else if err != nil {
-		return nil, err
-	}
-	if err := fe.err(); err != nil {
-		return nil, err
-	}
 	var u *User
 	err := s.WithTx(ctx, func(ctx context.Context) error {
+		fe := fieldErrors{}
+		var ve *ValidationError
+		if err := in.Validate(); errors.As(err, &ve) {
+			maps.Copy(fe, ve.Fields)
+		} else if err != nil {
+			return err
+		}
+		if role == "" {
+			fe.add("role", "Choose a role.")
+		} else if err := s.checkRoleToGive(ctx, tenantID, role, roleChange{what: "give the role “" + role + "”", field: "role"}); errors.As(err, &ve) {
+			maps.Copy(fe, ve.Fields)
+		} else if err != nil {
+			return err
+		}
+		if err := fe.err(); err != nil {
+			return err
+		}
 		var err error
 		if u, err = s.CreateUser(ctx, in); errors.Is(err, ErrConflict) {
 			return &ValidationError{Fields: map[string]string{"email": "A user with this email already exists."}}
 		} else if err != nil {
 			return err
 		}
-		if err := s.AssignRole(ctx, u.ID, role, tenantID.String()); err != nil {
+		if err := s.assignRole(ctx, u.ID, role, tenantID.String()); err != nil {
 			return err
 		}
 		if then != nil {
@@ -282,6 +283,24 @@ func (s *Store) UpdateUser(ctx context.Context, id uuid.UUID, name, status *stri
 			evts = append(evts, &events.UserDeactivated{UserRef: events.UserRef{UserID: id}, Status: newStatus})
 		}
 		return s.Append(ctx, evts...)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// UpdateTenantUser is UpdateUser from the pages of a tenant, where the grant rule applies too:
+// nobody renames or switches off a user who may do more there than they may.
+func (s *Store) UpdateTenantUser(ctx context.Context, tenantID, id uuid.UUID, name, status *string) (*User, error) {
+	var u *User
+	err := s.WithTx(ctx, func(ctx context.Context) error {
+		if err := s.checkGrantRule(ctx, tenantID, roleChange{what: "change this user", field: "guard", users: []uuid.UUID{id}}); err != nil {
+			return err
+		}
+		var err error
+		u, err = s.UpdateUser(ctx, id, name, status)
+		return err
 	})
 	if err != nil {
 		return nil, err
