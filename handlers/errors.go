@@ -25,6 +25,9 @@ func (a *App) handleError(c *fiber.Ctx, err error) error {
 		status = fiber.StatusConflict
 	case errors.Is(err, models.ErrInvalid):
 		status = fiber.StatusUnprocessableEntity
+	case errors.Is(err, models.ErrBusy):
+		status = fiber.StatusServiceUnavailable
+		c.Set(fiber.HeaderRetryAfter, "1")
 	}
 	if status >= 500 {
 		a.log.ErrorContext(ctx(c), "request failed", "err", err.Error(), "path", c.Path())
@@ -50,6 +53,8 @@ func problemFor(status int, err error, fe *fiber.Error) errorviews.Problem {
 		p.Title, p.Message = "Not allowed", "You do not have permission to do this."
 	case fiber.StatusTooManyRequests:
 		p.Title, p.Message = "Too many requests", "Slow down and try again in a few minutes."
+	case fiber.StatusServiceUnavailable:
+		p.Title, p.Message = "Busy", "The database is busy with another change, so nothing was saved. Please try again in a moment."
 	case fiber.StatusInternalServerError:
 		p.Title, p.Message = "Something went wrong", "The error has been logged. If it keeps happening, send the request id below to your administrator."
 	default:

@@ -147,8 +147,9 @@ func (a *App) roleDeletePost(c *fiber.Ctx) error {
 
 // rolePermissionsPost grants or revokes one permission of the grid (fields resource, action,
 // granted=true|false), or a whole row (action=*) or column (resource=*) in one transaction. htmx
-// gets the #permission-grid fragment back; a refusal — a guardrail — is 422 with the grid
-// unchanged and the reason above it. Without htmx, success is a flash and a redirect.
+// gets the #permission-grid fragment back; a refusal — the grant rule or a guardrail — is 422
+// with the grid unchanged and the reason above it. Without htmx, success is a flash and a
+// redirect.
 func (a *App) rolePermissionsPost(c *fiber.Ctx) error {
 	t := currentTenant(c)
 	r, err := a.roleByParam(c)
@@ -161,16 +162,6 @@ func (a *App) rolePermissionsPost(c *fiber.Ctx) error {
 	perms, err := models.ExpandPermission(resource, action)
 	if err == nil && raw != "true" && raw != "false" {
 		err = &models.ValidationError{Fields: map[string]string{"granted": "Say whether to grant or revoke the permission (granted=true or false)."}}
-	}
-	if err == nil && granted {
-		// Like roles for users: nobody hands a role more than they may do themselves.
-		for _, p := range perms {
-			ap := authz.Perm{Resource: p.Resource, Action: p.Action}
-			if !a.may(c, t, ap) {
-				err = &models.ValidationError{Fields: map[string]string{"permission": "You cannot grant " + ap.String() + ": you may not do it yourself."}}
-				break
-			}
-		}
 	}
 	if err == nil {
 		err = a.store.SetPermissions(ctx(c), t.ID, r.Name, perms, granted)

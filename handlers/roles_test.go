@@ -504,14 +504,11 @@ func TestPermissionGridGuardrailsAndAccess(t *testing.T) {
 				t.Fatal(err)
 			}
 		}()
-		// Without roles:manage the admin role needs list, read and delete to reach the button.
-		for _, a := range []string{"list", "read", "delete"} {
-			if err := app.Store.SetPermission(context.Background(), tn.ID, "admin", models.Permission{Resource: "roles", Action: a}, true); err != nil {
-				t.Fatal(err)
-			}
-		}
-		admin.Get("/t/" + tn.Slug + "/roles/keepers").ExpectStatus(http.StatusOK)
-		res := admin.PostForm("/t/"+tn.Slug+"/roles/keepers/delete", url.Values{}).ExpectStatus(http.StatusUnprocessableEntity)
+		// An admin without roles:manage may not delete a role allowing roles:update (the grant
+		// rule); a super admin may, but super admins do not count as the tenant's role managers.
+		super := testkit.Client(t, app).LoginAs(testkit.User(t, app.Store).SuperAdmin().Create())
+		super.Get("/t/" + tn.Slug + "/roles/keepers").ExpectStatus(http.StatusOK)
+		res := super.PostForm("/t/"+tn.Slug+"/roles/keepers/delete", url.Values{}).ExpectStatus(http.StatusUnprocessableEntity)
 		if !strings.Contains(res.Text("role-error"), "able to manage roles") {
 			t.Fatalf("refusal %q", res.Text("role-error"))
 		}
@@ -553,5 +550,92 @@ func TestPermissionGridGuardrailsAndAccess(t *testing.T) {
 		if got := rec.Types(t); len(got) != 0 {
 			t.Fatalf("events %v", got)
 		}
+	})
+}
+
+// rulesOf reads every policy and grouping rule of the tenant, to show a refusal changed none.
+func rulesOf(t *testing.T, app *testkit.TestApp, tn *models.Tenant) []string {
+	t.Helper()
+	var rules []models.CasbinRule
+	if err := app.Store.DB().Where("v1 = ? OR v2 = ?", tn.ID.String(), tn.ID.String()).Order("ptype, v0, v1, v2, v3").Find(&rules).Error; err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, r := range rules {
+		out = append(out, strings.Join([]string{r.Ptype, r.V0, r.V1, r.V2, r.V3}, ","))
+	}
+	return out
+}
+
+// TestRoleChangesStayWithinTheActorsOwnPermissions replays the two reported attacks: nobody
+// hands out, through a copy or the grid, more than they may do themselves, nor takes role or
+// user management away from the admins above them. Each is a 422 with the reason and changes
+// no rule and emits no event.
+func TestRoleChangesStayWithinTheActorsOwnPermissions(t *testing.T) {
+	t.Parallel()
+	app := testkit.NewApp(t)
+	tn := testkit.Tenant(t, app.Store).Create()
+	testkit.User(t, app.Store).WithRole(tn, "admin").Create()
+	customRole(t, app, tn, "role-creator", "roles:list", "roles:read", "roles:create")
+	customRole(t, app, tn, "role-editor", "roles:list", "roles:read", "roles:update")
+	base := "/t/" + tn.Slug + "/roles"
+
+	t.Run("someone with only roles:create cannot copy admin into a role of their own", func(t *testing.T) {
+		creator, _ := rolesClient(t, app, tn, "role-creator")
+		creator.Get(base + "/new?from=admin").ExpectStatus(http.StatusOK)
+		before := rulesOf(t, app, tn)
+		rec := testkit.Events(t, app.Store)
+		res := creator.PostForm(base, url.Values{"name": {"pwned"}, "from": {"admin"}}).ExpectStatus(http.StatusUnprocessableEntity)
+		if got := res.Text("role-from-error"); !strings.HasPrefix(got, "You cannot copy the role “admin”: it allows ") || !strings.HasSuffix(got, ", which you do not have yourself.") {
+			t.Errorf("reason %q", got)
+		}
+		if _, err := app.Store.RoleByName(context.Background(), tn.ID, "pwned"); err == nil {
+			t.Error("the copy was created")
+		}
+		if got := rulesOf(t, app, tn); !slices.Equal(got, before) {
+			t.Errorf("rules changed:\n%v\n%v", before, got)
+		}
+		if got := rec.Types(t); len(got) != 0 {
+			t.Errorf("events %v", got)
+		}
+		// An empty role is still theirs to create.
+		creator.PostForm(base, url.Values{"name": {"drafts"}}).ExpectStatus(http.StatusSeeOther)
+	})
+
+	t.Run("someone with only roles:update cannot strip roles:manage or users:manage from admin by cell, row or column", func(t *testing.T) {
+		editor, _ := rolesClient(t, app, tn, "role-editor")
+		grid := base + "/admin/permissions"
+		for _, tc := range []struct {
+			resource, action, want string
+		}{
+			{"roles", "manage", "You cannot revoke roles:manage: you do not have it yourself."},
+			{"users", "manage", "You cannot revoke users:manage: you do not have it yourself."},
+			{"roles", "*", "You cannot revoke roles:create: you do not have it yourself."},
+			{"users", "*", "You cannot revoke users:list: you do not have it yourself."},
+			{"*", "manage", "You cannot revoke users:manage: you do not have it yourself."},
+		} {
+			before := rulesOf(t, app, tn)
+			rec := testkit.Events(t, app.Store)
+			res := htmxPost(editor, grid, toggle(tc.resource, tc.action, false)).ExpectStatus(http.StatusUnprocessableEntity)
+			if got := res.Text("grid-error"); got != tc.want {
+				t.Errorf("%s:%s: reason %q, want %q", tc.resource, tc.action, got, tc.want)
+			}
+			if cellState(res, "roles", "manage") != "on" || cellState(res, "users", "manage") != "on" {
+				t.Errorf("%s:%s: the grid is not shown unchanged", tc.resource, tc.action)
+			}
+			if got := rulesOf(t, app, tn); !slices.Equal(got, before) {
+				t.Errorf("%s:%s: rules changed", tc.resource, tc.action)
+			}
+			if got := rec.Types(t); len(got) != 0 {
+				t.Errorf("%s:%s: events %v", tc.resource, tc.action, got)
+			}
+		}
+		// Granting admin something the editor holds is refused too: admins may do more.
+		res := editor.PostForm(grid, toggle("roles", "update", true)).ExpectStatus(http.StatusUnprocessableEntity)
+		if got := res.Text("grid-error"); got != "You cannot change the role “admin”: its members may do more than you." {
+			t.Errorf("reason %q", got)
+		}
+		// What they hold, on a role nobody above them holds, they may still change.
+		htmxPost(editor, base+"/drafts/permissions", toggle("roles", "read", true)).ExpectStatus(http.StatusOK)
 	})
 }

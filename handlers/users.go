@@ -68,12 +68,6 @@ func (a *App) userCreatePost(c *fiber.Ctx) error {
 		f.Errors = map[string]string{"mode": "Choose an initial password or an invite."}
 		return a.renderUserNew(c, fiber.StatusUnprocessableEntity, f)
 	}
-	if msg, err := a.cannotGrant(c, t, f.Role); err != nil {
-		return err
-	} else if msg != "" {
-		f.Errors = map[string]string{"role": msg}
-		return a.renderUserNew(c, fiber.StatusUnprocessableEntity, f)
-	}
 	var (
 		u     *models.User
 		token string
@@ -132,7 +126,8 @@ func (a *App) userShow(c *fiber.Ctx) error {
 }
 
 // userUpdatePost saves name and status. Deactivating ends the user's sessions on their next
-// request. An account that also belongs elsewhere is changed by super admins only (403).
+// request. An account that also belongs elsewhere is changed by super admins only (403); a
+// user who may do more than the signed-in one is refused by the grant rule (422).
 func (a *App) userUpdatePost(c *fiber.Ctx) error {
 	tu, err := a.tenantUserByParam(c)
 	if err != nil {
@@ -144,16 +139,8 @@ func (a *App) userUpdatePost(c *fiber.Ctx) error {
 	} else if locked {
 		return fiber.NewError(fiber.StatusForbidden, "This account also belongs to other tenants or to the platform; only a super admin can rename it or change its status.")
 	}
-	// Nobody may rename or ban someone who can do more than they can.
-	for _, role := range tu.Roles {
-		if why, err := a.cannotGrant(c, t, role); err != nil {
-			return err
-		} else if why != "" {
-			return fiber.NewError(fiber.StatusForbidden, "This user holds the role “"+role+"”, which can do more than you may; ask someone who holds it to make this change.")
-		}
-	}
 	form := userviews.EditForm{Name: strings.TrimSpace(strings.Clone(c.FormValue("name"))), Status: strings.TrimSpace(strings.Clone(c.FormValue("status")))}
-	updated, err := a.store.UpdateUser(ctx(c), tu.ID, &form.Name, &form.Status)
+	updated, err := a.store.UpdateTenantUser(ctx(c), t.ID, tu.ID, &form.Name, &form.Status)
 	var ve *models.ValidationError
 	if errors.As(err, &ve) {
 		form.Errors = ve.Fields
@@ -173,7 +160,8 @@ func (a *App) userUpdatePost(c *fiber.Ctx) error {
 }
 
 // userRoleAssignPost gives the user one of the tenant's roles (form field role); it applies
-// from the user's next request.
+// from the user's next request. A role the grant rule does not let the signed-in user hand
+// out re-renders the page with 422 and the reason.
 func (a *App) userRoleAssignPost(c *fiber.Ctx) error {
 	tu, err := a.tenantUserByParam(c)
 	if err != nil {
@@ -185,14 +173,10 @@ func (a *App) userRoleAssignPost(c *fiber.Ctx) error {
 	if slices.Contains(tu.Roles, role) {
 		return a.flashRedirect(c, "info", userviews.DisplayName(&tu.User)+" already has the role "+role+".", back)
 	}
-	msg, err := a.cannotGrant(c, t, role)
-	if err != nil {
-		return err
-	}
+	msg := ""
 	if role == "" {
 		msg = "Choose a role to assign."
-	}
-	if msg == "" {
+	} else {
 		err = a.store.AssignRole(ctx(c), tu.ID, role, t.ID.String())
 		var ve *models.ValidationError
 		if errors.As(err, &ve) {
@@ -209,8 +193,8 @@ func (a *App) userRoleAssignPost(c *fiber.Ctx) error {
 }
 
 // userRoleRevokePost takes one of the user's roles in the tenant away (form field role). A
-// guardrail refusal — the last admin, nobody left to manage roles, your own role management —
-// re-renders the page with 422 and the reason; nothing changes. Without any role left the user
+// refusal — the grant rule, or a guardrail: the last admin, nobody left to manage roles, your
+// own role management — re-renders the page with 422 and the reason; nothing changes. Without any role left the user
 // leaves the tenant, so the list is shown next.
 func (a *App) userRoleRevokePost(c *fiber.Ctx) error {
 	tu, err := a.tenantUserByParam(c)
@@ -224,12 +208,6 @@ func (a *App) userRoleRevokePost(c *fiber.Ctx) error {
 		return a.renderUserEdit(c, fiber.StatusUnprocessableEntity, tu, func(e *userviews.Edit) {
 			e.RoleError = name + " does not have the role “" + role + "” in this tenant."
 		})
-	}
-	// Taking a role away needs the same standing as giving it.
-	if why, err := a.cannotGrant(c, t, role); err != nil {
-		return err
-	} else if why != "" {
-		return a.renderUserEdit(c, fiber.StatusForbidden, tu, func(e *userviews.Edit) { e.RoleError = strings.Replace(why, "give", "take away", 1) })
 	}
 	err = a.store.RevokeRole(ctx(c), tu.ID, role, t.ID)
 	var ve *models.ValidationError
@@ -307,27 +285,6 @@ func (a *App) may(c *fiber.Ctx, t *models.Tenant, perm authz.Perm) bool {
 	}
 	ok, err := a.authz.Allowed(ctx(c), u.ID, t.ID.String(), perm)
 	return err == nil && ok
-}
-
-// cannotGrant says why the signed-in user may not hand out the tenant's role: it allows
-// something they may not do themselves. Without this check anyone allowed to update users could
-// give themselves, or an account they made, any role — admin included. "" means they may (an
-// empty or unknown role is left to the model to report).
-func (a *App) cannotGrant(c *fiber.Ctx, t *models.Tenant, role string) (string, error) {
-	if role == "" {
-		return "", nil
-	}
-	perms, err := a.store.PermissionsOf(ctx(c), t.ID, role)
-	if err != nil {
-		return "", err
-	}
-	for _, perm := range perms {
-		ap := authz.Perm{Resource: perm.Resource, Action: perm.Action}
-		if !a.may(c, t, ap) {
-			return "You cannot give the role “" + role + "”: it allows " + ap.String() + ", which you may not do yourself.", nil
-		}
-	}
-	return "", nil
 }
 
 // takeInviteLink returns the invitation link waiting in the session, if any, and removes it.

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -611,6 +612,29 @@ func TestUserRoles(t *testing.T) {
 		}
 	})
 
+	t.Run("nobody takes a role away, renames or switches off someone who may do more: 422 and the reason", func(t *testing.T) {
+		hd, _ := usersClient(t, app, tn, "helpdesk")
+		hd.Get(userURL(tn, adminUser.ID)).ExpectStatus(http.StatusOK)
+		rec := testkit.Events(t, app.Store)
+		res := hd.PostForm(userURL(tn, adminUser.ID)+"/roles/revoke", url.Values{"role": {"admin"}}).ExpectStatus(http.StatusUnprocessableEntity)
+		if got := res.Text("role-error"); !strings.HasPrefix(got, "You cannot take the role “admin” away from this user: it allows ") {
+			t.Errorf("message %q", got)
+		}
+		res = hd.PostForm(userURL(tn, adminUser.ID), url.Values{"name": {"Demoted"}, "status": {models.UserBanned}}).ExpectStatus(http.StatusUnprocessableEntity)
+		if got := res.Text("form-error"); got != "You cannot change this user: they may do more than you." {
+			t.Errorf("message %q", got)
+		}
+		if got := rolesHeld(t, app, tn, adminUser.ID); !slices.Equal(got, []string{"admin"}) {
+			t.Fatalf("roles %v", got)
+		}
+		if u, _ := app.Store.UserByID(context.Background(), adminUser.ID); u.Name != adminUser.Name || u.Status != models.UserActive {
+			t.Fatalf("the admin was changed: %+v", u)
+		}
+		if got := rec.Types(t); len(got) != 0 {
+			t.Fatalf("events %v", got)
+		}
+	})
+
 	t.Run("taking away the last role removes the user from the tenant", func(t *testing.T) {
 		u := testkit.User(t, app.Store).Email("leaver@example.com").WithRole(tn, "customer").Create()
 		res := admin.PostForm(userURL(tn, u.ID)+"/roles/revoke", url.Values{"role": {"customer"}}).ExpectStatus(http.StatusSeeOther)
@@ -623,4 +647,60 @@ func TestUserRoles(t *testing.T) {
 		}
 		admin.Get(userURL(tn, u.ID)).ExpectStatus(http.StatusNotFound)
 	})
+}
+
+// TestUserRolesWhileAnotherProcessWrites runs the app on a SQLite file that a second process
+// (a second store on the same file) keeps locked for longer than busy_timeout: the change is a
+// 503 that says to try again, never a 500, and nothing is changed.
+func TestUserRolesWhileAnotherProcessWrites(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "rustok.db")
+	store, err := models.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	if _, err := store.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	other, err := models.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { other.Close() })
+	app := testkit.NewApp(t, testkit.WithStore(store))
+	tn := testkit.Tenant(t, store).Create()
+	admin, _ := usersClient(t, app, tn, "admin")
+	target := testkit.User(t, store).WithRole(tn, "admin").Create()
+	admin.Get(userURL(tn, target.ID)).ExpectStatus(http.StatusOK)
+	// The store keeps its one connection, so the pragma lasts; 50 ms keeps the test fast.
+	if err := store.DB().Exec("PRAGMA busy_timeout = 50").Error; err != nil {
+		t.Fatal(err)
+	}
+	rec := testkit.Events(t, store)
+	locked, release, held := make(chan struct{}), make(chan struct{}), make(chan error)
+	go func() {
+		held <- other.WithTx(ctx, func(context.Context) error {
+			close(locked) // BEGIN IMMEDIATE holds the write lock from here
+			<-release
+			return nil
+		})
+	}()
+	<-locked
+	res := admin.PostForm(userURL(tn, target.ID)+"/roles/revoke", url.Values{"role": {"admin"}})
+	close(release)
+	if err := <-held; err != nil {
+		t.Fatal(err)
+	}
+	res.ExpectStatus(http.StatusServiceUnavailable)
+	if body := string(res.Body); !strings.Contains(body, "busy") || !strings.Contains(body, "try again") {
+		t.Errorf("the page does not say the database is busy:\n%s", body)
+	}
+	if got := rolesHeld(t, app, tn, target.ID); !slices.Equal(got, []string{"admin"}) {
+		t.Fatalf("roles %v", got)
+	}
+	if got := rec.Types(t); len(got) != 0 {
+		t.Fatalf("events %v", got)
+	}
 }

@@ -14,6 +14,9 @@ var (
 	// ErrBadCredentials means the email is unknown, the password wrong or the account not active.
 	// Callers show one message for all three so accounts cannot be enumerated.
 	ErrBadCredentials = errors.New("incorrect email or password")
+	// ErrBusy means another process held SQLite's write lock for longer than busy_timeout: the
+	// transaction changed nothing and may be tried again.
+	ErrBusy = errors.New("database busy")
 )
 
 // ValidationError carries one message per form field. It matches ErrInvalid with errors.Is.

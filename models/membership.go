@@ -35,35 +35,64 @@ type CasbinRule struct {
 func (CasbinRule) TableName() string { return "casbin_rule" }
 
 // AssignRole makes the user hold role in the tenant (tenant AllTenants for platform roles). The
-// role must exist in the tenant. Assigning a role the user already holds is not an error.
+// role must exist in the tenant, and the grant rule applies: the actor must hold everything the
+// role allows, and the user may not do more than the actor; only super admins (and the command
+// line) give the platform role. Assigning a role the user already holds is not an error.
 func (s *Store) AssignRole(ctx context.Context, userID uuid.UUID, role, tenant string) error {
 	return s.WithTx(ctx, func(ctx context.Context) error {
 		if tenant == AllTenants {
 			if role != RoleSuperAdmin {
 				return &ValidationError{Fields: map[string]string{"role": "The only platform role is super_admin."}}
 			}
-		} else {
-			id, err := uuid.Parse(tenant)
-			if err != nil {
-				return &ValidationError{Fields: map[string]string{"tenant": "Not a tenant id."}}
+			if actor := events.ActorFrom(ctx); actor != nil {
+				if super, err := s.IsSuperAdmin(ctx, *actor); err != nil {
+					return err
+				} else if !super {
+					return &ValidationError{Fields: map[string]string{"role": "Only a super admin can make someone a super admin."}}
+				}
 			}
-			if _, err := s.RoleByName(ctx, id, role); errors.Is(err, ErrNotFound) {
-				return &ValidationError{Fields: map[string]string{"role": "There is no role “" + role + "” in this tenant."}}
-			} else if err != nil {
-				return err
-			}
+			return s.assignRole(ctx, userID, role, tenant)
 		}
-		var n int64
-		q := s.Conn(ctx).Model(&CasbinRule{}).Where("ptype = 'g' AND v0 = ? AND v1 = ? AND v2 = ?", userID.String(), role, tenant)
-		if err := q.Count(&n).Error; err != nil || n > 0 {
-			return translate(err, "assign role")
+		id, err := uuid.Parse(tenant)
+		if err != nil {
+			return &ValidationError{Fields: map[string]string{"tenant": "Not a tenant id."}}
 		}
-		r := CasbinRule{Ptype: "g", V0: userID.String(), V1: role, V2: tenant}
-		if err := s.Conn(ctx).Create(&r).Error; err != nil {
-			return translate(err, "assign role")
+		if err := s.checkRoleToGive(ctx, id, role, roleChange{what: "give the role “" + role + "” to this user",
+			field: "role", users: []uuid.UUID{userID}}); err != nil {
+			return err
 		}
-		return s.Append(ctx, &events.UserRoleAssigned{UserRef: events.UserRef{UserID: userID}, Role: role, Tenant: tenant})
+		return s.assignRole(ctx, userID, role, tenant)
 	})
+}
+
+// checkRoleToGive refuses a tenant's role that does not exist, or that the grant rule does not
+// let the actor hand out (ch names the change; the role's permissions are added to it).
+func (s *Store) checkRoleToGive(ctx context.Context, tenantID uuid.UUID, role string, ch roleChange) error {
+	if _, err := s.RoleByName(ctx, tenantID, role); errors.Is(err, ErrNotFound) {
+		return &ValidationError{Fields: map[string]string{"role": "There is no role “" + role + "” in this tenant."}}
+	} else if err != nil {
+		return err
+	}
+	perms, err := s.PermissionsOf(ctx, tenantID, role)
+	if err != nil {
+		return err
+	}
+	ch.perms = perms
+	return s.checkGrantRule(ctx, tenantID, ch)
+}
+
+// assignRole writes the grouping rule and user.role_assigned unless the user holds the role.
+func (s *Store) assignRole(ctx context.Context, userID uuid.UUID, role, tenant string) error {
+	var n int64
+	q := s.Conn(ctx).Model(&CasbinRule{}).Where("ptype = 'g' AND v0 = ? AND v1 = ? AND v2 = ?", userID.String(), role, tenant)
+	if err := q.Count(&n).Error; err != nil || n > 0 {
+		return translate(err, "assign role")
+	}
+	r := CasbinRule{Ptype: "g", V0: userID.String(), V1: role, V2: tenant}
+	if err := s.Conn(ctx).Create(&r).Error; err != nil {
+		return translate(err, "assign role")
+	}
+	return s.Append(ctx, &events.UserRoleAssigned{UserRef: events.UserRef{UserID: userID}, Role: role, Tenant: tenant})
 }
 
 // IsSuperAdmin reports whether the user holds the platform role.

@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/rustok/rustok-admin/internal/events"
+	"github.com/rustok/rustok-admin/migrations"
 )
 
 // Guardrail errors: changes refused because they would lock people out. They match ErrInvalid.
@@ -59,11 +60,56 @@ func (s *Store) MembersOf(ctx context.Context, tenantID uuid.UUID, role string) 
 	return out, nil
 }
 
-// guardState is what the guardrails compare before and after a change.
+// guardState is what the guardrails compare before and after a change, in one tenant.
 type guardState struct {
+	tenantID     uuid.UUID
 	managers     int  // users able to manage roles
 	admins       int  // holders of the admin role
 	actorManages bool // whether the context's actor can manage roles
+}
+
+// guardrailsBefore starts a guarded change: it locks the tenants' roles until the transaction
+// in ctx ends (lockTenantRoles) and only then reads the state of each, which the change passes
+// to checkGuardrails afterwards. Every guarded change calls it before it reads or writes
+// anything else, so two changes that are each fine alone — two admins revoking each other —
+// run one after the other, and the second sees what the first did.
+func (s *Store) guardrailsBefore(ctx context.Context, tenantIDs ...uuid.UUID) ([]guardState, error) {
+	if err := s.lockTenantRoles(ctx, tenantIDs); err != nil {
+		return nil, err
+	}
+	states := make([]guardState, len(tenantIDs))
+	for i, id := range tenantIDs {
+		var err error
+		if states[i], err = s.guardrailState(ctx, id); err != nil {
+			return nil, err
+		}
+	}
+	return states, nil
+}
+
+// lockTenantRoles serialises the guarded changes of the tenants. On PostgreSQL it takes a
+// transaction-scoped advisory lock per tenant, in sorted order, so changes locking several
+// tenants queue instead of deadlocking; taking one again in the same transaction is free.
+// SQLite needs none: Open gives it one connection and BEGIN IMMEDIATE, so its write
+// transactions already run one at a time, each starting after the previous one committed.
+func (s *Store) lockTenantRoles(ctx context.Context, tenantIDs []uuid.UUID) error {
+	if !InTx(ctx) {
+		return errors.New("models: guardrails must run inside WithTx")
+	}
+	if s.dialect != migrations.Postgres {
+		return nil
+	}
+	keys := make([]string, len(tenantIDs))
+	for i, id := range tenantIDs {
+		keys[i] = "tenant-roles:" + id.String()
+	}
+	slices.Sort(keys)
+	for _, k := range slices.Compact(keys) {
+		if err := s.Conn(ctx).Exec("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", k).Error; err != nil {
+			return translate(err, "lock "+k)
+		}
+	}
+	return nil
 }
 
 // guardrailState reads the tenant's guard state inside the caller's transaction.
@@ -76,42 +122,55 @@ func (s *Store) guardrailState(ctx context.Context, tenantID uuid.UUID) (guardSt
 	if err != nil {
 		return guardState{}, err
 	}
-	st := guardState{managers: len(managers), admins: len(admins)}
+	st := guardState{tenantID: tenantID, managers: len(managers), admins: len(admins)}
 	if actor := events.ActorFrom(ctx); actor != nil {
 		st.actorManages = slices.Contains(managers, *actor)
 	}
 	return st, nil
 }
 
-// checkGuardrails runs after a role or permission change, inside its transaction, given the
-// state before it: a tenant that had someone able to manage roles, or an admin, must still have
-// one, and the actor must not have taken away their own role management (a super admin may).
-// A tenant that had neither — a new one with no members yet — can be set up freely.
-func (s *Store) checkGuardrails(ctx context.Context, tenantID uuid.UUID, before guardState) error {
-	after, err := s.guardrailState(ctx, tenantID)
-	if err != nil {
-		return err
-	}
-	if before.managers > 0 && after.managers == 0 {
-		return ErrLastRoleManager
-	}
-	if actor := events.ActorFrom(ctx); actor != nil && before.actorManages && !after.actorManages {
-		if super, _ := s.IsSuperAdmin(ctx, *actor); !super {
-			return ErrOwnRoleManagement
+// checkGuardrails runs after a role, permission or user change, inside its transaction, given
+// the states guardrailsBefore read: a tenant that had someone able to manage roles, or an
+// admin, must still have one, and the actor must not have taken away their own role management
+// (a super admin may). A tenant that had neither — a new one with no members yet — can be set
+// up freely.
+func (s *Store) checkGuardrails(ctx context.Context, before ...guardState) error {
+	for _, b := range before {
+		after, err := s.guardrailState(ctx, b.tenantID)
+		if err != nil {
+			return err
 		}
-	}
-	if before.admins > 0 && after.admins == 0 {
-		return ErrLastAdmin
+		if b.managers > 0 && after.managers == 0 {
+			return ErrLastRoleManager
+		}
+		if actor := events.ActorFrom(ctx); actor != nil && b.actorManages && !after.actorManages {
+			if super, _ := s.IsSuperAdmin(ctx, *actor); !super {
+				return ErrOwnRoleManagement
+			}
+		}
+		if b.admins > 0 && after.admins == 0 {
+			return ErrLastAdmin
+		}
 	}
 	return nil
 }
 
-// RevokeRole takes a role in a tenant away from a user, with user.role_revoked, unless a
-// guardrail refuses it (last admin, nobody left to manage roles, your own role management).
+// RevokeRole takes a role in a tenant away from a user, with user.role_revoked, unless the
+// grant rule (the role allows what the actor may not do, or the user may do more than the
+// actor) or a guardrail (last admin, nobody left to manage roles, your own role management)
+// refuses it.
 func (s *Store) RevokeRole(ctx context.Context, userID uuid.UUID, role string, tenantID uuid.UUID) error {
 	return s.WithTx(ctx, func(ctx context.Context) error {
-		before, err := s.guardrailState(ctx, tenantID)
+		before, err := s.guardrailsBefore(ctx, tenantID)
 		if err != nil {
+			return err
+		}
+		perms, err := s.PermissionsOf(ctx, tenantID, role)
+		if err != nil {
+			return err
+		}
+		if err := s.checkGrantRule(ctx, tenantID, roleChange{what: "take the role “" + role + "” away from this user",
+			field: "role", perms: perms, users: []uuid.UUID{userID}}); err != nil {
 			return err
 		}
 		res := s.Conn(ctx).Where("ptype = 'g' AND v0 = ? AND v1 = ? AND v2 = ?", userID.String(), role, tenantID.String()).Delete(&CasbinRule{})
@@ -121,51 +180,74 @@ func (s *Store) RevokeRole(ctx context.Context, userID uuid.UUID, role string, t
 		if res.RowsAffected == 0 {
 			return nil // nothing to revoke
 		}
-		if err := s.checkGuardrails(ctx, tenantID, before); err != nil {
+		if err := s.checkGuardrails(ctx, before...); err != nil {
 			return err
 		}
 		return s.Append(events.WithTenant(ctx, tenantID), &events.UserRoleRevoked{UserRef: events.UserRef{UserID: userID}, Role: role, Tenant: tenantID.String()})
 	})
 }
 
-// SetPermission grants or revokes (resource, action) for a role of the tenant, with
-// role.permission_granted or role.permission_revoked, in one transaction; guardrails apply.
-// Granting what the role already has, or revoking what it lacks, changes nothing.
+// SetPermission grants or revokes one permission of a tenant's role; see SetPermissions.
 func (s *Store) SetPermission(ctx context.Context, tenantID uuid.UUID, role string, perm Permission, granted bool) error {
-	if !slices.Contains(TenantResources, perm.Resource) || !slices.Contains(events.Actions, perm.Action) {
-		return &ValidationError{Fields: map[string]string{"permission": "Unknown permission " + perm.Resource + ":" + perm.Action + "."}}
+	return s.SetPermissions(ctx, tenantID, role, []Permission{perm}, granted)
+}
+
+// SetPermissions grants or revokes permissions of a tenant's role — a cell, a row or a column
+// of the grid — in one transaction, with role.permission_granted or role.permission_revoked for
+// each one that changes. If the grant rule or a guardrail refuses, none is changed. Granting
+// what the role already has, or revoking what it lacks, changes nothing.
+func (s *Store) SetPermissions(ctx context.Context, tenantID uuid.UUID, role string, perms []Permission, granted bool) error {
+	for _, p := range perms {
+		if !slices.Contains(TenantResources, p.Resource) || !slices.Contains(events.Actions, p.Action) {
+			return &ValidationError{Fields: map[string]string{"permission": "Unknown permission " + permName(p) + "."}}
+		}
 	}
 	return s.WithTx(ctx, func(ctx context.Context) error {
+		before, err := s.guardrailsBefore(ctx, tenantID)
+		if err != nil {
+			return err
+		}
 		r, err := s.RoleByName(ctx, tenantID, role)
 		if err != nil {
 			return err
 		}
-		ref := events.RoleRef{RoleID: r.ID}
+		if err := s.checkGrantRule(ctx, tenantID, roleChange{what: "change the role “" + role + "”", field: "permission",
+			perms: perms, named: true, grant: granted, members: role}); err != nil {
+			return err
+		}
 		ctx = events.WithTenant(ctx, tenantID)
-		rule := CasbinRule{Ptype: "p", V0: role, V1: tenantID.String(), V2: perm.Resource, V3: perm.Action}
-		if granted {
-			res := s.Conn(ctx).Where(rule).FirstOrCreate(&CasbinRule{Ptype: rule.Ptype, V0: rule.V0, V1: rule.V1, V2: rule.V2, V3: rule.V3})
-			if res.Error != nil || res.RowsAffected == 0 {
-				return translate(res.Error, "grant permission")
+		ref := events.RoleRef{RoleID: r.ID}
+		var evts []events.Event
+		for _, p := range perms {
+			changed, err := s.setPermission(ctx, tenantID, role, p, granted)
+			switch {
+			case err != nil:
+				return err
+			case changed && granted:
+				evts = append(evts, &events.RolePermissionGranted{RoleRef: ref, Resource: p.Resource, Action: p.Action})
+			case changed:
+				evts = append(evts, &events.RolePermissionRevoked{RoleRef: ref, Resource: p.Resource, Action: p.Action})
 			}
-			return s.Append(ctx, &events.RolePermissionGranted{RoleRef: ref, Resource: perm.Resource, Action: perm.Action})
 		}
-		before, err := s.guardrailState(ctx, tenantID)
-		if err != nil {
-			return err
+		if !granted {
+			if err := s.checkGuardrails(ctx, before...); err != nil {
+				return err
+			}
 		}
-		res := s.Conn(ctx).Where("ptype = 'p' AND v0 = ? AND v1 = ? AND v2 = ? AND v3 = ?", role, tenantID.String(), perm.Resource, perm.Action).Delete(&CasbinRule{})
-		if res.Error != nil {
-			return translate(res.Error, "revoke permission")
-		}
-		if res.RowsAffected == 0 {
-			return nil
-		}
-		if err := s.checkGuardrails(ctx, tenantID, before); err != nil {
-			return err
-		}
-		return s.Append(ctx, &events.RolePermissionRevoked{RoleRef: ref, Resource: perm.Resource, Action: perm.Action})
+		return s.Append(ctx, evts...)
 	})
+}
+
+// setPermission writes one permission rule of a role, or deletes it, and reports whether that
+// changed anything.
+func (s *Store) setPermission(ctx context.Context, tenantID uuid.UUID, role string, p Permission, granted bool) (bool, error) {
+	rule := CasbinRule{Ptype: "p", V0: role, V1: tenantID.String(), V2: p.Resource, V3: p.Action}
+	if granted {
+		res := s.Conn(ctx).Where(rule).FirstOrCreate(&CasbinRule{Ptype: rule.Ptype, V0: rule.V0, V1: rule.V1, V2: rule.V2, V3: rule.V3})
+		return res.RowsAffected > 0, translate(res.Error, "grant permission")
+	}
+	res := s.Conn(ctx).Where("ptype = 'p' AND v0 = ? AND v1 = ? AND v2 = ? AND v3 = ?", role, rule.V1, p.Resource, p.Action).Delete(&CasbinRule{})
+	return res.RowsAffected > 0, translate(res.Error, "revoke permission")
 }
 
 // PermissionsOf returns the role's permissions in the tenant.
@@ -181,6 +263,134 @@ func (s *Store) PermissionsOf(ctx context.Context, tenantID uuid.UUID, role stri
 	}
 	return out, nil
 }
+
+// roleChange is a change of what a role allows or of who holds it, as the grant rule judges it.
+type roleChange struct {
+	what    string       // the change as a refusal names it, after "You cannot ": "copy the role “admin”"
+	field   string       // the form field a refusal is reported on
+	perms   []Permission // the permissions the change grants or revokes
+	named   bool         // perms were picked one by one (the grid), not taken from a role
+	grant   bool         // for named perms: granted, else revoked
+	members string       // the role whose members' access changes, or ""
+	users   []uuid.UUID  // other users whose access changes
+}
+
+// checkGrantRule is the one rule of every change to what a tenant's roles allow or to who holds
+// them: the actor in ctx may grant or revoke only permissions they hold themselves (manage on a
+// resource holds each of its actions), and may not change anything for users who may do more
+// than they may — the members of a role being changed, or the user whose roles or account
+// change. Super admins are exempt, and so is a context without an actor: the command line and
+// the operator's own setup. A refusal is a ValidationError on ch.field with a plain sentence.
+func (s *Store) checkGrantRule(ctx context.Context, tenantID uuid.UUID, ch roleChange) error {
+	actor := events.ActorFrom(ctx)
+	if actor == nil {
+		return nil
+	}
+	affected := slices.Clone(ch.users)
+	if ch.members != "" {
+		members, err := s.MembersOf(ctx, tenantID, ch.members)
+		if err != nil {
+			return err
+		}
+		affected = append(affected, members...)
+	}
+	held, err := s.holdingsIn(ctx, tenantID, append(affected, *actor))
+	if err != nil {
+		return err
+	}
+	mine := held[*actor]
+	if mine.super {
+		return nil
+	}
+	refuse := func(msg string) error { return &ValidationError{Fields: map[string]string{ch.field: msg}} }
+	for _, p := range ch.perms {
+		switch {
+		case mine.allows(p):
+		case ch.named && ch.grant:
+			return refuse("You cannot grant " + permName(p) + ": you do not have it yourself.")
+		case ch.named:
+			return refuse("You cannot revoke " + permName(p) + ": you do not have it yourself.")
+		default:
+			return refuse("You cannot " + ch.what + ": it allows " + permName(p) + ", which you do not have yourself.")
+		}
+	}
+	for _, u := range affected {
+		if u != *actor && held[u].exceeds(mine) {
+			who := "they"
+			if ch.members != "" {
+				who = "its members"
+			}
+			return refuse("You cannot " + ch.what + ": " + who + " may do more than you.")
+		}
+	}
+	return nil
+}
+
+// holdings is what one user may do in a tenant, as the grant rule compares it.
+type holdings struct {
+	super bool                // a super admin may do everything everywhere
+	perms map[Permission]bool // the permissions of the user's roles in the tenant
+}
+
+// allows reports whether the holdings include p: p itself, or manage on its resource.
+func (h holdings) allows(p Permission) bool {
+	return h.super || h.perms[p] || h.perms[Permission{Resource: p.Resource, Action: "manage"}]
+}
+
+// exceeds reports whether h may do something mine may not.
+func (h holdings) exceeds(mine holdings) bool {
+	switch {
+	case mine.super:
+		return false
+	case h.super:
+		return true
+	}
+	for p := range h.perms {
+		if !mine.allows(p) {
+			return true
+		}
+	}
+	return false
+}
+
+// holdingsIn returns what each of the users may do in the tenant, in two queries.
+func (s *Store) holdingsIn(ctx context.Context, tenantID uuid.UUID, users []uuid.UUID) (map[uuid.UUID]holdings, error) {
+	out := make(map[uuid.UUID]holdings, len(users))
+	ids := make([]string, len(users))
+	for i, u := range users {
+		ids[i] = u.String()
+		out[u] = holdings{perms: map[Permission]bool{}}
+	}
+	var rows []struct{ UserID, Resource, Action string }
+	err := s.Conn(ctx).Raw(`SELECT g.v0 AS user_id, p.v2 AS resource, p.v3 AS action FROM casbin_rule g
+		JOIN casbin_rule p ON p.ptype = 'p' AND p.v0 = g.v1 AND p.v1 = g.v2
+		WHERE g.ptype = 'g' AND g.v2 = ? AND g.v0 IN ?`, tenantID.String(), ids).Scan(&rows).Error
+	if err != nil {
+		return nil, translate(err, "permissions of users")
+	}
+	for _, r := range rows {
+		if id, err := uuid.Parse(r.UserID); err == nil {
+			out[id].perms[Permission{Resource: r.Resource, Action: r.Action}] = true
+		}
+	}
+	var supers []string
+	err = s.Conn(ctx).Model(&CasbinRule{}).Where("ptype = 'g' AND v1 = ? AND v2 = ? AND v0 IN ?", RoleSuperAdmin, AllTenants, ids).
+		Pluck("v0", &supers).Error
+	if err != nil {
+		return nil, translate(err, "super admins among users")
+	}
+	for _, id := range supers {
+		if u, err := uuid.Parse(id); err == nil {
+			h := out[u]
+			h.super = true
+			out[u] = h
+		}
+	}
+	return out, nil
+}
+
+// permName spells a permission the way pages and messages do: resource:action.
+func permName(p Permission) string { return p.Resource + ":" + p.Action }
 
 // IsGuardrail reports whether err is one of the guardrail refusals.
 func IsGuardrail(err error) bool {

@@ -70,12 +70,12 @@ func TestGuardrails(t *testing.T) {
 		store := testkit.NewDB(t)
 		tn := testkit.Tenant(t, store).Create()
 		me := testkit.User(t, store).WithRole(tn, "admin").Create()
-		other := testkit.User(t, store).WithRole(tn, "manager").Create()
-		// Give the manager role roles:update, so someone else can still manage roles.
-		if err := store.SetPermission(ctx, tn.ID, "manager", models.Permission{Resource: "roles", Action: "update"}, true); err != nil {
+		// Someone else can still manage roles: they hold a copy of admin, so the grant rule
+		// (they may do everything admin's members may) lets them change admin.
+		if _, err := store.CloneRole(ctx, tn.ID, "admin", "owners", ""); err != nil {
 			t.Fatal(err)
 		}
-		_ = other
+		other := testkit.User(t, store).WithRole(tn, "owners").Create()
 		asMe := events.WithActor(ctx, me.ID)
 		err := store.SetPermission(asMe, tn.ID, "admin", models.Permission{Resource: "roles", Action: "manage"}, false)
 		if !errors.Is(err, models.ErrOwnRoleManagement) {

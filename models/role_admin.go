@@ -94,7 +94,8 @@ func (s *Store) CreateRole(ctx context.Context, tenantID uuid.UUID, name, descri
 }
 
 // CloneRole creates a custom role with the permissions of the tenant's role from, with
-// role.created listing them. An unknown source is a ValidationError on "from".
+// role.created listing them. An unknown source, or one that allows what the actor may not do
+// (the grant rule), is a ValidationError on "from".
 func (s *Store) CloneRole(ctx context.Context, tenantID uuid.UUID, from, name, description string) (*Role, error) {
 	var r *Role
 	err := s.WithTx(ctx, func(ctx context.Context) error {
@@ -105,6 +106,9 @@ func (s *Store) CloneRole(ctx context.Context, tenantID uuid.UUID, from, name, d
 		}
 		perms, err := s.PermissionsOf(ctx, tenantID, from)
 		if err != nil {
+			return err
+		}
+		if err := s.checkGrantRule(ctx, tenantID, roleChange{what: "copy the role “" + from + "”", field: "from", perms: perms}); err != nil {
 			return err
 		}
 		r, err = s.createRole(ctx, tenantID, name, description, perms)
@@ -155,8 +159,9 @@ func (s *Store) createRole(ctx context.Context, tenantID uuid.UUID, name, descri
 
 // RenameRole gives a custom role a new name, with role.updated (name old → new). Its
 // permission rules and its members' grouping rules are rewritten in the same transaction, so
-// every member keeps exactly the access they had. System roles cannot be renamed; renaming to
-// the current name changes nothing.
+// every member keeps exactly the access they had. System roles cannot be renamed, nor roles
+// whose members may do more than the actor (the grant rule); renaming to the current name
+// changes nothing.
 func (s *Store) RenameRole(ctx context.Context, tenantID uuid.UUID, from, to string) (*Role, error) {
 	to = strings.TrimSpace(to)
 	var r *Role
@@ -170,6 +175,9 @@ func (s *Store) RenameRole(ctx context.Context, tenantID uuid.UUID, from, to str
 		}
 		if to == from {
 			return nil
+		}
+		if err := s.checkGrantRule(ctx, tenantID, roleChange{what: "rename the role “" + from + "”", field: "name", members: from}); err != nil {
+			return err
 		}
 		if msg := validateRoleName(to); msg != "" {
 			return &ValidationError{Fields: map[string]string{"name": msg}}
@@ -207,10 +215,15 @@ func (s *Store) RenameRole(ctx context.Context, tenantID uuid.UUID, from, to str
 
 // DeleteRole removes a custom role with its permission rules and memberships: role.deleted,
 // and user.role_revoked for each member, so every user's history shows what they lost.
-// System roles cannot be deleted, and the guardrails of role changes apply (nobody left to
-// manage roles, your own role management).
+// System roles cannot be deleted; the grant rule (the role allows what the actor may not do,
+// or its members may do more) and the guardrails of role changes (nobody left to manage
+// roles, your own role management) apply.
 func (s *Store) DeleteRole(ctx context.Context, tenantID uuid.UUID, name string) error {
 	return s.WithTx(ctx, func(ctx context.Context) error {
+		before, err := s.guardrailsBefore(ctx, tenantID)
+		if err != nil {
+			return err
+		}
 		r, err := s.RoleByName(ctx, tenantID, name)
 		if err != nil {
 			return err
@@ -218,8 +231,12 @@ func (s *Store) DeleteRole(ctx context.Context, tenantID uuid.UUID, name string)
 		if r.IsSystem {
 			return &ValidationError{Fields: map[string]string{"role": "System roles cannot be deleted."}}
 		}
-		before, err := s.guardrailState(ctx, tenantID)
+		perms, err := s.PermissionsOf(ctx, tenantID, name)
 		if err != nil {
+			return err
+		}
+		if err := s.checkGrantRule(ctx, tenantID, roleChange{what: "delete the role “" + name + "”", field: "role",
+			perms: perms, members: name}); err != nil {
 			return err
 		}
 		members, err := s.MembersOf(ctx, tenantID, name)
@@ -236,7 +253,7 @@ func (s *Store) DeleteRole(ctx context.Context, tenantID uuid.UUID, name string)
 		if err := s.Conn(ctx).Delete(r).Error; err != nil {
 			return translate(err, "delete role")
 		}
-		if err := s.checkGuardrails(ctx, tenantID, before); err != nil {
+		if err := s.checkGuardrails(ctx, before...); err != nil {
 			return err
 		}
 		ctx = events.WithTenant(ctx, tenantID)
@@ -275,17 +292,4 @@ func ExpandPermission(resource, action string) ([]Permission, error) {
 		}
 	}
 	return out, nil
-}
-
-// SetPermissions grants or revokes several permissions of a role in one transaction, one
-// SetPermission (and its event) each: if any is refused — a guardrail — none is changed.
-func (s *Store) SetPermissions(ctx context.Context, tenantID uuid.UUID, role string, perms []Permission, granted bool) error {
-	return s.WithTx(ctx, func(ctx context.Context) error {
-		for _, p := range perms {
-			if err := s.SetPermission(ctx, tenantID, role, p, granted); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
 }

@@ -195,6 +195,27 @@ func (s *Store) WithTx(ctx context.Context, fn func(ctx context.Context) error) 
 	if err == nil {
 		hooks.Run()
 	}
+	return s.busy(err)
+}
+
+// SQLite's primary result codes for a database locked by another connection.
+const (
+	sqliteBusy   = 5 // SQLITE_BUSY
+	sqliteLocked = 6 // SQLITE_LOCKED
+)
+
+// busy marks SQLite's "database is locked" errors with ErrBusy. One connection per process and
+// BEGIN IMMEDIATE make them rare — another process held the write lock for longer than
+// busy_timeout — and the transaction has then changed nothing, so callers may say "try again"
+// instead of failing.
+func (s *Store) busy(err error) error {
+	var coded interface{ Code() int } // the SQLite driver's *Error
+	if err == nil || s.dialect != migrations.SQLite || errors.Is(err, ErrBusy) || !errors.As(err, &coded) {
+		return err
+	}
+	if code := coded.Code() & 0xff; code == sqliteBusy || code == sqliteLocked {
+		return fmt.Errorf("%w: %v", ErrBusy, err)
+	}
 	return err
 }
 

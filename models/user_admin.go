@@ -177,38 +177,39 @@ func (s *Store) InviteUser(ctx context.Context, tenantID uuid.UUID, email, name,
 	return u, token, nil
 }
 
-// addTenantUser validates the user and the role together, then creates the user, assigns the
-// role and runs then (if any) in one transaction.
+// addTenantUser validates the user and the role together — the role must exist and be one
+// the grant rule lets the actor hand out — then creates the user, assigns the role and runs
+// then (if any) in one transaction.
 func (s *Store) addTenantUser(ctx context.Context, tenantID uuid.UUID, in UserInput, role string,
 	then func(ctx context.Context, u *User) error) (*User, error) {
 	in.Email = NormalizeEmail(in.Email)
 	in.Name = strings.TrimSpace(in.Name)
-	fe := fieldErrors{}
-	var ve *ValidationError
-	if err := in.Validate(); errors.As(err, &ve) {
-		maps.Copy(fe, ve.Fields)
-	} else if err != nil {
-		return nil, err
-	}
-	if role == "" {
-		fe.add("role", "Choose a role.")
-	} else if _, err := s.RoleByName(ctx, tenantID, role); errors.Is(err, ErrNotFound) {
-		fe.add("role", "There is no role “"+role+"” in this tenant.")
-	} else if err != nil {
-		return nil, err
-	}
-	if err := fe.err(); err != nil {
-		return nil, err
-	}
 	var u *User
 	err := s.WithTx(ctx, func(ctx context.Context) error {
+		fe := fieldErrors{}
+		var ve *ValidationError
+		if err := in.Validate(); errors.As(err, &ve) {
+			maps.Copy(fe, ve.Fields)
+		} else if err != nil {
+			return err
+		}
+		if role == "" {
+			fe.add("role", "Choose a role.")
+		} else if err := s.checkRoleToGive(ctx, tenantID, role, roleChange{what: "give the role “" + role + "”", field: "role"}); errors.As(err, &ve) {
+			maps.Copy(fe, ve.Fields)
+		} else if err != nil {
+			return err
+		}
+		if err := fe.err(); err != nil {
+			return err
+		}
 		var err error
 		if u, err = s.CreateUser(ctx, in); errors.Is(err, ErrConflict) {
 			return &ValidationError{Fields: map[string]string{"email": "A user with this email already exists."}}
 		} else if err != nil {
 			return err
 		}
-		if err := s.AssignRole(ctx, u.ID, role, tenantID.String()); err != nil {
+		if err := s.assignRole(ctx, u.ID, role, tenantID.String()); err != nil {
 			return err
 		}
 		if then != nil {
@@ -258,9 +259,15 @@ func (s *Store) UpdateUser(ctx context.Context, id uuid.UUID, name, status *stri
 		if len(changes) == 0 {
 			return nil
 		}
-		var managed []string
+		// RoleManagers counts active users only: switching off the last one would lock the
+		// tenant, so deactivating is a guarded change in every tenant where the user manages roles.
+		var before []guardState
 		if deactivating {
-			if managed, err = s.tenantsManagedBy(ctx, id); err != nil {
+			managed, err := s.tenantsManagedBy(ctx, id)
+			if err != nil {
+				return err
+			}
+			if before, err = s.guardrailsBefore(ctx, managed...); err != nil {
 				return err
 			}
 		}
@@ -268,15 +275,8 @@ func (s *Store) UpdateUser(ctx context.Context, id uuid.UUID, name, status *stri
 		if err := s.Conn(ctx).Select("name", "status", "updated_at").Save(u).Error; err != nil {
 			return translate(err, "update user")
 		}
-		// RoleManagers counts active users only: switching off the last one would lock the tenant.
-		for _, t := range managed {
-			left, err := s.RoleManagers(ctx, uuid.MustParse(t))
-			if err != nil {
-				return err
-			}
-			if len(left) == 0 {
-				return ErrLastRoleManager
-			}
+		if err := s.checkGuardrails(ctx, before...); err != nil {
+			return err
 		}
 		evts := []events.Event{&events.UserUpdated{UserRef: events.UserRef{UserID: id}, Changes: changes}}
 		if deactivating {
@@ -290,13 +290,40 @@ func (s *Store) UpdateUser(ctx context.Context, id uuid.UUID, name, status *stri
 	return u, nil
 }
 
+// UpdateTenantUser is UpdateUser from the pages of a tenant, where the grant rule applies too:
+// nobody renames or switches off a user who may do more there than they may.
+func (s *Store) UpdateTenantUser(ctx context.Context, tenantID, id uuid.UUID, name, status *string) (*User, error) {
+	var u *User
+	err := s.WithTx(ctx, func(ctx context.Context) error {
+		if err := s.checkGrantRule(ctx, tenantID, roleChange{what: "change this user", field: "guard", users: []uuid.UUID{id}}); err != nil {
+			return err
+		}
+		var err error
+		u, err = s.UpdateUser(ctx, id, name, status)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
 // tenantsManagedBy returns the ids of the tenants where the user may manage roles.
-func (s *Store) tenantsManagedBy(ctx context.Context, userID uuid.UUID) ([]string, error) {
+func (s *Store) tenantsManagedBy(ctx context.Context, userID uuid.UUID) ([]uuid.UUID, error) {
 	var ids []string
 	err := s.Conn(ctx).Raw(`SELECT DISTINCT g.v2 FROM casbin_rule g
 		JOIN casbin_rule p ON p.ptype = 'p' AND p.v0 = g.v1 AND p.v1 = g.v2 AND p.v2 = 'roles' AND p.v3 IN ?
 		WHERE g.ptype = 'g' AND g.v0 = ? AND g.v2 <> ?`, roleManagingActions, userID.String(), AllTenants).Scan(&ids).Error
-	return ids, translate(err, "tenants managed by user")
+	if err != nil {
+		return nil, translate(err, "tenants managed by user")
+	}
+	out := make([]uuid.UUID, 0, len(ids))
+	for _, id := range ids {
+		if t, err := uuid.Parse(id); err == nil {
+			out = append(out, t)
+		}
+	}
+	return out, nil
 }
 
 // PasswordToken is a one-time set-password link; only the SHA-256 of its token is stored.
