@@ -66,12 +66,14 @@ vulncheck: ## govulncheck over the module against the Go vulnerability database,
 	@scripts/vulncheck.sh
 
 .PHONY: bench
-bench: build ## run the benchmarks (see docs/BENCHMARKS.md): start-up, memory, wrk now vs foundation; outbox cost, relay throughput, dispatch latency; tenant cache hit and cold-key stampede; RBAC; content list and create vs pgbench
+bench: build ## run the benchmarks (see docs/BENCHMARKS.md): start-up, memory, wrk now vs foundation; outbox cost, relay throughput, dispatch latency, crash recovery; tenant cache hit and cold-key stampede; RBAC; content list and create vs pgbench
 	@bench/run.sh
 	@echo "== event benchmarks (PostgreSQL + NATS JetStream) =="
 	TEST_DB=postgres $(GO) test -run '^$$' -bench 'OutboxCost' -benchtime 3s ./bench/
 	TEST_DB=postgres $(GO) test -run '^$$' -bench 'RelayToJetStream' -benchtime 20000x ./bench/
 	TEST_DB=postgres $(GO) test -run '^$$' -bench 'DispatchLatency' -benchtime 1x ./bench/
+	@echo "== crash recovery: serve killed with SIGKILL, restart → last pending event dispatched (bin/rustok, PostgreSQL + JetStream) =="
+	TEST_DB=postgres $(GO) test -run '^$$' -bench 'CrashRecovery' -benchtime 5x ./bench/
 	@echo "== tenant cache benchmarks (hit in process; 10,000 goroutines on a cold key, PostgreSQL) =="
 	$(GO) test -run '^$$' -bench '^BenchmarkHit$$' -benchmem -count 5 ./internal/tenancy/
 	TEST_DB=postgres $(GO) test -run '^$$' -bench '^BenchmarkColdKey10k$$' -benchtime 20x ./bench/
