@@ -140,6 +140,7 @@ func (r *Relay) RunOnce(ctx context.Context) (int, error) {
 	}
 	failures := make([]error, len(rows))
 	stopRenewing := r.renewWhile(ctx, rows)
+	defer stopRenewing() // also if a transport panics and someone up the stack recovers
 	for _, t := range r.transports {
 		for i, err := range t.Publish(ctx, envs) {
 			if err != nil {
@@ -196,8 +197,8 @@ func (r *Relay) claim(ctx context.Context) ([]Row, error) {
 	return rows, err
 }
 
-// renewWhile renews the lease on rows every Lease/3 until the returned func is called; that func
-// returns once no renewal is running, so the caller's mark never races one. When ctx ends the
+// renewWhile renews the lease on rows every Lease/3 until the returned func is first called; that
+// call returns once no renewal is running, so the caller's mark never races one. When ctx ends the
 // renewals stop and the lease runs out, as after a crash.
 func (r *Relay) renewWhile(ctx context.Context, rows []Row) (stop func()) {
 	seqs := make([]int64, len(rows))
@@ -232,10 +233,10 @@ func (r *Relay) renewWhile(ctx context.Context, rows []Row) (stop func()) {
 			}
 		}
 	}()
-	return func() {
+	return sync.OnceFunc(func() {
 		close(done)
 		wg.Wait()
-	}
+	})
 }
 
 func sortBySeq(rows []Row) []Row {
