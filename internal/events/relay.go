@@ -7,24 +7,32 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 )
 
+// DefaultLease is how long a relay's claim on a batch holds without renewal. The relay renews it
+// every DefaultLease/3 while it delivers the batch, so a live relay keeps its claim through a
+// slow publish, and the claims of a relay that died are free at most one lease after its last
+// renewal: with the 250 ms poll, a restarted process delivers them within about 3.3 s.
+const DefaultLease = 3 * time.Second
+
 // RelayConfig tunes a relay; zero values take the defaults.
 type RelayConfig struct {
 	ID           string        // this relay's name in claimed_by; default host-pid-random
 	BatchSize    int           // events claimed at once; default 200
-	Lease        time.Duration // how long a claim holds before another relay may take it over; default 30 s
+	Lease        time.Duration // how long a claim holds unrenewed before another relay may take it over; default DefaultLease
 	PollInterval time.Duration // fallback wake-up when no nudge arrives (events committed by other processes and commands); default 250 ms
 	MaxAttempts  int           // attempts before an event is marked failed; default 10
 	MinBackoff   time.Duration // first retry delay; default 1 s
 	MaxBackoff   time.Duration // retry delay cap; default 60 s
 	Logger       *slog.Logger
 	Metrics      *Metrics
-	Now          func() time.Time // default time.Now; tests move it to expire leases
+	Now          func() time.Time                     // default time.Now; tests move it to expire leases
+	After        func(time.Duration) <-chan time.Time // default time.After; tests fire lease renewals by hand
 }
 
 // Relay delivers outbox rows to the transports: it claims a batch, publishes it, and marks each
@@ -49,7 +57,10 @@ func NewRelay(db *gorm.DB, dialect string, transports []Transport, cfg RelayConf
 		cfg.BatchSize = 200
 	}
 	if cfg.Lease <= 0 {
-		cfg.Lease = 30 * time.Second
+		cfg.Lease = DefaultLease
+	}
+	if cfg.After == nil {
+		cfg.After = time.After
 	}
 	if cfg.PollInterval <= 0 {
 		cfg.PollInterval = 250 * time.Millisecond
@@ -131,6 +142,8 @@ func (r *Relay) RunOnce(ctx context.Context) (int, error) {
 		envs[i] = row.Envelope()
 	}
 	failures := make([]error, len(rows))
+	stopRenewing := r.renewWhile(ctx, rows)
+	defer stopRenewing() // also if a transport panics and someone up the stack recovers
 	for _, t := range r.transports {
 		for i, err := range t.Publish(ctx, envs) {
 			if err != nil {
@@ -138,6 +151,7 @@ func (r *Relay) RunOnce(ctx context.Context) (int, error) {
 			}
 		}
 	}
+	stopRenewing()
 	if ctx.Err() != nil {
 		// Stopped mid-batch: leave the rows claimed; the lease expires and they are delivered
 		// again (JetStream drops the duplicates by message id).
@@ -196,6 +210,48 @@ func (r *Relay) claim(ctx context.Context) ([]Row, error) {
 		return tx.Where("seq IN ?", seqs).Order("seq").Find(&rows).Error
 	})
 	return rows, err
+}
+
+// renewWhile renews the lease on rows every Lease/3 until the returned func is first called; that
+// call returns once no renewal is running, so the caller's mark never races one. When ctx ends the
+// renewals stop and the lease runs out, as after a crash.
+func (r *Relay) renewWhile(ctx context.Context, rows []Row) (stop func()) {
+	seqs := make([]int64, len(rows))
+	for i, row := range rows {
+		seqs[i] = row.Seq
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		lost := false
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-r.cfg.After(r.cfg.Lease / 3):
+			}
+			res := r.db.WithContext(ctx).Model(&Row{}).Where("seq IN ? AND claimed_by = ? AND status = ?", seqs, r.cfg.ID, StatusPending).
+				Update("claimed_at", r.now())
+			switch {
+			case res.Error != nil && ctx.Err() == nil:
+				r.cfg.Logger.Warn("relay could not renew its lease; retrying", "relay", r.cfg.ID, "err", res.Error)
+			case res.Error == nil && res.RowsAffected < int64(len(seqs)) && !lost:
+				lost = true
+				// Our lease ran out and another relay took some rows over: they may be delivered twice
+				// (JetStream drops the duplicates by message id); mark leaves them to that relay.
+				r.cfg.Logger.Warn("relay lost its lease on part of a batch", "relay", r.cfg.ID,
+					"claimed", len(seqs), "still_held", res.RowsAffected)
+			}
+		}
+	}()
+	return sync.OnceFunc(func() {
+		close(done)
+		wg.Wait()
+	})
 }
 
 func sortBySeq(rows []Row) []Row {

@@ -186,25 +186,148 @@ func TestRelayLeaseTakeover(t *testing.T) {
 	actx, cancel := context.WithCancel(ctx)
 	crash := events.NewBus()
 	crash.Subscribe("*", func(context.Context, events.Envelope) error { cancel(); return nil })
-	a := events.NewRelay(store.DB(), string(store.Dialect()), []events.Transport{crash}, events.RelayConfig{ID: "relay-a", Lease: 30 * time.Second, Now: now})
+	a := events.NewRelay(store.DB(), string(store.Dialect()), []events.Transport{crash}, events.RelayConfig{ID: "relay-a", Now: now})
 	if _, err := a.RunOnce(actx); !errors.Is(err, context.Canceled) {
 		t.Fatalf("relay A: %v", err)
 	}
 
+	// With the default lease, a dead relay's claim is free one lease (3 s) after it was taken.
 	var got atomic.Int64
 	bus := events.NewBus()
 	bus.Subscribe("*", func(context.Context, events.Envelope) error { got.Add(1); return nil })
-	b := events.NewRelay(store.DB(), string(store.Dialect()), []events.Transport{bus}, events.RelayConfig{ID: "relay-b", Lease: 30 * time.Second, Now: now})
+	b := events.NewRelay(store.DB(), string(store.Dialect()), []events.Transport{bus}, events.RelayConfig{ID: "relay-b", Now: now})
+	clock = clock.Add(events.DefaultLease - time.Millisecond)
 	if n, _ := b.RunOnce(ctx); n != 0 {
 		t.Fatal("relay B took an event still under relay A's lease")
 	}
-	clock = clock.Add(31 * time.Second)
+	clock = clock.Add(2 * time.Millisecond)
 	if n, _ := b.RunOnce(ctx); n != 1 || got.Load() != 1 {
 		t.Fatalf("after the lease expired relay B claimed %d, delivered %d", n, got.Load())
 	}
 	if c := statusCounts(t, store); c[events.StatusDispatched] != 1 {
 		t.Fatalf("statuses %v", c)
 	}
+}
+
+// TestRelayRenewsItsLeaseWhileDelivering: a batch whose publish takes longer than the lease stays
+// with the relay delivering it, because that relay renews its claim every Lease/3; another relay
+// never takes it over, and the event is delivered once. The clock and the renewal timer are the
+// test's, so nothing here depends on how fast the machine is.
+func TestRelayRenewsItsLeaseWhileDelivering(t *testing.T) {
+	t.Parallel()
+	store := testkit.NewDB(t)
+	ctx := context.Background()
+	appendUpdates(t, store, ctx, uuid.New(), 1)
+	clock := &fakeClock{t: time.Now().UTC()}
+	renew := make(chan time.Time)
+	var renewEvery atomic.Int64
+	slow := &blockingTransport{started: make(chan struct{}), release: make(chan struct{})}
+	a := events.NewRelay(store.DB(), string(store.Dialect()), []events.Transport{slow}, events.RelayConfig{ID: "relay-a", Now: clock.Now,
+		After: func(d time.Duration) <-chan time.Time { renewEvery.Store(int64(d)); return renew }})
+	result := make(chan error, 1)
+	go func() {
+		n, err := a.RunOnce(ctx)
+		if err == nil && n != 1 {
+			err = fmt.Errorf("relay A claimed %d events, want 1", n)
+		}
+		result <- err
+	}()
+	release := sync.OnceFunc(func() { close(slow.release) })
+	defer release() // lets relay A finish when the test fails half-way
+	<-slow.started  // relay A has claimed the event and is publishing it
+
+	var got atomic.Int64
+	bus := events.NewBus()
+	bus.Subscribe("*", func(context.Context, events.Envelope) error { got.Add(1); return nil })
+	b := events.NewRelay(store.DB(), string(store.Dialect()), []events.Transport{bus}, events.RelayConfig{ID: "relay-b", Now: clock.Now})
+	step := events.DefaultLease / 3
+	for elapsed := step; elapsed <= 3*events.DefaultLease; elapsed += step {
+		clock.Advance(step)
+		select { // relay A's renewal timer fires
+		case renew <- clock.Now():
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%v into relay A's publish, relay A is not waiting to renew its lease", elapsed)
+		}
+		waitForClaim(t, store, "relay-a", clock.Now())
+		if n, err := b.RunOnce(ctx); err != nil || n != 0 {
+			t.Fatalf("%v into relay A's publish (lease %v), relay B claimed %d (%v)", elapsed, events.DefaultLease, n, err)
+		}
+	}
+	if d := time.Duration(renewEvery.Load()); d != events.DefaultLease/3 {
+		t.Fatalf("relay A renewed every %v, want every %v", d, events.DefaultLease/3)
+	}
+	release()
+	if err := <-result; err != nil {
+		t.Fatal(err)
+	}
+	var row events.Row
+	store.DB().First(&row)
+	if row.Status != events.StatusDispatched || row.ClaimedBy != nil || slow.delivered.Load() != 1 || got.Load() != 0 {
+		t.Fatalf("status %s claimed by %v; relay A delivered %d, relay B %d; want dispatched once, by A",
+			row.Status, row.ClaimedBy, slow.delivered.Load(), got.Load())
+	}
+}
+
+// fakeClock is a clock the test moves; relays read it from their own goroutines.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// blockingTransport publishes nothing until release is closed; started is closed when the first
+// publish begins.
+type blockingTransport struct {
+	started, release chan struct{}
+	once             sync.Once
+	delivered        atomic.Int64
+}
+
+func (*blockingTransport) Name() string { return "blocking" }
+func (b *blockingTransport) Publish(ctx context.Context, envs []events.Envelope) []error {
+	b.once.Do(func() { close(b.started) })
+	select {
+	case <-b.release:
+		b.delivered.Add(int64(len(envs)))
+	case <-ctx.Done():
+	}
+	return make([]error, len(envs))
+}
+
+// waitForClaim waits until the outbox's only claimed row is held by relay with claimed_at at (a
+// renewal running in the relay's goroutine lands in the database a moment after its timer fires).
+func waitForClaim(t *testing.T, store *models.Store, relay string, at time.Time) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		var row events.Row
+		err := store.DB().Where("claimed_by IS NOT NULL").First(&row).Error
+		if err == nil && *row.ClaimedBy == relay && row.ClaimedAt.Sub(at).Abs() < time.Millisecond {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no renewal by %s at %v: the row is claimed by %v at %v (%v)", relay, at, deref(row.ClaimedBy), row.ClaimedAt, err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return "nobody"
+	}
+	return *s
 }
 
 // TestTwoRelaysNeverDeliverTwice runs two relays at once over the same outbox; every event is
