@@ -77,7 +77,7 @@ func propagationCases() []propagationCase {
 				u := testkit.User(t, a.Store).WithRole(tn, "manager").Create()
 				return testkit.Client(t, b.TestApp).LoginAs(u), "/t/" + tn.Slug + "/", func() {
 					inactive := models.UserInactive
-					_, err := a.Store.UpdateUser(ctx, u.ID, nil, &inactive)
+					_, err := a.Store.UpdateUser(ctx, u.ID, models.UserUpdate{Status: &inactive})
 					must(t, err)
 				}
 			}},

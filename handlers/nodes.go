@@ -13,6 +13,7 @@ import (
 
 	"github.com/rustok/rustok-admin/internal/markdown"
 	"github.com/rustok/rustok-admin/models"
+	"github.com/rustok/rustok-admin/views/components"
 	"github.com/rustok/rustok-admin/views/layouts"
 	nodeviews "github.com/rustok/rustok-admin/views/nodes"
 )
@@ -218,13 +219,13 @@ func (a *App) nodeCreatePost(c *fiber.Ctx) error {
 		}
 	}
 	if len(f.Errors) > 0 {
-		return a.renderNodeForm(c, nil, f)
+		return a.renderNodeForm(c, fiber.StatusUnprocessableEntity, nil, f)
 	}
 	n, err := a.store.CreateNode(ctx(c), t, currentUser(c).ID, in)
 	var ve *models.ValidationError
 	if errors.As(err, &ve) {
 		f.Errors = ve.Fields
-		return a.renderNodeForm(c, nil, f)
+		return a.renderNodeForm(c, fiber.StatusUnprocessableEntity, nil, f)
 	} else if err != nil {
 		return err
 	}
@@ -240,16 +241,27 @@ func withError(errs map[string]string, field, msg string) map[string]string {
 	return errs
 }
 
-// renderNodeForm answers a refused save with 422: the #node-form fragment for htmx, the whole
-// page otherwise.
-func (a *App) renderNodeForm(c *fiber.Ctx, n *models.Node, f nodeviews.Form) error {
+// renderNodeForm answers a refused save — 422 for bad input, 409 when it was stale — with the
+// form as typed: the #node-form fragment for htmx, the whole page otherwise. A refused workflow
+// move ("status") is also shown beside the form.
+func (a *App) renderNodeForm(c *fiber.Ctx, status int, n *models.Node, f nodeviews.Form) error {
 	if n != nil {
 		f.Kind = n.Kind
 		for i := range f.Translations {
 			f.Translations[i].Saved = n.Translation(f.Translations[i].Locale) != nil
 		}
 	}
-	return a.renderNodeEdit(c, fiber.StatusUnprocessableEntity, n, func(e *nodeviews.Edit) { e.Form = f })
+	return a.renderNodeEdit(c, status, n, func(e *nodeviews.Edit) { e.Form, e.StatusError = f, f.Errors["status"] })
+}
+
+// renderNodeStale answers a save of the editor that models refused as stale: 409 and the form
+// as typed, naming who changed what since it was loaded (renderStale). handled is false for
+// any other error.
+func (a *App) renderNodeStale(c *fiber.Ctx, err error, n *models.Node, f nodeviews.Form) (handled bool, _ error) {
+	return a.renderStale(c, err, tenantLocales(currentTenant(c)), func(st components.Stale) error {
+		f.Version, f.Stale = st.Version, st.Message
+		return a.renderNodeForm(c, fiber.StatusConflict, n, f)
+	})
 }
 
 // renderNodeEdit renders the create form (n nil) or the node's page, after edit adjusts it.
@@ -284,7 +296,7 @@ func (a *App) renderNodeEdit(c *fiber.Ctx, status int, n *models.Node, edit func
 			tr.Preview = string(html)
 		}
 	}
-	if wantsFragment(c) && status == fiber.StatusUnprocessableEntity {
+	if wantsFragment(c) && (status == fiber.StatusUnprocessableEntity || status == fiber.StatusConflict) {
 		return render(c, status, nodeviews.NodeForm(e))
 	}
 	if e.ShowsParent() { // three list queries per hundred pages: not for a post's page
@@ -347,8 +359,8 @@ func (a *App) nodeShow(c *fiber.Ctx) error {
 	return a.renderNodeEdit(c, fiber.StatusOK, n, func(*nodeviews.Edit) {})
 }
 
-// nodeUpdatePost saves the form. Bad input re-renders it with 422 and what was typed; an
-// unchanged form says so.
+// nodeUpdatePost saves the form. Bad input re-renders it with 422 and what was typed, a form
+// loaded before someone else's save with 409; an unchanged form says so.
 func (a *App) nodeUpdatePost(c *fiber.Ctx) error {
 	n, err := a.nodeByParam(c)
 	if err != nil {
@@ -356,14 +368,18 @@ func (a *App) nodeUpdatePost(c *fiber.Ctx) error {
 	}
 	t := currentTenant(c)
 	f, in := parseNodeForm(c, t)
+	in.Version = formVersion(c)
+	f.Version = *in.Version
 	if len(f.Errors) > 0 {
-		return a.renderNodeForm(c, n, f)
+		return a.renderNodeForm(c, fiber.StatusUnprocessableEntity, n, f)
 	}
 	updated, err := a.store.UpdateNode(ctx(c), t, n.ID, in)
 	var ve *models.ValidationError
 	if errors.As(err, &ve) {
 		f.Errors = ve.Fields
-		return a.renderNodeForm(c, n, f)
+		return a.renderNodeForm(c, fiber.StatusUnprocessableEntity, n, f)
+	} else if handled, err := a.renderNodeStale(c, err, n, f); handled {
+		return err
 	} else if err != nil {
 		return err
 	}
@@ -374,8 +390,9 @@ func (a *App) nodeUpdatePost(c *fiber.Ctx) error {
 	return a.flashRedirect(c, "success", "Saved “"+nodeviews.TitleOf(updated, t.DefaultLocale)+"”.", back)
 }
 
-// nodeStatusPost moves the node through the workflow (form field to). A refused move re-renders
-// the page with 422 and the reason.
+// nodeStatusPost moves the node through the workflow (form field to). The editor's workflow
+// buttons submit its form with them: then the edits are saved with the move (nodeSaveAndMove).
+// A refused move re-renders the page with 422 and the reason.
 func (a *App) nodeStatusPost(c *fiber.Ctx) error {
 	n, err := a.nodeByParam(c)
 	if err != nil {
@@ -383,6 +400,9 @@ func (a *App) nodeStatusPost(c *fiber.Ctx) error {
 	}
 	t := currentTenant(c)
 	to := strings.TrimSpace(c.FormValue("to"))
+	if postedEdits(c) {
+		return a.nodeSaveAndMove(c, n, to)
+	}
 	moved, err := a.store.TransitionNode(ctx(c), t, n.ID, to)
 	var ve *models.ValidationError
 	if errors.As(err, &ve) {
@@ -399,6 +419,51 @@ func (a *App) nodeStatusPost(c *fiber.Ctx) error {
 	}
 	a.log.InfoContext(ctx(c), "node moved", "node_id", n.ID.String(), "from", n.Status, "to", moved.Status)
 	return a.flashRedirect(c, "success", "“"+nodeviews.TitleOf(moved, t.DefaultLocale)+"” "+nodeviews.StatusDone(n.Status, to)+".", nodeviews.NodeURL(t.Slug, n.ID))
+}
+
+// postedEdits reports whether the request carries the editor's fields: the workflow buttons of
+// an editable form submit them (a read-only form's fields are disabled and send nothing).
+func postedEdits(c *fiber.Ctx) bool {
+	edits := false
+	c.Request().PostArgs().VisitAll(func(key, _ []byte) {
+		k := string(key)
+		edits = edits || k == "position" || k == "parent_id" || strings.HasPrefix(k, "t.")
+	})
+	return edits
+}
+
+// nodeSaveAndMove saves the editor's form and moves the node to `to` in one transaction, so that
+// Publish with unsaved edits publishes them rather than dropping them: both happen or neither.
+// Saving needs nodes:update besides the route's nodes:publish; a stale form is refused with
+// 409 as on Save.
+func (a *App) nodeSaveAndMove(c *fiber.Ctx, n *models.Node, to string) error {
+	t := currentTenant(c)
+	if !a.may(c, t, p("nodes", "update")) {
+		return fiber.NewError(fiber.StatusForbidden, "You may move this "+strings.ToLower(nodeviews.KindLabel(n.Kind))+
+			" through the workflow but not change it. Reload the page and try again.")
+	}
+	f, in := parseNodeForm(c, t)
+	in.Version, in.Status = formVersion(c), to
+	f.Version = *in.Version
+	if len(f.Errors) > 0 {
+		return a.renderNodeForm(c, fiber.StatusUnprocessableEntity, n, f)
+	}
+	moved, err := a.store.UpdateNode(ctx(c), t, n.ID, in)
+	var ve *models.ValidationError
+	if errors.As(err, &ve) {
+		f.Errors = ve.Fields
+		return a.renderNodeForm(c, fiber.StatusUnprocessableEntity, n, f)
+	} else if handled, err := a.renderNodeStale(c, err, n, f); handled {
+		return err
+	} else if err != nil {
+		return err
+	}
+	a.log.InfoContext(ctx(c), "node saved and moved", "node_id", n.ID.String(), "from", n.Status, "to", moved.Status)
+	done := nodeviews.StatusDone(n.Status, to)
+	if !nodeviews.SameContent(n, moved) {
+		done = "saved and " + done
+	}
+	return a.flashRedirect(c, "success", "“"+nodeviews.TitleOf(moved, t.DefaultLocale)+"” "+done+".", nodeviews.NodeURL(t.Slug, n.ID))
 }
 
 // nodeDeletePost deletes the node with its translations; the page asked first.

@@ -65,10 +65,11 @@ func nodesHX(c *testkit.HTTPClient, method, path string, form url.Values) *testk
 	return c.Do(req)
 }
 
-// nodeForm is the node form as the edit page would post it for the stored node: its parent,
-// position and every field of every tenant locale (empty for a locale without a translation).
+// nodeForm is the node form as the edit page would post it for the stored node: its version,
+// parent, position and every field of every tenant locale (empty for a locale without a
+// translation).
 func nodeForm(n *models.Node, tn *models.Tenant) url.Values {
-	f := url.Values{"position": {strconv.Itoa(n.Position)}, "parent_id": {""}}
+	f := url.Values{"version": {strconv.Itoa(n.Version)}, "position": {strconv.Itoa(n.Position)}, "parent_id": {""}}
 	if n.ParentID != nil {
 		f.Set("parent_id", n.ParentID.String())
 	}

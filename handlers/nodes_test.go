@@ -530,7 +530,7 @@ func TestNodeUpdate(t *testing.T) {
 			t.Errorf("the node changed: %+v", after.Translations)
 		}
 
-		hx := nodesHX(mgr, http.MethodPost, path, url.Values{"position": {"-4"}, "t.en.title": {"Original"}}).ExpectStatus(http.StatusUnprocessableEntity)
+		hx := nodesHX(mgr, http.MethodPost, path, url.Values{"version": {versionOf(app, "nodes", "id = ?", n.ID)}, "position": {"-4"}, "t.en.title": {"Original"}}).ExpectStatus(http.StatusUnprocessableEntity)
 		if !nodesIsFragment(hx) || hx.Find("form#node-form").Length() != 1 || hx.Text("node-position-error") == "" {
 			t.Errorf("want the #node-form fragment with the message:\n%.1000s", hx.Body)
 		}
@@ -723,7 +723,7 @@ func TestNodeWorkflow(t *testing.T) {
 		if got := reloadNode(t, app, tn, n.ID).Status; got != models.NodeDraft {
 			t.Errorf("status %s", got)
 		}
-		ed.PostForm(path, url.Values{"t.en.title": {"Workflow"}, "t.en.slug": {"workflow"}, "t.en.excerpt": {"Edited by an editor"}}).
+		ed.PostForm(path, url.Values{"version": {versionOf(app, "nodes", "id = ?", n.ID)}, "t.en.title": {"Workflow"}, "t.en.slug": {"workflow"}, "t.en.excerpt": {"Edited by an editor"}}).
 			ExpectStatus(http.StatusSeeOther)
 		if got := reloadNode(t, app, tn, n.ID).Translation("en").Excerpt; got != "Edited by an editor" {
 			t.Errorf("the editor's save did not land: %q", got)
@@ -1279,7 +1279,7 @@ func TestNodeHistory(t *testing.T) {
 	res := hc.PostForm(base, url.Values{"kind": {"post"}, "t.en.title": {"Alpha"}, "t.en.body": {"Hello"}}).ExpectStatus(http.StatusSeeOther)
 	id := testkit.MustUUID(t, strings.TrimPrefix(res.Location(), base+"/"))
 	path := nodePath(tn, id)
-	hc.PostForm(path, url.Values{"t.en.title": {"Beta"}, "t.en.slug": {""}, "t.en.body": {"Hello"}}).ExpectStatus(http.StatusSeeOther)
+	hc.PostForm(path, url.Values{"version": {versionOf(app, "nodes", "id = ?", id)}, "t.en.title": {"Beta"}, "t.en.slug": {""}, "t.en.body": {"Hello"}}).ExpectStatus(http.StatusSeeOther)
 	hc.PostForm(path+"/status", url.Values{"to": {"published"}}).ExpectStatus(http.StatusSeeOther)
 
 	lines := func(res *testkit.Response) []string {

@@ -6,9 +6,11 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
 
 	"github.com/rustok/rustok-admin/internal/authz"
 	"github.com/rustok/rustok-admin/models"
+	"github.com/rustok/rustok-admin/views/components"
 	roleviews "github.com/rustok/rustok-admin/views/roles"
 )
 
@@ -89,36 +91,62 @@ func (a *App) roleShow(c *fiber.Ctx) error {
 	return a.renderRole(c, fiber.StatusOK, d)
 }
 
-// roleUpdatePost renames a custom role; its members keep it under the new name. A bad or
-// taken name, or a system role, re-renders the page with 422.
+// roleUpdatePost saves the name and description of a custom role; renamed, its members keep it
+// under the new name. A bad or taken name, or a system role, re-renders the page with 422; a
+// form loaded before someone else's save, with 409 and what was typed.
 func (a *App) roleUpdatePost(c *fiber.Ctx) error {
 	t := currentTenant(c)
 	r, err := a.roleByParam(c)
+	if errors.Is(err, fiber.ErrNotFound) {
+		// Renamed since the form was loaded: find it by the id the form carries, so that this
+		// stale save gets its 409 rather than a 404.
+		if id, perr := uuid.Parse(c.FormValue("id")); perr == nil {
+			if r, err = a.store.RoleByID(ctx(c), t.ID, id); errors.Is(err, models.ErrNotFound) {
+				err = fiber.ErrNotFound
+			}
+		}
+	}
 	if err != nil {
 		return err
 	}
 	name := strings.TrimSpace(strings.Clone(c.FormValue("name")))
-	back := roleviews.RoleURL(t.Slug, r.Name)
-	if name == r.Name {
-		return a.flashRedirect(c, "info", "Nothing changed, so there was nothing to save.", back)
+	description := strings.TrimSpace(strings.Clone(c.FormValue("description")))
+	version := formVersion(c)
+	// again shows the page with the form as typed, after edit adds why it was refused.
+	again := func(status int, edit func(*roleviews.Detail)) error {
+		d, err := a.roleDetail(c, r)
+		if err != nil {
+			return err
+		}
+		d.NewName, d.NewDescription, d.Version = name, description, *version
+		edit(&d)
+		return a.renderRole(c, status, d)
 	}
-	renamed, err := a.store.RenameRole(ctx(c), t.ID, r.Name, name)
+	updated, err := a.store.UpdateRole(ctx(c), t.ID, r.Name, models.RoleUpdate{Name: &name, Description: &description, Version: version})
 	var ve *models.ValidationError
 	if errors.As(err, &ve) {
-		d, derr := a.roleDetail(c, r)
-		if derr != nil {
-			return derr
-		}
-		d.NewName, d.Errors = name, ve.Fields
-		if r.IsSystem {
-			d.Refusal = validationMessage(ve) // a system role has no rename field to show it at
-		}
-		return a.renderRole(c, fiber.StatusUnprocessableEntity, d)
+		return again(fiber.StatusUnprocessableEntity, func(d *roleviews.Detail) {
+			d.Errors = ve.Fields
+			if r.IsSystem {
+				d.Refusal = validationMessage(ve) // a system role has no form to show it at
+			}
+		})
+	} else if handled, err := a.renderStale(c, err, nil, func(st components.Stale) error {
+		return again(fiber.StatusConflict, func(d *roleviews.Detail) { d.Version, d.Stale = st.Version, st.Message })
+	}); handled {
+		return err
 	} else if err != nil {
 		return err
 	}
-	a.log.InfoContext(ctx(c), "role renamed", "tenant_id", t.ID.String(), "from", r.Name, "to", renamed.Name)
-	return a.flashRedirect(c, "success", "Role "+r.Name+" renamed to "+renamed.Name+".", roleviews.RoleURL(t.Slug, renamed.Name))
+	back := roleviews.RoleURL(t.Slug, updated.Name)
+	switch {
+	case updated.Version == r.Version:
+		return a.flashRedirect(c, "info", "Nothing changed, so there was nothing to save.", back)
+	case updated.Name != r.Name:
+		a.log.InfoContext(ctx(c), "role renamed", "tenant_id", t.ID.String(), "from", r.Name, "to", updated.Name)
+		return a.flashRedirect(c, "success", "Role "+r.Name+" renamed to "+updated.Name+".", back)
+	}
+	return a.flashRedirect(c, "success", "Role "+updated.Name+" updated.", back)
 }
 
 // roleDeletePost deletes a custom role and takes it away from its members. System roles, and
@@ -223,7 +251,7 @@ func permissionNotice(g roleviews.Grid, resource, action string, granted bool) s
 // roleDetail gathers what the page of a role shows and what the user may do on it.
 func (a *App) roleDetail(c *fiber.Ctx, r *models.Role) (roleviews.Detail, error) {
 	t := currentTenant(c)
-	d := roleviews.Detail{Slug: t.Slug, Role: *r, NewName: r.Name}
+	d := roleviews.Detail{Slug: t.Slug, Role: *r, NewName: r.Name, NewDescription: r.Description, Version: r.Version}
 	perms, err := a.store.PermissionsOf(ctx(c), t.ID, r.Name)
 	if err != nil {
 		return d, err

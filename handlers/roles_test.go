@@ -233,7 +233,7 @@ func TestRoleRenameAndDelete(t *testing.T) {
 
 	t.Run("renaming keeps the members' access under the new name and emits role.updated", func(t *testing.T) {
 		rec := testkit.Events(t, app.Store)
-		res := admin.PostForm(base+"/auditor", url.Values{"name": {"reviewer"}}).ExpectStatus(http.StatusSeeOther)
+		res := admin.PostForm(base+"/auditor", url.Values{"version": {versionOf(app, "roles", "tenant_id = ? AND name = ?", tn.ID, "auditor")}, "name": {"reviewer"}}).ExpectStatus(http.StatusSeeOther)
 		if res.Location() != base+"/reviewer" {
 			t.Fatalf("redirect to %q", res.Location())
 		}
@@ -253,7 +253,7 @@ func TestRoleRenameAndDelete(t *testing.T) {
 	})
 
 	t.Run("a bad or taken name re-renders the page with 422", func(t *testing.T) {
-		res := admin.PostForm(base+"/reviewer", url.Values{"name": {"manager"}}).ExpectStatus(http.StatusUnprocessableEntity)
+		res := admin.PostForm(base+"/reviewer", url.Values{"version": {versionOf(app, "roles", "tenant_id = ? AND name = ?", tn.ID, "reviewer")}, "name": {"manager"}}).ExpectStatus(http.StatusUnprocessableEntity)
 		if !strings.Contains(res.Text("role-name-error"), "already exists") || inputValue(res, "role-name") != "manager" {
 			t.Fatalf("error %q, value %q", res.Text("role-name-error"), inputValue(res, "role-name"))
 		}
@@ -265,7 +265,7 @@ func TestRoleRenameAndDelete(t *testing.T) {
 			t.Fatal("a system role offers rename or delete")
 		}
 		rec := testkit.Events(t, app.Store)
-		res := admin.PostForm(base+"/manager", url.Values{"name": {"staff"}}).ExpectStatus(http.StatusUnprocessableEntity)
+		res := admin.PostForm(base+"/manager", url.Values{"version": {versionOf(app, "roles", "tenant_id = ? AND name = ?", tn.ID, "manager")}, "name": {"staff"}}).ExpectStatus(http.StatusUnprocessableEntity)
 		if !strings.Contains(res.Text("role-error"), "System roles cannot be renamed") {
 			t.Fatalf("rename refusal %q", res.Text("role-error"))
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/rustok/rustok-admin/models"
+	"github.com/rustok/rustok-admin/views/components"
 	tenantviews "github.com/rustok/rustok-admin/views/tenants"
 )
 
@@ -92,7 +93,8 @@ func (a *App) tenantShow(c *fiber.Ctx) error {
 }
 
 // tenantUpdatePost saves the edit form. Every change goes through UpdateTenant, which records
-// what changed as events; a form that changes nothing says so.
+// what changed as events; a form that changes nothing says so, and one loaded before someone
+// else's save is shown again with 409 and what was typed.
 func (a *App) tenantUpdatePost(c *fiber.Ctx) error {
 	t, err := a.tenantByParam(c)
 	if err != nil {
@@ -100,12 +102,21 @@ func (a *App) tenantUpdatePost(c *fiber.Ctx) error {
 	}
 	f := parseTenantForm(c)
 	f.ID, f.Slug = t.ID.String(), t.Slug
+	version := formVersion(c)
+	f.Version = *version
 	locales := splitLocales(f.Locales)
 	f.Errors = tenantEditErrors(t, f, locales)
 	var updated *models.Tenant
 	if len(f.Errors) == 0 {
-		up := models.TenantUpdate{Name: &f.Name, Domain: &f.Domain, DefaultLocale: &f.DefaultLocale, Locales: locales}
-		if updated, err = a.store.UpdateTenant(ctx(c), t.ID, up); err != nil {
+		up := models.TenantUpdate{Name: &f.Name, Domain: &f.Domain, DefaultLocale: &f.DefaultLocale, Locales: locales, Version: version}
+		updated, err = a.store.UpdateTenant(ctx(c), t.ID, up)
+		if handled, err := a.renderStale(c, err, nil, func(st components.Stale) error {
+			f.Version, f.Stale = st.Version, st.Message
+			return a.renderTenantEdit(c, fiber.StatusConflict, t, f)
+		}); handled {
+			return err
+		}
+		if err != nil {
 			if f.Errors, err = a.tenantFormErrors(c, err, ""); err != nil {
 				return err
 			}

@@ -440,7 +440,7 @@ func TestTenantEdit(t *testing.T) {
 	}
 	// form is the edit form as the page fills it, with some values changed.
 	form := func(tn *models.Tenant, edit url.Values) url.Values {
-		f := url.Values{"name": {tn.Name}, "domain": {""}, "default_locale": {tn.DefaultLocale}, "locales": {strings.Join(tn.Locales, ", ")}}
+		f := url.Values{"version": {versionOf(app, "tenants", "id = ?", tn.ID)}, "name": {tn.Name}, "domain": {""}, "default_locale": {tn.DefaultLocale}, "locales": {strings.Join(tn.Locales, ", ")}}
 		if tn.Domain != nil {
 			f.Set("domain", *tn.Domain)
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/rustok/rustok-admin/internal/authz"
 	"github.com/rustok/rustok-admin/models"
+	"github.com/rustok/rustok-admin/views/components"
 	"github.com/rustok/rustok-admin/views/layouts"
 	userviews "github.com/rustok/rustok-admin/views/users"
 )
@@ -127,7 +128,8 @@ func (a *App) userShow(c *fiber.Ctx) error {
 
 // userUpdatePost saves name and status. Deactivating ends the user's sessions on their next
 // request. An account that also belongs elsewhere is changed by super admins only (403); a
-// user who may do more than the signed-in one is refused by the grant rule (422).
+// user who may do more than the signed-in one is refused by the grant rule (422). A form
+// loaded before someone else's save is shown again with 409 and what was typed.
 func (a *App) userUpdatePost(c *fiber.Ctx) error {
 	tu, err := a.tenantUserByParam(c)
 	if err != nil {
@@ -140,11 +142,18 @@ func (a *App) userUpdatePost(c *fiber.Ctx) error {
 		return fiber.NewError(fiber.StatusForbidden, "This account also belongs to other tenants or to the platform; only a super admin can rename it or change its status.")
 	}
 	form := userviews.EditForm{Name: strings.TrimSpace(strings.Clone(c.FormValue("name"))), Status: strings.TrimSpace(strings.Clone(c.FormValue("status")))}
-	updated, err := a.store.UpdateTenantUser(ctx(c), t.ID, tu.ID, &form.Name, &form.Status)
+	version := formVersion(c)
+	form.Version = *version
+	updated, err := a.store.UpdateTenantUser(ctx(c), t.ID, tu.ID, models.UserUpdate{Name: &form.Name, Status: &form.Status, Version: version})
 	var ve *models.ValidationError
 	if errors.As(err, &ve) {
 		form.Errors = ve.Fields
 		return a.renderUserEdit(c, fiber.StatusUnprocessableEntity, tu, func(e *userviews.Edit) { e.Form = form })
+	} else if handled, err := a.renderStale(c, err, nil, func(st components.Stale) error {
+		form.Version, form.Stale = st.Version, st.Message
+		return a.renderUserEdit(c, fiber.StatusConflict, tu, func(e *userviews.Edit) { e.Form = form })
+	}); handled {
+		return err
 	} else if err != nil {
 		return err
 	}

@@ -423,7 +423,7 @@ func TestUserEdit(t *testing.T) {
 		}
 
 		rec := testkit.Events(t, app.Store)
-		res = admin.PostForm(userURL(tn, u.ID), url.Values{"name": {"New Name"}, "status": {"active"}}).ExpectStatus(http.StatusSeeOther)
+		res = admin.PostForm(userURL(tn, u.ID), url.Values{"version": {versionOf(app, "users", "id = ?", u.ID)}, "name": {"New Name"}, "status": {"active"}}).ExpectStatus(http.StatusSeeOther)
 		ev := rec.Emitted(t, "user.updated")[0].(*events.UserUpdated)
 		if c := ev.Changes["name"]; c.Old != "Old Name" || c.New != "New Name" {
 			t.Fatalf("changes %+v", ev.Changes)
@@ -441,7 +441,7 @@ func TestUserEdit(t *testing.T) {
 	t.Run("bad input is a 422 with what was typed kept", func(t *testing.T) {
 		u := testkit.User(t, app.Store).Name("Kept").WithRole(tn, "customer").Create()
 		rec := testkit.Events(t, app.Store)
-		res := admin.PostForm(userURL(tn, u.ID), url.Values{"name": {strings.Repeat("x", 201)}, "status": {"asleep"}}).
+		res := admin.PostForm(userURL(tn, u.ID), url.Values{"version": {versionOf(app, "users", "id = ?", u.ID)}, "name": {strings.Repeat("x", 201)}, "status": {"asleep"}}).
 			ExpectStatus(http.StatusUnprocessableEntity)
 		if res.Text("user-name-error") == "" || res.Text("user-status-error") == "" {
 			t.Fatalf("messages missing:\n%s", res.Body)
@@ -458,7 +458,7 @@ func TestUserEdit(t *testing.T) {
 		victim, vu := usersClient(t, app, tn, "manager")
 		victim.Get("/t/" + tn.Slug + "/users").ExpectStatus(http.StatusOK)
 		rec := testkit.Events(t, app.Store)
-		res := admin.PostForm(userURL(tn, vu.ID), url.Values{"name": {vu.Name}, "status": {"inactive"}}).ExpectStatus(http.StatusSeeOther)
+		res := admin.PostForm(userURL(tn, vu.ID), url.Values{"version": {versionOf(app, "users", "id = ?", vu.ID)}, "name": {vu.Name}, "status": {"inactive"}}).ExpectStatus(http.StatusSeeOther)
 		if ev := rec.Emitted(t, "user.deactivated")[0].(*events.UserDeactivated); ev.UserID != vu.ID || ev.Status != "inactive" {
 			t.Fatalf("payload %+v", ev)
 		}
@@ -476,7 +476,7 @@ func TestUserEdit(t *testing.T) {
 
 	t.Run("an admin cannot deactivate their own account", func(t *testing.T) {
 		self, su := usersClient(t, app, tn, "admin")
-		res := self.PostForm(userURL(tn, su.ID), url.Values{"name": {su.Name}, "status": {"banned"}}).ExpectStatus(http.StatusUnprocessableEntity)
+		res := self.PostForm(userURL(tn, su.ID), url.Values{"version": {versionOf(app, "users", "id = ?", su.ID)}, "name": {su.Name}, "status": {"banned"}}).ExpectStatus(http.StatusUnprocessableEntity)
 		if !strings.Contains(res.Text("user-status-error"), "your own account") {
 			t.Errorf("message %q", res.Text("user-status-error"))
 		}
@@ -485,7 +485,7 @@ func TestUserEdit(t *testing.T) {
 	t.Run("another tenant's user is not found here", func(t *testing.T) {
 		outsider := testkit.User(t, app.Store).WithRole(other, "customer").Create()
 		admin.Get(userURL(tn, outsider.ID)).ExpectStatus(http.StatusNotFound)
-		admin.PostForm(userURL(tn, outsider.ID), url.Values{"name": {"Hijacked"}, "status": {"banned"}}).ExpectStatus(http.StatusNotFound)
+		admin.PostForm(userURL(tn, outsider.ID), url.Values{"version": {versionOf(app, "users", "id = ?", outsider.ID)}, "name": {"Hijacked"}, "status": {"banned"}}).ExpectStatus(http.StatusNotFound)
 		admin.PostForm(userURL(tn, outsider.ID)+"/roles", url.Values{"role": {"admin"}}).ExpectStatus(http.StatusNotFound)
 		admin.PostForm(userURL(tn, outsider.ID)+"/roles/revoke", url.Values{"role": {"customer"}}).ExpectStatus(http.StatusNotFound)
 		admin.Get("/t/" + tn.Slug + "/users/not-a-uuid").ExpectStatus(http.StatusNotFound)
@@ -503,10 +503,10 @@ func TestUserEdit(t *testing.T) {
 		if res.TestID("user-locked").Length() != 1 || res.Find("#user-status").Length() != 0 {
 			t.Error("the tenant admin is offered a form they may not use")
 		}
-		admin.PostForm(userURL(tn, shared.ID), url.Values{"name": {"Renamed"}, "status": {"banned"}}).ExpectStatus(http.StatusForbidden)
+		admin.PostForm(userURL(tn, shared.ID), url.Values{"version": {versionOf(app, "users", "id = ?", shared.ID)}, "name": {"Renamed"}, "status": {"banned"}}).ExpectStatus(http.StatusForbidden)
 		super := testkit.Client(t, app).LoginAs(testkit.User(t, app.Store).SuperAdmin().Create())
 		super.Get(userURL(tn, shared.ID)).ExpectStatus(http.StatusOK)
-		super.PostForm(userURL(tn, shared.ID), url.Values{"name": {"Renamed"}, "status": {"active"}}).ExpectStatus(http.StatusSeeOther)
+		super.PostForm(userURL(tn, shared.ID), url.Values{"version": {versionOf(app, "users", "id = ?", shared.ID)}, "name": {"Renamed"}, "status": {"active"}}).ExpectStatus(http.StatusSeeOther)
 	})
 
 	t.Run("a manager may read a user but not change them", func(t *testing.T) {
@@ -516,7 +516,7 @@ func TestUserEdit(t *testing.T) {
 		if res.Find("form#user-form, [data-testid=user-form]").Length() != 0 || res.TestID("assign-admin").Length() != 0 {
 			t.Error("a manager is offered forms that answer 403")
 		}
-		m.PostForm(userURL(tn, u.ID), url.Values{"name": {"x"}, "status": {"active"}}).ExpectStatus(http.StatusForbidden)
+		m.PostForm(userURL(tn, u.ID), url.Values{"version": {versionOf(app, "users", "id = ?", u.ID)}, "name": {"x"}, "status": {"active"}}).ExpectStatus(http.StatusForbidden)
 		m.PostForm(userURL(tn, u.ID)+"/roles", url.Values{"role": {"manager"}}).ExpectStatus(http.StatusForbidden)
 		m.PostForm(userURL(tn, u.ID)+"/roles/revoke", url.Values{"role": {"customer"}}).ExpectStatus(http.StatusForbidden)
 	})

@@ -118,3 +118,61 @@ func TestRolesBackfill(t *testing.T) {
 		t.Fatalf("backfilled %d roles and %d rules, want 3 and %d", roles, rules, want)
 	}
 }
+
+// TestVersionsBackfill: rows that existed before migration 00008 get version 1, as new rows
+// do, so a form loaded from them can be saved.
+func TestVersionsBackfill(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store, _ := testkit.NewEmptyDB(t)
+	sqlDB, _ := store.DB().DB()
+	p, err := migrations.NewProvider(sqlDB, store.Dialect())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(ctx, 7); err != nil {
+		t.Fatal(err)
+	}
+	tenant, user, node, role := uuid.New(), uuid.New(), uuid.New(), uuid.New()
+	now := time.Now()
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{
+		{`INSERT INTO tenants (id, slug, name, is_active, default_locale, locales, settings, created_at, updated_at)
+			VALUES (?, 'old', 'Old', true, 'en', '["en"]', '{}', ?, ?)`, []any{tenant, now, now}},
+		{`INSERT INTO users (id, email, name, password_hash, status, created_at, updated_at)
+			VALUES (?, 'old@example.com', 'Old', 'x', 'active', ?, ?)`, []any{user, now, now}},
+		{`INSERT INTO nodes (id, tenant_id, kind, status, author_id, position, created_at, updated_at)
+			VALUES (?, ?, 'post', 'draft', ?, 0, ?, ?)`, []any{node, tenant, user, now, now}},
+		{`INSERT INTO roles (id, tenant_id, name, description, is_system, created_at, updated_at)
+			VALUES (?, ?, 'editor', '', false, ?, ?)`, []any{role, tenant, now, now}},
+	} {
+		if err := store.DB().Exec(q.sql, q.args...).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := p.Up(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		table, where string
+		arg          any
+	}{
+		{"tenants", "id = ?", tenant}, {"users", "id = ?", user}, {"nodes", "id = ?", node},
+		{"roles", "id = ?", role},
+	} {
+		var versions []int
+		if err := store.DB().Table(c.table).Where(c.where, c.arg).Pluck("version", &versions).Error; err != nil {
+			t.Fatalf("%s: %v", c.table, err)
+		}
+		if len(versions) == 0 {
+			t.Fatalf("%s: no rows", c.table)
+		}
+		for _, v := range versions {
+			if v != 1 {
+				t.Errorf("%s: version %d after the migration, want 1", c.table, v)
+			}
+		}
+	}
+}

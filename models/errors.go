@@ -11,6 +11,9 @@ var (
 	ErrConflict = errors.New("already exists")
 	// ErrInvalid means the input broke a domain rule; it wraps a ValidationError.
 	ErrInvalid = errors.New("invalid input")
+	// ErrStale means the row changed after the form being saved was loaded; it wraps a
+	// *StaleError naming who changed what since (models/version.go).
+	ErrStale = errors.New("changed since the form was loaded")
 	// ErrBadCredentials means the email is unknown, the password wrong or the account not active.
 	// Callers show one message for all three so accounts cannot be enumerated.
 	ErrBadCredentials = errors.New("incorrect email or password")

@@ -46,6 +46,7 @@ type Node struct {
 	ParentID     *uuid.UUID `gorm:"type:uuid"` // pages only
 	Position     int        `gorm:"not null"`
 	PublishedAt  *time.Time
+	Version      int `gorm:"not null;default:1"` // bumped by every change of the node or its translations (version.go)
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 	Translations []NodeTranslation `gorm:"foreignKey:NodeID"` // ordered by locale when loaded
@@ -93,12 +94,17 @@ type TranslationInput struct {
 
 // NodeInput is what a caller may set on a node. Kind cannot change after creation; on update an
 // empty Kind keeps it, ParentID and Position replace the stored values, and locales missing
-// from Translations keep their translation.
+// from Translations keep their translation. Version and Status are for updates only.
 type NodeInput struct {
 	Kind         string
 	ParentID     *uuid.UUID
 	Position     int
 	Translations []TranslationInput
+	// Version is the version the editor was loaded from; nil skips the check (version.go).
+	Version *int
+	// Status, when set, moves the node through the workflow once the edits are applied, in the
+	// same transaction: the editor's Publish, Unpublish and Archive buttons save the form too.
+	Status string
 }
 
 var nodeSlugPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
@@ -318,7 +324,7 @@ func (s *Store) CreateNode(ctx context.Context, tenant *Tenant, author uuid.UUID
 	trs, _ := validateTranslations(tenant, in.Translations, fe)
 	n := &Node{
 		ID: uuid.Must(uuid.NewV7()), TenantID: tenant.ID, Kind: in.Kind, Status: NodeDraft,
-		AuthorID: author, ParentID: in.ParentID, Position: in.Position,
+		AuthorID: author, ParentID: in.ParentID, Position: in.Position, Version: 1,
 	}
 	err := s.WithTx(ctx, func(ctx context.Context) error {
 		if err := s.checkParent(ctx, tenant.ID, uuid.Nil, in.Kind, in.ParentID, fe); err != nil {
@@ -351,13 +357,18 @@ func (s *Store) CreateNode(ctx context.Context, tenant *Tenant, author uuid.UUID
 // UpdateNode applies the input to the tenant's node: node.updated for parent or position
 // (old → new), node.translation_updated per locale whose text changed, added or removed (old →
 // new, "" for a missing side). Nothing changed means no write and no event. A published node
-// keeps a title in the tenant's default locale.
+// keeps a title in the tenant's default locale. With in.Status the node then moves through the
+// workflow as TransitionNode moves it, in the same transaction: a refused move saves nothing.
+// A form loaded from another version than in.Version is refused with a *StaleError.
 func (s *Store) UpdateNode(ctx context.Context, tenant *Tenant, id uuid.UUID, in NodeInput) (*Node, error) {
 	ctx = events.WithTenant(ctx, tenant.ID)
 	var n *Node
 	err := s.WithTx(ctx, func(ctx context.Context) error {
 		var err error
 		if n, err = s.lockNode(ctx, tenant.ID, id); err != nil {
+			return err
+		}
+		if err := s.checkVersion(ctx, n, in.Version); err != nil {
 			return err
 		}
 		fe := fieldErrors{}
@@ -418,12 +429,19 @@ func (s *Store) UpdateNode(ctx context.Context, tenant *Tenant, id uuid.UUID, in
 			n.Translations = slices.DeleteFunc(n.Translations, func(tr NodeTranslation) bool { return tr.Locale == loc })
 			evts = append(evts, &events.NodeTranslationUpdated{NodeRef: ref, Locale: loc, Changes: c})
 		}
+		if in.Status != "" {
+			ev, err := s.move(tenant, n, in.Status)
+			if err != nil {
+				return err
+			}
+			evts = append(evts, ev)
+		}
 		if len(evts) == 0 {
 			return nil
 		}
-		// Saving the node also bumps updated_at when only a translation changed.
-		if err := s.Conn(ctx).Model(n).Omit(clause.Associations).Select("parent_id", "position", "updated_at").Updates(n).Error; err != nil {
-			return translate(err, "update node")
+		// Saving the node also bumps updated_at and the version when only a translation changed.
+		if err := s.saveVersioned(ctx, n, "update node", "parent_id", "position", "status", "published_at"); err != nil {
+			return err
 		}
 		return s.Append(ctx, evts...)
 	})
@@ -468,9 +486,22 @@ func (s *Store) TransitionNode(ctx context.Context, tenant *Tenant, id uuid.UUID
 // transitionLocked applies TransitionNode's rules to a node locked by lockNode or lockNodes and
 // appends its event. A refused move is a *ValidationError returned before anything is written.
 func (s *Store) transitionLocked(ctx context.Context, tenant *Tenant, n *Node, to string) error {
+	ev, err := s.move(tenant, n, to)
+	if err != nil {
+		return err
+	}
+	if err := s.saveVersioned(ctx, n, "move node to "+to, "status", "published_at"); err != nil {
+		return err
+	}
+	return s.Append(ctx, ev)
+}
+
+// move applies a workflow move to n in memory (status, published_at) and returns its event, or
+// refuses it with a *ValidationError; the caller writes the node.
+func (s *Store) move(tenant *Tenant, n *Node, to string) (events.Event, error) {
 	from := n.Status
 	if !CanTransition(from, to) {
-		return &ValidationError{Fields: map[string]string{"status": "Cannot move a " + from + " node to " + to + "."}}
+		return nil, &ValidationError{Fields: map[string]string{"status": "Cannot move a " + from + " node to " + to + "."}}
 	}
 	ref := events.NodeRef{NodeID: n.ID}
 	var ev events.Event
@@ -478,7 +509,7 @@ func (s *Store) transitionLocked(ctx context.Context, tenant *Tenant, n *Node, t
 	case to == NodePublished:
 		tr := n.Translation(tenant.DefaultLocale)
 		if tr == nil || tr.Title == "" || tr.Slug == "" {
-			return &ValidationError{Fields: map[string]string{
+			return nil, &ValidationError{Fields: map[string]string{
 				"status": "Add a title and slug in " + tenant.DefaultLocale + " before publishing.",
 				translationField(tenant.DefaultLocale, "title"): "A title in the default locale is required to publish.",
 			}}
@@ -496,10 +527,7 @@ func (s *Store) transitionLocked(ctx context.Context, tenant *Tenant, n *Node, t
 		ev = &events.NodeUpdated{NodeRef: ref, Changes: events.Changes{}.Diff("status", from, to)}
 	}
 	n.Status = to
-	if err := s.Conn(ctx).Model(n).Omit(clause.Associations).Select("status", "published_at", "updated_at").Updates(n).Error; err != nil {
-		return translate(err, "move node to "+to)
-	}
-	return s.Append(ctx, ev)
+	return ev, nil
 }
 
 // DeleteNode removes the tenant's node with its translations (node.deleted). Its subpages move
@@ -523,8 +551,9 @@ func (s *Store) deleteLocked(ctx context.Context, tenantID uuid.UUID, n *Node) e
 	}
 	var evts []events.Event
 	if len(children) > 0 {
+		// The subpages' editors must see this too: their parent changed under them.
 		err := s.Conn(ctx).Model(&Node{}).Where("id IN ?", children).
-			Updates(map[string]any{"parent_id": nil, "updated_at": s.db.NowFunc()}).Error
+			Updates(map[string]any{"parent_id": nil, "updated_at": s.db.NowFunc(), "version": gorm.Expr("version + 1")}).Error
 		if err != nil {
 			return translate(err, "detach subpages")
 		}

@@ -83,11 +83,11 @@ func TestGuardrailsUnderConcurrentChanges(t *testing.T) {
 			return pair{
 				reset: func(t *testing.T) {
 					mustNil(t, store.AssignRole(ctx, a.ID, "admin", tn.ID.String()))
-					_, err := store.UpdateUser(ctx, b.ID, nil, &active)
+					_, err := store.UpdateUser(ctx, b.ID, models.UserUpdate{Status: &active})
 					mustNil(t, err)
 				},
 				first: func() error {
-					_, err := store.UpdateUser(events.WithActor(ctx, a.ID), b.ID, nil, &inactive)
+					_, err := store.UpdateUser(events.WithActor(ctx, a.ID), b.ID, models.UserUpdate{Status: &inactive})
 					return err
 				},
 				second: func() error { return store.RevokeRole(events.WithActor(ctx, b.ID), a.ID, "admin", tn.ID) },

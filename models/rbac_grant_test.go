@@ -133,11 +133,11 @@ func TestGrantRule(t *testing.T) {
 
 		// Renaming and deleting.
 		{name: "a role whose members may do more cannot be renamed",
-			change: func() error { return errOf(store.RenameRole(as(editor), tn.ID, "peers", "colleagues")) },
+			change: func() error { return errOf(store.UpdateRole(as(editor), tn.ID, "peers", models.RoleUpdate{Name: str("colleagues")})) },
 			field:  "name", refusal: "You cannot rename the role “peers”: its members may do more than you."},
 		{name: "a role whose members may do no more can be renamed",
 			setup:  func(t *testing.T) { role("drafts", perm("roles", "read")) },
-			change: func() error { return errOf(store.RenameRole(as(editor), tn.ID, "drafts", "notes")) }},
+			change: func() error { return errOf(store.UpdateRole(as(editor), tn.ID, "drafts", models.RoleUpdate{Name: str("notes")})) }},
 		{name: "a role that allows what one does not hold cannot be deleted",
 			change: func() error { return store.DeleteRole(as(editor), tn.ID, "owners") },
 			field:  "role", refusal: "You cannot delete the role “owners”: it allows events:manage, which you do not have yourself."},
@@ -190,13 +190,13 @@ func TestGrantRule(t *testing.T) {
 		// Changing a user.
 		{name: "someone who may do more cannot be renamed or switched off",
 			change: func() error {
-				return errOf(store.UpdateTenantUser(as(helpdesk), tn.ID, admin.ID, str("Demoted"), str(models.UserBanned)))
+				return errOf(store.UpdateTenantUser(as(helpdesk), tn.ID, admin.ID, models.UserUpdate{Name: str("Demoted"), Status: str(models.UserBanned)}))
 			},
 			field: "guard", refusal: "You cannot change this user: they may do more than you."},
 		{name: "someone who may do no more can be",
 			setup: func(t *testing.T) { mustNil(t, store.AssignRole(ctx, colleague.ID, "helpdesk", tn.ID.String())) },
 			change: func() error {
-				return errOf(store.UpdateTenantUser(as(helpdesk), tn.ID, colleague.ID, str("Renamed"), nil))
+				return errOf(store.UpdateTenantUser(as(helpdesk), tn.ID, colleague.ID, models.UserUpdate{Name: str("Renamed")}))
 			}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -18,6 +18,7 @@ type Role struct {
 	Name        string    `gorm:"not null"`
 	Description string    `gorm:"not null"`
 	IsSystem    bool      `gorm:"not null"`
+	Version     int       `gorm:"not null;default:1"` // bumped by every change of name or description (version.go)
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 }
@@ -71,7 +72,7 @@ func actions(resource string, acts ...string) []Permission {
 func (s *Store) seedSystemRoles(ctx context.Context, tenantID uuid.UUID) error {
 	ctx = events.WithTenant(ctx, tenantID)
 	for _, name := range SystemRoles {
-		role := Role{ID: uuid.Must(uuid.NewV7()), TenantID: tenantID, Name: name, Description: systemRoleDescriptions[name], IsSystem: true}
+		role := Role{ID: uuid.Must(uuid.NewV7()), TenantID: tenantID, Name: name, Description: systemRoleDescriptions[name], IsSystem: true, Version: 1}
 		if err := s.Conn(ctx).Create(&role).Error; err != nil {
 			return translate(err, "seed role "+name)
 		}
@@ -96,6 +97,15 @@ func (s *Store) RoleByName(ctx context.Context, tenantID uuid.UUID, name string)
 	var r Role
 	if err := s.Conn(ctx).Where("tenant_id = ? AND name = ?", tenantID, name).Take(&r).Error; err != nil {
 		return nil, translate(err, "role "+name)
+	}
+	return &r, nil
+}
+
+// RoleByID returns the tenant's role with the id; another tenant's role is ErrNotFound.
+func (s *Store) RoleByID(ctx context.Context, tenantID, id uuid.UUID) (*Role, error) {
+	var r Role
+	if err := s.Conn(ctx).Where("tenant_id = ? AND id = ?", tenantID, id).Take(&r).Error; err != nil {
+		return nil, translate(err, "role "+id.String())
 	}
 	return &r, nil
 }

@@ -136,7 +136,7 @@ func (s *Store) createRole(ctx context.Context, tenantID uuid.UUID, name, descri
 		return nil, err
 	}
 	ctx = events.WithTenant(ctx, tenantID)
-	r := Role{ID: uuid.Must(uuid.NewV7()), TenantID: tenantID, Name: name, Description: description}
+	r := Role{ID: uuid.Must(uuid.NewV7()), TenantID: tenantID, Name: name, Description: description, Version: 1}
 	if err := s.Conn(ctx).Create(&r).Error; err != nil {
 		if err = translate(err, "create role"); errors.Is(err, ErrConflict) {
 			return nil, roleNameTaken(name)
@@ -157,55 +157,86 @@ func (s *Store) createRole(ctx context.Context, tenantID uuid.UUID, name, descri
 	return &r, s.Append(ctx, created)
 }
 
-// RenameRole gives a custom role a new name, with role.updated (name old → new). Its
-// permission rules and its members' grouping rules are rewritten in the same transaction, so
-// every member keeps exactly the access they had. System roles cannot be renamed, nor roles
-// whose members may do more than the actor (the grant rule); renaming to the current name
-// changes nothing.
-func (s *Store) RenameRole(ctx context.Context, tenantID uuid.UUID, from, to string) (*Role, error) {
-	to = strings.TrimSpace(to)
+// RoleUpdate is what the role form may change on a custom role; nil fields stay as they are.
+type RoleUpdate struct {
+	Name        *string
+	Description *string
+	Version     *int // the version the form was loaded from; nil skips the check (version.go)
+}
+
+// UpdateRole renames a custom role and changes its description, with role.updated (old → new).
+// On a rename its permission rules and its members' grouping rules are rewritten in the same
+// transaction, so every member keeps exactly the access they had. System roles cannot be
+// changed, nor roles whose members may do more than the actor (the grant rule); changing
+// nothing changes nothing. A form loaded from another version than
+// up.Version is refused with a *StaleError.
+func (s *Store) UpdateRole(ctx context.Context, tenantID uuid.UUID, name string, up RoleUpdate) (*Role, error) {
 	var r *Role
 	err := s.WithTx(ctx, func(ctx context.Context) error {
 		var err error
-		if r, err = s.RoleByName(ctx, tenantID, from); err != nil {
+		if r, err = s.RoleByName(ctx, tenantID, name); err != nil {
 			return err
 		}
 		if r.IsSystem {
 			return &ValidationError{Fields: map[string]string{"name": "System roles cannot be renamed."}}
 		}
-		if to == from {
+		if err := s.checkVersion(ctx, r, up.Version); err != nil {
+			return err
+		}
+		from, to, description := r.Name, r.Name, r.Description
+		if up.Name != nil {
+			to = strings.TrimSpace(*up.Name)
+		}
+		if up.Description != nil {
+			description = strings.TrimSpace(*up.Description)
+		}
+		fields := fieldErrors{}
+		if msg := validateRoleName(to); to != from && msg != "" {
+			fields.add("name", msg)
+		}
+		if utf8.RuneCountInString(description) > MaxRoleDescription {
+			fields.add("description", "Descriptions are at most 500 characters.")
+		}
+		if err := fields.err(); err != nil {
+			return err
+		}
+		changes := events.Changes{}.Diff("name", from, to).Diff("description", r.Description, description)
+		if len(changes) == 0 {
 			return nil
 		}
-		if err := s.checkGrantRule(ctx, tenantID, roleChange{what: "rename the role “" + from + "”", field: "name", members: from}); err != nil {
+		what := "change the role “" + from + "”"
+		if to != from {
+			what = "rename the role “" + from + "”"
+		}
+		if err := s.checkGrantRule(ctx, tenantID, roleChange{what: what, field: "name", members: from}); err != nil {
 			return err
 		}
-		if msg := validateRoleName(to); msg != "" {
-			return &ValidationError{Fields: map[string]string{"name": msg}}
-		}
-		if _, err := s.RoleByName(ctx, tenantID, to); err == nil {
-			return roleNameTaken(to)
-		} else if !errors.Is(err, ErrNotFound) {
-			return err
+		if to != from {
+			if _, err := s.RoleByName(ctx, tenantID, to); err == nil {
+				return roleNameTaken(to)
+			} else if !errors.Is(err, ErrNotFound) {
+				return err
+			}
 		}
 		ctx = events.WithTenant(ctx, tenantID)
-		tenant := tenantID.String()
-		res := s.Conn(ctx).Model(r).Update("name", to)
-		if err := translate(res.Error, "rename role"); errors.Is(err, ErrConflict) {
+		r.Name, r.Description = to, description
+		if err := s.saveVersioned(ctx, r, "update role", "name", "description"); errors.Is(err, ErrConflict) {
 			return roleNameTaken(to)
 		} else if err != nil {
 			return err
 		}
-		if err := s.Conn(ctx).Model(&CasbinRule{}).Where("ptype = 'p' AND v0 = ? AND v1 = ?", from, tenant).
-			Update("v0", to).Error; err != nil {
-			return translate(err, "rename role permissions")
+		if to != from {
+			tenant := tenantID.String()
+			if err := s.Conn(ctx).Model(&CasbinRule{}).Where("ptype = 'p' AND v0 = ? AND v1 = ?", from, tenant).
+				Update("v0", to).Error; err != nil {
+				return translate(err, "rename role permissions")
+			}
+			if err := s.Conn(ctx).Model(&CasbinRule{}).Where("ptype = 'g' AND v1 = ? AND v2 = ?", from, tenant).
+				Update("v1", to).Error; err != nil {
+				return translate(err, "rename role memberships")
+			}
 		}
-		if err := s.Conn(ctx).Model(&CasbinRule{}).Where("ptype = 'g' AND v1 = ? AND v2 = ?", from, tenant).
-			Update("v1", to).Error; err != nil {
-			return translate(err, "rename role memberships")
-		}
-		r.Name = to
-		return s.Append(ctx, &events.RoleUpdated{RoleRef: events.RoleRef{RoleID: r.ID},
-			Changes: events.Changes{}.Diff("name", from, to)})
+		return s.Append(ctx, &events.RoleUpdated{RoleRef: events.RoleRef{RoleID: r.ID}, Changes: changes})
 	})
 	if err != nil {
 		return nil, err

@@ -200,7 +200,7 @@ func TestRenameRole(t *testing.T) {
 
 	t.Run("renaming moves the permissions and the memberships and emits role.updated", func(t *testing.T) {
 		rec := testkit.Events(t, store)
-		r, err := store.RenameRole(ctx, tn.ID, "editor", "writer")
+		r, err := store.UpdateRole(ctx, tn.ID, "editor", models.RoleUpdate{Name: ptr("writer")})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -227,16 +227,22 @@ func TestRenameRole(t *testing.T) {
 
 	t.Run("system roles, bad names, taken names and no change are refused or ignored without events", func(t *testing.T) {
 		rec := testkit.Events(t, store)
-		_, err := store.RenameRole(ctx, tn.ID, "admin", "owners")
+		_, err := store.UpdateRole(ctx, tn.ID, "admin", models.RoleUpdate{Name: ptr("owners")})
 		if msg := fieldError(t, err, "name"); !strings.Contains(msg, "System roles cannot be renamed") {
 			t.Fatalf("system role: %q", msg)
 		}
-		fieldError(t, func() error { _, err := store.RenameRole(ctx, tn.ID, "writer", "Bad Name"); return err }(), "name")
-		fieldError(t, func() error { _, err := store.RenameRole(ctx, tn.ID, "writer", "manager"); return err }(), "name")
-		if _, err := store.RenameRole(ctx, tn.ID, "writer", "writer"); err != nil {
+		fieldError(t, func() error {
+			_, err := store.UpdateRole(ctx, tn.ID, "writer", models.RoleUpdate{Name: ptr("Bad Name")})
+			return err
+		}(), "name")
+		fieldError(t, func() error {
+			_, err := store.UpdateRole(ctx, tn.ID, "writer", models.RoleUpdate{Name: ptr("manager")})
+			return err
+		}(), "name")
+		if _, err := store.UpdateRole(ctx, tn.ID, "writer", models.RoleUpdate{Name: ptr("writer")}); err != nil {
 			t.Fatalf("same name: %v", err)
 		}
-		if _, err := store.RenameRole(ctx, tn.ID, "ghost", "spirit"); !errors.Is(err, models.ErrNotFound) {
+		if _, err := store.UpdateRole(ctx, tn.ID, "ghost", models.RoleUpdate{Name: ptr("spirit")}); !errors.Is(err, models.ErrNotFound) {
 			t.Fatalf("unknown role: %v", err)
 		}
 		if got := rec.Types(t); len(got) != 0 {

@@ -22,6 +22,7 @@ type Tenant struct {
 	DefaultLocale string         `gorm:"not null"`
 	Locales       []string       `gorm:"serializer:json;not null"`
 	Settings      map[string]any `gorm:"serializer:json;not null"`
+	Version       int            `gorm:"not null;default:1"` // bumped by every update (version.go)
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 }
@@ -101,6 +102,7 @@ func (s *Store) CreateTenant(ctx context.Context, in TenantInput) (*Tenant, erro
 		DefaultLocale: in.DefaultLocale,
 		Locales:       in.Locales,
 		Settings:      map[string]any{},
+		Version:       1,
 	}
 	if in.Domain != "" {
 		t.Domain = &in.Domain
@@ -129,15 +131,20 @@ type TenantUpdate struct {
 	DefaultLocale *string
 	Locales       []string // nil keeps them
 	IsActive      *bool
+	Version       *int // the version the edit form was loaded from; nil skips the check (version.go)
 }
 
 // UpdateTenant applies the update and emits tenant.updated (old → new), tenant.activated or
-// tenant.deactivated and tenant.locale_enabled/disabled, all in one transaction.
+// tenant.deactivated and tenant.locale_enabled/disabled, all in one transaction. A form loaded
+// from another version than up.Version is refused with a *StaleError.
 func (s *Store) UpdateTenant(ctx context.Context, id uuid.UUID, up TenantUpdate) (*Tenant, error) {
 	var t *Tenant
 	err := s.WithTx(ctx, func(ctx context.Context) error {
 		var err error
 		if t, err = s.TenantByID(ctx, id); err != nil {
+			return err
+		}
+		if err := s.checkVersion(ctx, t, up.Version); err != nil {
 			return err
 		}
 		in := TenantInput{Slug: t.Slug, Name: t.Name, DefaultLocale: t.DefaultLocale, Locales: t.Locales}
@@ -196,8 +203,8 @@ func (s *Store) UpdateTenant(ctx context.Context, id uuid.UUID, up TenantUpdate)
 		if in.Domain != "" {
 			t.Domain = &in.Domain
 		}
-		if err := s.Conn(ctx).Select("name", "domain", "default_locale", "locales", "is_active", "updated_at").Save(t).Error; err != nil {
-			return translate(err, "update tenant")
+		if err := s.saveVersioned(ctx, t, "update tenant", "name", "domain", "default_locale", "locales", "is_active"); err != nil {
+			return err
 		}
 		return s.Append(ctx, evts...)
 	})

@@ -44,6 +44,7 @@ type User struct {
 	PasswordHash string    `gorm:"not null"`
 	Status       string    `gorm:"not null"`
 	LastLoginAt  *time.Time
+	Version      int `gorm:"not null;default:1"` // bumped by every change of name or status (version.go)
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 }
@@ -88,7 +89,7 @@ func (s *Store) CreateUser(ctx context.Context, in UserInput) (*User, error) {
 	if err != nil {
 		return nil, err
 	}
-	u := &User{ID: uuid.Must(uuid.NewV7()), Email: in.Email, Name: in.Name, PasswordHash: hash, Status: UserActive}
+	u := &User{ID: uuid.Must(uuid.NewV7()), Email: in.Email, Name: in.Name, PasswordHash: hash, Status: UserActive, Version: 1}
 	err = s.WithTx(ctx, func(ctx context.Context) error {
 		if err := s.Conn(ctx).Create(u).Error; err != nil {
 			return translate(err, "create user")

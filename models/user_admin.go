@@ -223,24 +223,35 @@ func (s *Store) addTenantUser(ctx context.Context, tenantID uuid.UUID, in UserIn
 	return u, nil
 }
 
-// UpdateUser changes the name and status (nil leaves a field as it is) with user.updated
-// (old → new) and, when an active user becomes inactive or banned, user.deactivated, in one
-// transaction. A deactivated user's sessions end on their next request. Nobody may deactivate
-// themselves, nor the last user able to manage roles in one of their tenants. Changing
-// nothing returns the user unchanged and emits nothing.
-func (s *Store) UpdateUser(ctx context.Context, id uuid.UUID, name, status *string) (*User, error) {
+// UserUpdate is what the user form may change; nil fields stay as they are.
+type UserUpdate struct {
+	Name    *string
+	Status  *string
+	Version *int // the version the form was loaded from; nil skips the check (version.go)
+}
+
+// UpdateUser changes the name and status with user.updated (old → new) and, when an active
+// user becomes inactive or banned, user.deactivated, in one transaction. A deactivated user's
+// sessions end on their next request. Nobody may deactivate themselves, nor the last user able
+// to manage roles in one of their tenants. Changing nothing returns the user unchanged and
+// emits nothing. A form loaded from another version than up.Version is refused with a
+// *StaleError.
+func (s *Store) UpdateUser(ctx context.Context, id uuid.UUID, up UserUpdate) (*User, error) {
 	var u *User
 	err := s.WithTx(ctx, func(ctx context.Context) error {
 		var err error
 		if u, err = s.UserByID(ctx, id); err != nil {
 			return err
 		}
-		newName, newStatus := u.Name, u.Status
-		if name != nil {
-			newName = strings.TrimSpace(*name)
+		if err := s.checkVersion(ctx, u, up.Version); err != nil {
+			return err
 		}
-		if status != nil {
-			newStatus = strings.TrimSpace(*status)
+		newName, newStatus := u.Name, u.Status
+		if up.Name != nil {
+			newName = strings.TrimSpace(*up.Name)
+		}
+		if up.Status != nil {
+			newStatus = strings.TrimSpace(*up.Status)
 		}
 		deactivating := u.Status == UserActive && newStatus != UserActive
 		fe := fieldErrors{}
@@ -272,8 +283,8 @@ func (s *Store) UpdateUser(ctx context.Context, id uuid.UUID, name, status *stri
 			}
 		}
 		u.Name, u.Status = newName, newStatus
-		if err := s.Conn(ctx).Select("name", "status", "updated_at").Save(u).Error; err != nil {
-			return translate(err, "update user")
+		if err := s.saveVersioned(ctx, u, "update user", "name", "status"); err != nil {
+			return err
 		}
 		if err := s.checkGuardrails(ctx, before...); err != nil {
 			return err
@@ -292,14 +303,14 @@ func (s *Store) UpdateUser(ctx context.Context, id uuid.UUID, name, status *stri
 
 // UpdateTenantUser is UpdateUser from the pages of a tenant, where the grant rule applies too:
 // nobody renames or switches off a user who may do more there than they may.
-func (s *Store) UpdateTenantUser(ctx context.Context, tenantID, id uuid.UUID, name, status *string) (*User, error) {
+func (s *Store) UpdateTenantUser(ctx context.Context, tenantID, id uuid.UUID, up UserUpdate) (*User, error) {
 	var u *User
 	err := s.WithTx(ctx, func(ctx context.Context) error {
 		if err := s.checkGrantRule(ctx, tenantID, roleChange{what: "change this user", field: "guard", users: []uuid.UUID{id}}); err != nil {
 			return err
 		}
 		var err error
-		u, err = s.UpdateUser(ctx, id, name, status)
+		u, err = s.UpdateUser(ctx, id, up)
 		return err
 	})
 	if err != nil {

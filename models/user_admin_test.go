@@ -329,7 +329,7 @@ func TestUpdateUser(t *testing.T) {
 		store := testkit.NewDB(t)
 		u := testkit.User(t, store).Name("Old Name").Create()
 		rec := testkit.Events(t, store)
-		updated, err := store.UpdateUser(ctx, u.ID, ptr(" New Name "), nil)
+		updated, err := store.UpdateUser(ctx, u.ID, models.UserUpdate{Name: ptr(" New Name ")})
 		if err != nil || updated.Name != "New Name" {
 			t.Fatalf("%+v, %v", updated, err)
 		}
@@ -345,7 +345,7 @@ func TestUpdateUser(t *testing.T) {
 		store := testkit.NewDB(t)
 		u := testkit.User(t, store).Create()
 		rec := testkit.Events(t, store)
-		if _, err := store.UpdateUser(ctx, u.ID, nil, ptr(models.UserBanned)); err != nil {
+		if _, err := store.UpdateUser(ctx, u.ID, models.UserUpdate{Status: ptr(models.UserBanned)}); err != nil {
 			t.Fatal(err)
 		}
 		if got := rec.Types(t); !slices.Equal(got, []string{"user.updated", "user.deactivated"}) {
@@ -359,7 +359,7 @@ func TestUpdateUser(t *testing.T) {
 		}
 
 		rec = testkit.Events(t, store)
-		if _, err := store.UpdateUser(ctx, u.ID, nil, ptr(models.UserInactive)); err != nil {
+		if _, err := store.UpdateUser(ctx, u.ID, models.UserUpdate{Status: ptr(models.UserInactive)}); err != nil {
 			t.Fatal(err)
 		}
 		if got := rec.Types(t); !slices.Equal(got, []string{"user.updated"}) {
@@ -372,7 +372,7 @@ func TestUpdateUser(t *testing.T) {
 		store := testkit.NewDB(t)
 		u := testkit.User(t, store).Name("Same").Create()
 		rec := testkit.Events(t, store)
-		if _, err := store.UpdateUser(ctx, u.ID, ptr("Same"), ptr(models.UserActive)); err != nil {
+		if _, err := store.UpdateUser(ctx, u.ID, models.UserUpdate{Name: ptr("Same"), Status: ptr(models.UserActive)}); err != nil {
 			t.Fatal(err)
 		}
 		if got := rec.Types(t); len(got) != 0 {
@@ -384,12 +384,12 @@ func TestUpdateUser(t *testing.T) {
 		t.Parallel()
 		store := testkit.NewDB(t)
 		u := testkit.User(t, store).Create()
-		_, err := store.UpdateUser(ctx, u.ID, ptr(strings.Repeat("n", 201)), ptr("asleep"))
+		_, err := store.UpdateUser(ctx, u.ID, models.UserUpdate{Name: ptr(strings.Repeat("n", 201)), Status: ptr("asleep")})
 		fields := validationFields(t, err)
 		if fields["name"] == "" || fields["status"] == "" {
 			t.Fatalf("fields %v", fields)
 		}
-		if _, err := store.UpdateUser(ctx, uuid.New(), ptr("x"), nil); !errors.Is(err, models.ErrNotFound) {
+		if _, err := store.UpdateUser(ctx, uuid.New(), models.UserUpdate{Name: ptr("x")}); !errors.Is(err, models.ErrNotFound) {
 			t.Fatalf("unknown user: %v", err)
 		}
 	})
@@ -398,7 +398,7 @@ func TestUpdateUser(t *testing.T) {
 		t.Parallel()
 		store := testkit.NewDB(t)
 		u := testkit.User(t, store).Create()
-		_, err := store.UpdateUser(events.WithActor(ctx, u.ID), u.ID, nil, ptr(models.UserInactive))
+		_, err := store.UpdateUser(events.WithActor(ctx, u.ID), u.ID, models.UserUpdate{Status: ptr(models.UserInactive)})
 		if validationFields(t, err)["status"] == "" {
 			t.Fatalf("self-deactivation: %v", err)
 		}
@@ -411,7 +411,7 @@ func TestUpdateUser(t *testing.T) {
 		admin := testkit.User(t, store).WithRole(tn, "admin").Create()
 		super := testkit.User(t, store).SuperAdmin().Create()
 		rec := testkit.Events(t, store)
-		_, err := store.UpdateUser(events.WithActor(ctx, super.ID), admin.ID, nil, ptr(models.UserInactive))
+		_, err := store.UpdateUser(events.WithActor(ctx, super.ID), admin.ID, models.UserUpdate{Status: ptr(models.UserInactive)})
 		if !errors.Is(err, models.ErrLastRoleManager) || !models.IsGuardrail(err) {
 			t.Fatalf("deactivating the only admin: %v", err)
 		}
@@ -422,7 +422,7 @@ func TestUpdateUser(t *testing.T) {
 			t.Fatalf("events %v", got)
 		}
 		testkit.User(t, store).WithRole(tn, "admin").Create()
-		if _, err := store.UpdateUser(events.WithActor(ctx, super.ID), admin.ID, nil, ptr(models.UserInactive)); err != nil {
+		if _, err := store.UpdateUser(events.WithActor(ctx, super.ID), admin.ID, models.UserUpdate{Status: ptr(models.UserInactive)}); err != nil {
 			t.Fatalf("with a second admin: %v", err)
 		}
 	})

@@ -7,6 +7,40 @@
     var msg = e.target.getAttribute("data-confirm");
     if (msg && !window.confirm(msg)) { e.preventDefault(); }
   }, true);
+
+  // Unsaved changes: leaving a page while a form[data-guard-unsaved] differs from what it was
+  // loaded with, or holds input a save refused ([data-unsaved]: a 422 or 409), asks first.
+  // Submitting the guarded form itself does not ask; submitting another form of the page does.
+  var loaded = new WeakMap(); // form → its values when it arrived
+  var submitted = new WeakSet();
+  function values(form) { return new URLSearchParams(new FormData(form)).toString(); }
+  function remember(root) {
+    if (root.matches && root.matches("form[data-guard-unsaved]")) { loaded.set(root, values(root)); }
+    if (root.querySelectorAll) {
+      root.querySelectorAll("form[data-guard-unsaved]").forEach(function (f) { loaded.set(f, values(f)); });
+    }
+  }
+  function unsaved(form) {
+    if (submitted.has(form)) { return false; }
+    return form.hasAttribute("data-unsaved") || (loaded.has(form) && loaded.get(form) !== values(form));
+  }
+  remember(document); // the script is deferred: the page is parsed
+  document.addEventListener("htmx:load", function (e) { remember(e.target); });
+  // Registered after the data-confirm listener, so a cancelled submit is not counted; htmx's own
+  // preventDefault comes later, on the form.
+  document.addEventListener("submit", function (e) {
+    if (!e.defaultPrevented && e.target.hasAttribute("data-guard-unsaved")) { submitted.add(e.target); }
+  }, true);
+  // A failed htmx save leaves the form in place (a refused one is swapped for a new form).
+  document.addEventListener("htmx:afterRequest", function (e) {
+    if (!e.detail.successful && e.detail.elt) { submitted.delete(e.detail.elt); }
+  });
+  window.addEventListener("beforeunload", function (e) {
+    var forms = document.querySelectorAll("form[data-guard-unsaved]");
+    for (var i = 0; i < forms.length; i++) {
+      if (unsaved(forms[i])) { e.preventDefault(); e.returnValue = ""; return; }
+    }
+  });
   // Flash messages can be dismissed with their close button.
   document.addEventListener("click", function (e) {
     var btn = e.target.closest("[data-dismiss]");

@@ -26,6 +26,8 @@ type Form struct {
 	Position     string
 	Translations []TranslationForm // one per tenant locale, default first
 	Errors       map[string]string
+	Version      int    // the version of the node the form was loaded from (models/version.go)
+	Stale        string // why a save was refused as stale: who changed what since
 }
 
 // ParentOption is a page a page can be placed under.
@@ -48,6 +50,10 @@ type Edit struct {
 	StatusError   string // why the last workflow move was refused
 	CSRF          string
 }
+
+// Unsaved reports whether the form holds input a save refused, so leaving the page asks first
+// even before anything is typed again (static/app.js).
+func (e Edit) Unsaved() bool { return len(e.Form.Errors) > 0 || e.Form.Stale != "" }
 
 // ShowsParent reports whether the form has the parent select: on create (the kind is chosen
 // there) and for pages.
@@ -161,7 +167,7 @@ func (e Edit) HistoryURL() string { return NodeURL(e.Slug, e.Node.ID) + "/histor
 
 // FormFor fills the form with a node's stored values, one translation per tenant locale.
 func FormFor(n *models.Node, locales []string) Form {
-	f := Form{Kind: n.Kind, Position: itoa(n.Position)}
+	f := Form{Kind: n.Kind, Position: itoa(n.Position), Version: n.Version}
 	if n.ParentID != nil {
 		f.ParentID = n.ParentID.String()
 	}
@@ -193,3 +199,19 @@ func parentSelected(opts []ParentOption, id string) bool {
 
 // isSelf reports whether a parent option is the node itself.
 func (e Edit) isSelf(id string) bool { return e.Node != nil && e.Node.ID.String() == id }
+
+// SameContent reports whether two states of a node have the same parent, position and
+// translations: a workflow button that saved nothing says only what it moved.
+func SameContent(a, b *models.Node) bool {
+	if (a.ParentID == nil) != (b.ParentID == nil) || (a.ParentID != nil && *a.ParentID != *b.ParentID) ||
+		a.Position != b.Position || len(a.Translations) != len(b.Translations) {
+		return false
+	}
+	for _, ta := range a.Translations {
+		tb := b.Translation(ta.Locale)
+		if tb == nil || ta.Title != tb.Title || ta.Slug != tb.Slug || ta.Excerpt != tb.Excerpt || ta.Body != tb.Body {
+			return false
+		}
+	}
+	return true
+}

@@ -58,9 +58,14 @@ type Detail struct {
 	Role    models.Role
 	Members int
 	Grid    Grid
-	// NewName and Errors are the rename form as typed and what is wrong with it.
-	NewName string
-	Errors  map[string]string
+	// NewName, NewDescription and Errors are the role form as typed and what is wrong with it;
+	// Version is the version of the role it was loaded from (models/version.go) and Stale why
+	// a save was refused as stale: who changed what since.
+	NewName        string
+	NewDescription string
+	Errors         map[string]string
+	Version        int
+	Stale          string
 	// Refusal says why a rename or deletion was refused when there is no field to show it at.
 	Refusal       string
 	CanCreate     bool
@@ -68,6 +73,10 @@ type Detail struct {
 	CanDelete     bool
 	CanSeeHistory bool
 }
+
+// Unsaved reports whether the role form holds input a save refused, so leaving the page asks
+// first (static/app.js).
+func (d Detail) Unsaved() bool { return len(d.Errors) > 0 || d.Stale != "" }
 
 // DeleteConfirm is the question asked before a role is deleted.
 func (d Detail) DeleteConfirm() string {
