@@ -93,9 +93,14 @@ func parseURLEncoded(body []byte) (*form, error) {
 		return nil, errFormTooLarge
 	}
 	f := &form{fields: make([]formField, 0, args.Len())}
+	nameless := false
 	args.VisitAll(func(k, v []byte) {
+		nameless = nameless || len(k) == 0
 		f.fields = append(f.fields, formField{name: string(k), value: string(v)}) // copies: args is reused
 	})
+	if nameless {
+		return nil, errFormDamaged // as in a multipart form: no browser sends a value without a name
+	}
 	return f, nil
 }
 
