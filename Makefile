@@ -38,6 +38,18 @@ test-postgres: ## run the tests on PostgreSQL (TEST_DATABASE_URL, default postgr
 e2e: ## run the browser tests (chromium + chromedp)
 	CI=$${CI:-} $(GO) test -count=1 -v ./e2e/...
 
+# Fuzz targets, as package:target; `make fuzz` runs each for FUZZTIME on TEST_DB (SQLite unless set).
+FUZZTIME    ?= 10s
+FUZZTARGETS = ./handlers/:FuzzParseForm ./handlers/:FuzzNodeFilters ./handlers/:FuzzUserFilters \
+              ./handlers/:FuzzTenantFilters ./handlers/:FuzzEventFilters ./models/:FuzzSlugify
+
+.PHONY: fuzz
+fuzz: ## run each fuzz target for FUZZTIME (10s): form parsing, the list filters, slugs; TEST_DB=postgres for PostgreSQL
+	@for t in $(FUZZTARGETS); do \
+		echo "== $${t#*:} ($${t%%:*})"; \
+		$(GO) test -run '^$$' -fuzz "^$${t#*:}\$$" -fuzztime $(FUZZTIME) "$${t%%:*}" || exit 1; \
+	done
+
 .PHONY: generate
 generate: ## regenerate templ code (*_templ.go)
 	$(GO) tool templ generate

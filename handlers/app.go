@@ -86,6 +86,8 @@ func New(d Deps) *fiber.App {
 		TrustedProxies:          d.Config.TrustedProxies,
 		ProxyHeader:             proxyHeader(d.Config.TrustedProxies),
 	})
+	// c.FormValue reads the form screenInput parsed, in either encoding (form.go).
+	app.Server().FormValueFunc = formValue
 	a.registerRoutes(app)
 	return app
 }

@@ -163,7 +163,7 @@ func parseNodeForm(c *fiber.Ctx, t *models.Tenant) (nodeviews.Form, models.NodeI
 	}
 	posted := map[string]*models.TranslationInput{}
 	var order []string
-	c.Request().PostArgs().VisitAll(func(key, value []byte) {
+	formOf(c).visitAll(func(key, value string) {
 		rest, ok := strings.CutPrefix(string(key), "t.")
 		if !ok {
 			return
@@ -179,7 +179,7 @@ func parseNodeForm(c *fiber.Ctx, t *models.Tenant) (nodeviews.Form, models.NodeI
 			posted[loc] = tr
 			order = append(order, loc)
 		}
-		val := string(value) // a copy: fasthttp reuses the buffer
+		val := value
 		switch field {
 		case "title":
 			tr.Title = val
@@ -510,7 +510,7 @@ func bulkSelection(c *fiber.Ctx, t *models.Tenant) (ids []uuid.UUID, back string
 	if b := c.FormValue("back"); b == back || (strings.HasPrefix(b, back+"?") && !strings.ContainsAny(b, "\\\r\n")) {
 		back = strings.Clone(b)
 	}
-	c.Request().PostArgs().VisitAll(func(key, value []byte) {
+	formOf(c).visitAll(func(key, value string) {
 		if string(key) != "ids" {
 			return
 		}

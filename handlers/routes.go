@@ -129,11 +129,12 @@ func (a *App) OperationalRoutes() []Route {
 }
 
 // registerRoutes installs the middleware chain and every route of the two tables, in order:
-// request id → panic recovery → metrics and access log → security headers → operational
-// routes → CSRF (which loads the session) → current user → the route's access check → handler.
+// request id → panic recovery → metrics and access log → security headers → input screening
+// (the form is parsed, and hostile text refused) → operational routes → CSRF (which loads the
+// session) → current user → the route's access check → handler.
 // Every GET route also answers HEAD, for load-balancer probes.
 func (a *App) registerRoutes(app *fiber.App) {
-	app.Use(a.requestID(), a.recoverPanics(), a.observe, securityHeaders(), varyHTMX)
+	app.Use(a.requestID(), a.recoverPanics(), a.observe, securityHeaders(), varyHTMX, screenInput)
 	add := func(method, path string, hs ...fiber.Handler) {
 		app.Add(method, path, hs...)
 		if method == fiber.MethodGet {

@@ -113,7 +113,8 @@ var nodeSlugPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 // at most MaxNodeSlug characters (cut at a word boundary when there is one). "Привет, мир!"
 // becomes "privet-mir". It returns "" when the title has no letters or digits.
 func Slugify(title string) string {
-	s := slug.Make(title)
+	s := strings.ReplaceAll(slug.Make(title), "_", "-") // slug keeps underscores; node slugs may not have them
+	s = strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r == '-' }), "-")
 	if len(s) > MaxNodeSlug {
 		cut := s[:MaxNodeSlug]
 		if s[MaxNodeSlug] != '-' {
