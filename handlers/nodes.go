@@ -367,20 +367,8 @@ func (a *App) nodeUpdatePost(c *fiber.Ctx) error {
 		return err
 	}
 	t := currentTenant(c)
-	f, in := parseNodeForm(c, t)
-	in.Version = formVersion(c)
-	f.Version = *in.Version
-	if len(f.Errors) > 0 {
-		return a.renderNodeForm(c, fiber.StatusUnprocessableEntity, n, f)
-	}
-	updated, err := a.store.UpdateNode(ctx(c), t, n.ID, in)
-	var ve *models.ValidationError
-	if errors.As(err, &ve) {
-		f.Errors = ve.Fields
-		return a.renderNodeForm(c, fiber.StatusUnprocessableEntity, n, f)
-	} else if handled, err := a.renderNodeStale(c, err, n, f); handled {
-		return err
-	} else if err != nil {
+	updated, answered, err := a.saveNodeForm(c, n, t, "")
+	if answered {
 		return err
 	}
 	back := nodeviews.NodeURL(t.Slug, n.ID)
@@ -442,20 +430,8 @@ func (a *App) nodeSaveAndMove(c *fiber.Ctx, n *models.Node, to string) error {
 		return fiber.NewError(fiber.StatusForbidden, "You may move this "+strings.ToLower(nodeviews.KindLabel(n.Kind))+
 			" through the workflow but not change it. Reload the page and try again.")
 	}
-	f, in := parseNodeForm(c, t)
-	in.Version, in.Status = formVersion(c), to
-	f.Version = *in.Version
-	if len(f.Errors) > 0 {
-		return a.renderNodeForm(c, fiber.StatusUnprocessableEntity, n, f)
-	}
-	moved, err := a.store.UpdateNode(ctx(c), t, n.ID, in)
-	var ve *models.ValidationError
-	if errors.As(err, &ve) {
-		f.Errors = ve.Fields
-		return a.renderNodeForm(c, fiber.StatusUnprocessableEntity, n, f)
-	} else if handled, err := a.renderNodeStale(c, err, n, f); handled {
-		return err
-	} else if err != nil {
+	moved, answered, err := a.saveNodeForm(c, n, t, to)
+	if answered {
 		return err
 	}
 	a.log.InfoContext(ctx(c), "node saved and moved", "node_id", n.ID.String(), "from", n.Status, "to", moved.Status)
@@ -625,4 +601,26 @@ func bulkMessage(b nodeviews.Bulk, res models.BulkResult) string {
 		msg += " Skipped " + nodeviews.Count(len(res.Skipped)) + ": " + strings.Join(parts, "; ")
 	}
 	return msg
+}
+
+// saveNodeForm saves the editor's form over n and, when status is set, moves n there in the same
+// transaction. A refused save is answered here — 422 with the field errors, 409 when the form is
+// stale — and so is any error: then answered is true and the caller returns err.
+func (a *App) saveNodeForm(c *fiber.Ctx, n *models.Node, t *models.Tenant, status string) (saved *models.Node, answered bool, err error) {
+	f, in := parseNodeForm(c, t)
+	in.Version, in.Status = formVersion(c), status
+	f.Version = *in.Version
+	if len(f.Errors) > 0 {
+		return nil, true, a.renderNodeForm(c, fiber.StatusUnprocessableEntity, n, f)
+	}
+	saved, err = a.store.UpdateNode(ctx(c), t, n.ID, in)
+	var ve *models.ValidationError
+	if errors.As(err, &ve) {
+		f.Errors = ve.Fields
+		return nil, true, a.renderNodeForm(c, fiber.StatusUnprocessableEntity, n, f)
+	}
+	if handled, err := a.renderNodeStale(c, err, n, f); handled {
+		return nil, true, err
+	}
+	return saved, err != nil, err
 }

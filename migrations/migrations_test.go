@@ -7,6 +7,8 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/pressly/goose/v3"
+
 	"github.com/rustok/rustok-admin/internal/testkit"
 	"github.com/rustok/rustok-admin/migrations"
 	"github.com/rustok/rustok-admin/models"
@@ -90,15 +92,7 @@ func TestFlavoursHaveTheSameMigrations(t *testing.T) {
 func TestRolesBackfill(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	store, _ := testkit.NewEmptyDB(t)
-	sqlDB, _ := store.DB().DB()
-	p, err := migrations.NewProvider(sqlDB, store.Dialect())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.UpTo(ctx, 3); err != nil {
-		t.Fatal(err)
-	}
+	store, p := migratedTo(t, 3)
 	id := uuid.New()
 	if err := store.DB().Exec(`INSERT INTO tenants (id, slug, name, is_active, default_locale, locales, settings, created_at, updated_at)
 		VALUES (?, 'old', 'Old', true, 'en', '["en"]', '{}', ?, ?)`, id, time.Now(), time.Now()).Error; err != nil {
@@ -124,15 +118,7 @@ func TestRolesBackfill(t *testing.T) {
 func TestVersionsBackfill(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	store, _ := testkit.NewEmptyDB(t)
-	sqlDB, _ := store.DB().DB()
-	p, err := migrations.NewProvider(sqlDB, store.Dialect())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.UpTo(ctx, 7); err != nil {
-		t.Fatal(err)
-	}
+	store, p := migratedTo(t, 7)
 	tenant, user, node, role := uuid.New(), uuid.New(), uuid.New(), uuid.New()
 	now := time.Now()
 	for _, q := range []struct {
@@ -175,4 +161,20 @@ func TestVersionsBackfill(t *testing.T) {
 			}
 		}
 	}
+}
+
+// migratedTo returns a fresh database with the migrations up to version applied, and the
+// provider to apply the rest.
+func migratedTo(t *testing.T, version int64) (*models.Store, *goose.Provider) {
+	t.Helper()
+	store, _ := testkit.NewEmptyDB(t)
+	sqlDB, _ := store.DB().DB()
+	p, err := migrations.NewProvider(sqlDB, store.Dialect())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(context.Background(), version); err != nil {
+		t.Fatal(err)
+	}
+	return store, p
 }
