@@ -133,11 +133,15 @@ func TestGrantRule(t *testing.T) {
 
 		// Renaming and deleting.
 		{name: "a role whose members may do more cannot be renamed",
-			change: func() error { return errOf(store.UpdateRole(as(editor), tn.ID, "peers", models.RoleUpdate{Name: str("colleagues")})) },
-			field:  "name", refusal: "You cannot rename the role “peers”: its members may do more than you."},
+			change: func() error {
+				return errOf(store.UpdateRole(as(editor), tn.ID, "peers", models.RoleUpdate{Name: str("colleagues")}))
+			},
+			field: "name", refusal: "You cannot rename the role “peers”: its members may do more than you."},
 		{name: "a role whose members may do no more can be renamed",
-			setup:  func(t *testing.T) { role("drafts", perm("roles", "read")) },
-			change: func() error { return errOf(store.UpdateRole(as(editor), tn.ID, "drafts", models.RoleUpdate{Name: str("notes")})) }},
+			setup: func(t *testing.T) { role("drafts", perm("roles", "read")) },
+			change: func() error {
+				return errOf(store.UpdateRole(as(editor), tn.ID, "drafts", models.RoleUpdate{Name: str("notes")}))
+			}},
 		{name: "a role that allows what one does not hold cannot be deleted",
 			change: func() error { return store.DeleteRole(as(editor), tn.ID, "owners") },
 			field:  "role", refusal: "You cannot delete the role “owners”: it allows events:manage, which you do not have yourself."},
