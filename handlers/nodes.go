@@ -3,7 +3,6 @@ package handlers
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -39,88 +38,48 @@ func tenantLocales(t *models.Tenant) []string {
 // nodesList renders one page of the tenant's posts and pages. An htmx search, filter, sort or
 // page change gets only #nodes-table (with the sort state out of band).
 func (a *App) nodesList(c *fiber.Ctx) error {
-	return a.renderNodesList(c, fiber.StatusOK, func(k string) string { return c.Query(k) }, "")
+	return a.renderNodesList(c, fiber.StatusOK, query(c), "")
 }
 
-// renderNodesList runs the list query read through get; bulkError is shown above the table. Bad
-// filters answer 422 on a full page and 200 with the message as a fragment (htmx swaps it).
+// renderNodesList runs the list query read through get; bulkError is shown above the table.
 func (a *App) renderNodesList(c *fiber.Ctx, status int, get func(string) string, bulkError string) error {
 	t := currentTenant(c)
-	filters, q := parseNodeFilters(get, t)
-	l := nodeviews.List{Slug: t.Slug, Locales: tenantLocales(t), DefaultLocale: t.DefaultLocale, Filters: filters,
+	lp := readList("nodes", nodeviews.ListURL(t.Slug), get)
+	q := nodeQuery(lp, t)
+	l := nodeviews.List{Tenant: t, Query: lp.done(), BulkError: bulkError,
 		CanCreate: a.may(c, t, p("nodes", "create")), CanPublish: a.may(c, t, p("nodes", "publish")),
-		CanDelete: a.may(c, t, p("nodes", "delete")), BulkError: bulkError}
+		CanDelete: a.may(c, t, p("nodes", "delete"))}
 	l.CSRF, _ = c.Locals(localCSRF).(string)
-	if len(filters.Errors) == 0 {
+	if !l.Query.Invalid() {
 		pg, err := a.store.ListNodes(ctx(c), t, q)
-		var ve *models.ValidationError
-		if errors.As(err, &ve) {
-			l.Filters.Errors = ve.Fields
-		} else if err != nil {
+		if err != nil {
 			return err
 		}
 		l.Page = pg
+		atPage(&l.Query, pg.Page)
 	}
-	if len(l.Filters.Errors) > 0 && status == fiber.StatusOK && !wantsFragment(c) {
-		status = fiber.StatusUnprocessableEntity
+	if !wantsFragment(c) {
+		authors, err := a.store.NodeAuthors(ctx(c), t.ID)
+		if err != nil {
+			return err
+		}
+		l.Authors = authors
 	}
-	if wantsFragment(c) {
-		// The address bar gets the list's canonical URL, without the form's empty fields.
-		c.Set(HeaderHXPushURL, l.PageURL(max(l.Page.Page, 1)))
-		return render(c, status, nodeviews.NodesTable(l, true))
-	}
-	authors, err := a.store.NodeAuthors(ctx(c), t.ID)
-	if err != nil {
-		return err
-	}
-	l.Authors = authors
-	return render(c, status, nodeviews.ListPage(a.nodesPage(c, "Content"), l))
+	return renderList(c, status, l.Query, nodeviews.ListPage(a.nodesPage(c, "Content"), l), nodeviews.NodesTable(l, true))
 }
 
-// parseNodeFilters reads the list's query: what was typed (for the form), the query to run,
-// and one message per value that cannot be used.
-func parseNodeFilters(get func(string) string, t *models.Tenant) (nodeviews.ListFilters, models.NodeQuery) {
-	v := func(k string) string { return strings.TrimSpace(get(k)) }
-	f := nodeviews.ListFilters{Search: v("q"), Kind: v("kind"), Status: v("status"), Locale: v("locale"),
-		Author: v("author"), Sort: v("sort"), Dir: v("dir"), PerPage: v("per_page")}
-	errs := map[string]string{}
-	q := models.NodeQuery{Search: f.Search, Kind: f.Kind, Status: f.Status, Locale: f.Locale, Sort: f.Sort}
-	if len([]rune(f.Search)) > models.MaxNodeTitle {
-		errs["q"] = fmt.Sprintf("Search for at most %d characters.", models.MaxNodeTitle)
+// nodeQuery declares the node list's filters, sort map and paging.
+func nodeQuery(lp *listParams, t *models.Tenant) models.NodeQuery {
+	q := models.NodeQuery{
+		Search: lp.text("q", models.MaxNodeTitle),
+		Kind:   lp.oneOf("kind", []string{models.NodePost, models.NodePage}, "Kind must be post or page."),
+		Status: lp.oneOf("status", []string{models.NodeDraft, models.NodePublished, models.NodeArchived}, "Status must be draft, published or archived."),
 	}
-	if f.Kind != "" && f.Kind != models.NodePost && f.Kind != models.NodePage {
-		errs["kind"] = "Kind must be post or page."
-	}
-	if f.Status != "" && f.Status != models.NodeDraft && f.Status != models.NodePublished && f.Status != models.NodeArchived {
-		errs["status"] = "Status must be draft, published or archived."
-	}
-	if f.Locale != "" && !slices.Contains(t.Locales, f.Locale) {
-		errs["locale"] = "“" + f.Locale + "” is not one of this tenant's languages."
-	}
-	if f.Author != "" {
-		id, err := uuid.Parse(f.Author)
-		if err != nil {
-			errs["author"] = "This author link is broken. Choose the author from the list."
-		}
-		q.AuthorID = id
-	}
-	if f.Sort != "" && !slices.Contains(models.NodeSorts, f.Sort) {
-		errs["sort"] = "The list cannot be sorted by “" + f.Sort + "”."
-	}
-	switch f.Dir {
-	case "", "asc", "desc":
-	default:
-		errs["sort"] = "The sort direction must be asc or desc."
-	}
-	q.Desc = f.Desc()
-	var msg string
-	if q.Page, q.PerPage, msg = parsePaging(v("page"), f.PerPage, models.MaxNodesPerPage); msg != "" {
-		errs["page"] = msg
-	}
-	if len(errs) > 0 {
-		f.Errors = errs
-	}
-	return f, q
+	q.Locale = lp.oneOf("locale", t.Locales, "“"+strings.TrimSpace(lp.get("locale"))+"” is not one of this tenant's languages.")
+	q.AuthorID = lp.id("author", "This author link is broken. Choose the author from the list.")
+	q.Sort, q.Desc = lp.sort(models.NodeSorts, nodeviews.ListSort.Default, nodeviews.ListSort.Desc...)
+	q.Page, q.PerPage = lp.offset(models.MaxNodesPerPage)
+	return q
 }
 
 // nodeNew renders the empty create form; ?kind=page preselects a page.
@@ -479,128 +438,52 @@ func (a *App) nodePreviewPost(c *fiber.Ctx) error {
 	return render(c, fiber.StatusOK, nodeviews.Preview(string(html), strings.TrimSpace(src) == "", ""))
 }
 
-// bulkSelection reads a bulk form: the selected ids (a malformed one is an error) and where to
-// go back to (only this tenant's list).
-func bulkSelection(c *fiber.Ctx, t *models.Tenant) (ids []uuid.UUID, back string, bad bool) {
-	back = nodeviews.ListURL(t.Slug)
-	if b := c.FormValue("back"); b == back || (strings.HasPrefix(b, back+"?") && !strings.ContainsAny(b, "\\\r\n")) {
-		back = strings.Clone(b)
+// nodesBulk is the bulk mechanism over the node list: the selection goes back to the list it
+// came from, a refusal re-renders that list with 422, and the confirmation lists the nodes.
+func (a *App) nodesBulk(c *fiber.Ctx, b nodeviews.Bulk) bulkFlow {
+	t := currentTenant(c)
+	return bulkFlow{
+		listBase: nodeviews.ListURL(t.Slug),
+		refuse: func(back, msg string) error {
+			return a.renderNodesList(c, fiber.StatusUnprocessableEntity, savedQuery(back), msg)
+		},
+		confirm: func(ids []uuid.UUID, back string) (bool, error) {
+			pg, err := a.store.ListNodes(ctx(c), t, models.NodeQuery{IDs: ids, Sort: models.NodeSortTitle, PerPage: models.MaxNodesPerPage})
+			if err != nil || len(pg.Nodes) == 0 {
+				return false, err
+			}
+			b.Tenant, b.Nodes, b.Back = t, pg.Nodes, back
+			return true, render(c, fiber.StatusOK, nodeviews.BulkPage(a.nodesPage(c, b.Question()), b))
+		},
+		done: func(res models.BulkResult) string {
+			verb := "Deleted"
+			if b.Action != "delete" {
+				d := nodeviews.StatusDone(models.NodePublished, b.To)
+				verb = strings.ToUpper(d[:1]) + d[1:]
+			}
+			a.log.InfoContext(ctx(c), "bulk node action", "action", b.Action, "to", b.To, "done", len(res.Done), "skipped", len(res.Skipped))
+			return verb + " " + bulkReport(res, "item", "items")
+		},
 	}
-	formOf(c).visitAll(func(key, value string) {
-		if string(key) != "ids" {
-			return
-		}
-		id, err := uuid.Parse(string(value))
-		if err != nil {
-			bad = true
-			return
-		}
-		if !slices.Contains(ids, id) {
-			ids = append(ids, id)
-		}
-	})
-	return ids, back, bad
 }
 
-// bulkRefused re-renders the list the selection came from with 422 and why.
-func (a *App) bulkRefused(c *fiber.Ctx, back, msg string) error {
-	query := url.Values{}
-	if _, raw, ok := strings.Cut(back, "?"); ok {
-		query, _ = url.ParseQuery(raw)
-	}
-	return a.renderNodesList(c, fiber.StatusUnprocessableEntity, query.Get, msg)
-}
-
-// nodesBulkStatusPost publishes, archives or unpublishes the selected nodes. Without confirm=yes
-// it asks first, naming how many items; confirmed, it moves those that can move in one
-// transaction and says which were skipped and why.
+// nodesBulkStatusPost publishes, archives or unpublishes the selected nodes (bulkFlow).
 func (a *App) nodesBulkStatusPost(c *fiber.Ctx) error {
 	t := currentTenant(c)
-	ids, back, bad := bulkSelection(c, t)
 	to := strings.TrimSpace(c.FormValue("to"))
+	f := a.nodesBulk(c, nodeviews.Bulk{Action: "status", To: to})
 	if to != models.NodePublished && to != models.NodeArchived && to != models.NodeDraft {
-		return a.bulkRefused(c, back, "Choose publish, archive or move to draft.")
+		return f.refuse(f.back(c), "Choose publish, archive or move to draft.")
 	}
-	return a.bulk(c, t, ids, back, bad, nodeviews.Bulk{Action: "status", To: to}, func() (models.BulkResult, error) {
-		return a.store.BulkTransition(ctx(c), t, ids, to)
-	})
+	return a.runBulk(c, f, func(ids []uuid.UUID) (models.BulkResult, error) { return a.store.BulkTransition(ctx(c), t, ids, to) })
 }
 
 // nodesBulkDeletePost deletes the selected nodes after the same confirmation.
 func (a *App) nodesBulkDeletePost(c *fiber.Ctx) error {
 	t := currentTenant(c)
-	ids, back, bad := bulkSelection(c, t)
-	return a.bulk(c, t, ids, back, bad, nodeviews.Bulk{Action: "delete"}, func() (models.BulkResult, error) {
+	return a.runBulk(c, a.nodesBulk(c, nodeviews.Bulk{Action: "delete"}), func(ids []uuid.UUID) (models.BulkResult, error) {
 		return a.store.BulkDelete(ctx(c), t, ids)
 	})
-}
-
-// bulk is the shared flow of the bulk actions: check the selection, confirm, run, report.
-func (a *App) bulk(c *fiber.Ctx, t *models.Tenant, ids []uuid.UUID, back string, bad bool, b nodeviews.Bulk, run func() (models.BulkResult, error)) error {
-	switch {
-	case bad:
-		return a.bulkRefused(c, back, "The selection was damaged. Select the items again.")
-	case len(ids) == 0:
-		return a.bulkRefused(c, back, "Select at least one item first.")
-	case len(ids) > models.MaxBulkNodes:
-		return a.bulkRefused(c, back, fmt.Sprintf("Select at most %d items at a time.", models.MaxBulkNodes))
-	}
-	if c.FormValue("confirm") != "yes" {
-		pg, err := a.store.ListNodes(ctx(c), t, models.NodeQuery{IDs: ids, Sort: models.NodeSortTitle, PerPage: models.MaxNodesPerPage})
-		if err != nil {
-			return err
-		}
-		if len(pg.Nodes) == 0 {
-			return a.bulkRefused(c, back, "None of the selected items exist any more.")
-		}
-		b.Slug, b.Nodes, b.Back = t.Slug, pg.Nodes, back
-		return render(c, fiber.StatusOK, nodeviews.BulkPage(a.nodesPage(c, b.Question()), b))
-	}
-	res, err := run()
-	var ve *models.ValidationError
-	if errors.As(err, &ve) {
-		return a.bulkRefused(c, back, firstMessage(ve))
-	} else if err != nil {
-		return err
-	}
-	a.log.InfoContext(ctx(c), "bulk node action", "action", b.Action, "to", b.To, "done", len(res.Done), "skipped", len(res.Skipped))
-	return a.flashRedirect(c, bulkKind(res), bulkMessage(b, res), back)
-}
-
-func bulkKind(res models.BulkResult) string {
-	if len(res.Skipped) == 0 {
-		return "success"
-	}
-	if len(res.Done) == 0 {
-		return "error"
-	}
-	return "info"
-}
-
-// bulkMessage says what a bulk action did: "Published 3 items. Skipped 1: “X” — reason."
-func bulkMessage(b nodeviews.Bulk, res models.BulkResult) string {
-	done := "Deleted"
-	if b.Action != "delete" {
-		d := nodeviews.StatusDone(models.NodePublished, b.To)
-		done = strings.ToUpper(d[:1]) + d[1:]
-	}
-	msg := done + " " + nodeviews.Count(len(res.Done)) + "."
-	if len(res.Skipped) > 0 {
-		var parts []string
-		for i, s := range res.Skipped {
-			if i == 5 {
-				parts = append(parts, fmt.Sprintf("and %d more", len(res.Skipped)-5))
-				break
-			}
-			title := s.Title
-			if title == "" {
-				title = s.ID.String()
-			}
-			parts = append(parts, "“"+title+"” — "+s.Reason)
-		}
-		msg += " Skipped " + nodeviews.Count(len(res.Skipped)) + ": " + strings.Join(parts, "; ")
-	}
-	return msg
 }
 
 // saveNodeForm saves the editor's form over n and, when status is set, moves n there in the same

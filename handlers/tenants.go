@@ -18,41 +18,22 @@ import (
 // tenantsList renders one page of the tenants matching the search and status filter. An htmx
 // search or filter change gets only #tenants-table.
 func (a *App) tenantsList(c *fiber.Ctx) error {
-	filters, q := parseTenantFilters(c)
-	l := tenantviews.List{Filters: filters}
-	if len(filters.Errors) == 0 {
+	lp := readList("tenants", "/tenants", query(c))
+	q := models.TenantQuery{Search: lp.text("q", 0),
+		Status: lp.oneOf("status", []string{models.TenantActive, models.TenantInactive}, "Choose active or inactive.")}
+	q.Page, q.PerPage = lp.offset(models.MaxTenantsPerPage)
+	l := tenantviews.List{Query: lp.done()}
+	if !l.Query.Invalid() {
 		page, err := a.store.ListTenants(ctx(c), q)
-		var ve *models.ValidationError
-		switch {
-		case errors.As(err, &ve):
-			l.Filters.Errors = ve.Fields
-		case err != nil:
+		if err != nil {
 			return err
 		}
 		l.Page = page
-	}
-	status := fiber.StatusOK
-	if len(l.Filters.Errors) > 0 && !wantsFragment(c) {
-		// htmx does not swap 4xx bodies by default, so the fragment says what is wrong with 200.
-		status = fiber.StatusUnprocessableEntity
+		atPage(&l.Query, page.Page)
 	}
 	p := a.pageFor(c, "Tenants")
 	p.Section = "tenants"
-	return page(c, status, tenantviews.ListPage(p, l), tenantviews.TenantsTable(l))
-}
-
-// parseTenantFilters reads the list's query parameters: what was typed (for the form), the
-// query to run, and a message for a page link that cannot be used. The status is checked by
-// the model.
-func parseTenantFilters(c *fiber.Ctx) (tenantviews.ListFilters, models.TenantQuery) {
-	f := tenantviews.ListFilters{Search: strings.TrimSpace(c.Query("q")), Status: strings.TrimSpace(c.Query("status")),
-		PerPage: strings.TrimSpace(c.Query("per_page"))}
-	q := models.TenantQuery{Search: f.Search, Status: f.Status}
-	var msg string
-	if q.Page, q.PerPage, msg = parsePaging(c.Query("page"), f.PerPage, models.MaxTenantsPerPage); msg != "" {
-		f.Errors = map[string]string{"page": msg}
-	}
-	return f, q
+	return renderList(c, fiber.StatusOK, l.Query, tenantviews.ListPage(p, l), tenantviews.TenantsTable(l, true))
 }
 
 // tenantNew renders the empty create form.

@@ -23,33 +23,19 @@ const keyInviteLink = "invite_link"
 // only #users-table.
 func (a *App) usersList(c *fiber.Ctx) error {
 	t := currentTenant(c)
-	filters, q := parseUserFilters(c)
-	l := userviews.List{Slug: t.Slug, Filters: filters, CanCreate: a.may(c, t, p("users", "create"))}
-	if len(filters.Errors) == 0 {
+	lp := readList("users", userviews.ListURL(t.Slug), query(c))
+	q := models.UserQuery{Search: lp.text("q", 0)}
+	q.Page, q.PerPage = lp.offset(models.MaxUsersPerPage)
+	l := userviews.List{Slug: t.Slug, Query: lp.done(), CanCreate: a.may(c, t, p("users", "create"))}
+	if !l.Query.Invalid() {
 		page, err := a.store.TenantUsers(ctx(c), t.ID, q)
 		if err != nil {
 			return err
 		}
 		l.Page = page
+		atPage(&l.Query, page.Page)
 	}
-	status := fiber.StatusOK
-	if len(l.Filters.Errors) > 0 && !wantsFragment(c) {
-		// htmx does not swap 4xx bodies by default, so the fragment says what is wrong with 200.
-		status = fiber.StatusUnprocessableEntity
-	}
-	return page(c, status, userviews.ListPage(a.usersPage(c, "Users"), l), userviews.UsersTable(l))
-}
-
-// parseUserFilters reads the list's query parameters: what was typed (for the form), the query
-// to run, and a message for a page link that cannot be used.
-func parseUserFilters(c *fiber.Ctx) (userviews.ListFilters, models.UserQuery) {
-	f := userviews.ListFilters{Search: strings.TrimSpace(c.Query("q")), PerPage: strings.TrimSpace(c.Query("per_page"))}
-	q := models.UserQuery{Search: f.Search}
-	var msg string
-	if q.Page, q.PerPage, msg = parsePaging(c.Query("page"), f.PerPage, models.MaxUsersPerPage); msg != "" {
-		f.Errors = map[string]string{"page": msg}
-	}
-	return f, q
+	return renderList(c, fiber.StatusOK, l.Query, userviews.ListPage(a.usersPage(c, "Users"), l), userviews.UsersTable(l, true))
 }
 
 // userNew renders the empty create form.

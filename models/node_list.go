@@ -2,22 +2,18 @@ package models
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
-
-	"github.com/rustok/rustok-admin/internal/events"
 )
 
 // Page sizes of the node list, and how many nodes one bulk action may touch.
 const (
 	DefaultNodesPerPage = 50
 	MaxNodesPerPage     = 100
-	MaxBulkNodes        = 100
+	MaxBulkNodes        = MaxBulk
 )
 
 // Sort keys of the node list.
@@ -298,82 +294,29 @@ func (s *Store) NodeAuthors(ctx context.Context, tenantID uuid.UUID) ([]NodeAuth
 	return out, nil
 }
 
-// BulkSkip is a node a bulk action left alone, and why.
-type BulkSkip struct {
-	ID     uuid.UUID
-	Title  string // as in NodeRow.Title in the tenant's default locale; "" if unknown/not found
-	Reason string
+// nodeBulk is the bulk action over the tenant's nodes that applies apply to each.
+func (s *Store) nodeBulk(tenant *Tenant, apply func(ctx context.Context, n *Node) error) BulkAction[*Node] {
+	return BulkAction[*Node]{
+		Noun:  "nodes",
+		Lock:  s.lockNodes,
+		Title: func(n *Node) string { title, _, _ := n.displayTitle(tenant.DefaultLocale); return title },
+		Apply: apply,
+	}
 }
 
-// BulkResult says which nodes a bulk action changed and which it skipped, in the order given.
-type BulkResult struct {
-	Done    []uuid.UUID
-	Skipped []BulkSkip
-}
-
-// notInTenant is the reason a bulk action gives for an id that is not one of the tenant's nodes.
-const notInTenant = "Not found in this tenant."
-
-// bulkIDs drops repeated ids, keeping the first of each, and refuses an empty or oversized list.
-func bulkIDs(ids []uuid.UUID) ([]uuid.UUID, error) {
-	seen := make(map[uuid.UUID]bool, len(ids))
-	out := make([]uuid.UUID, 0, len(ids))
-	for _, id := range ids {
-		if !seen[id] {
-			seen[id] = true
-			out = append(out, id)
-		}
+// NodeMoveBlocker says why a listed node cannot move to `to` — the message TransitionNode
+// would give on "status" — or "" when it can. The row must be listed in the tenant's default
+// It is the preview the confirmation step and the list's checkboxes show, read from the list
+// row in any display locale; BulkTransition checks again under lock.
+func NodeMoveBlocker(tenant *Tenant, r NodeRow, to string) string {
+	if !CanTransition(r.Status, to) {
+		return "Cannot move a " + r.Status + " node to " + to + "."
 	}
-	fe := fieldErrors{}
-	switch {
-	case len(out) == 0:
-		fe.add("ids", "Select at least one node.")
-	case len(out) > MaxBulkNodes:
-		fe.add("ids", fmt.Sprintf("Select at most %d nodes at a time.", MaxBulkNodes))
+	shown := r.TitleLocale == tenant.DefaultLocale
+	if to == NodePublished && (!slices.Contains(r.Locales, tenant.DefaultLocale) || shown && (r.Title == "" || r.Slug == "")) {
+		return "Add a title and slug in " + tenant.DefaultLocale + " before publishing."
 	}
-	return out, fe.err()
-}
-
-// bulk runs apply on each of the tenant's nodes among ids in one transaction, after locking
-// them all. An id that is not the tenant's node is skipped; so is a node apply refuses with a
-// *ValidationError, its "status" message being the reason. Any other error rolls everything back.
-func (s *Store) bulk(ctx context.Context, tenant *Tenant, ids []uuid.UUID, apply func(ctx context.Context, n *Node) error) (BulkResult, error) {
-	ids, err := bulkIDs(ids)
-	if err != nil {
-		return BulkResult{}, err
-	}
-	ctx = events.WithTenant(ctx, tenant.ID)
-	var res BulkResult
-	err = s.WithTx(ctx, func(ctx context.Context) error {
-		res = BulkResult{}
-		nodes, err := s.lockNodes(ctx, tenant.ID, ids)
-		if err != nil {
-			return err
-		}
-		for _, id := range ids {
-			n, ok := nodes[id]
-			if !ok {
-				res.Skipped = append(res.Skipped, BulkSkip{ID: id, Reason: notInTenant})
-				continue
-			}
-			title, _, _ := n.displayTitle(tenant.DefaultLocale)
-			err := apply(ctx, n)
-			var ve *ValidationError
-			switch {
-			case err == nil:
-				res.Done = append(res.Done, id)
-			case errors.As(err, &ve):
-				res.Skipped = append(res.Skipped, BulkSkip{ID: id, Title: title, Reason: ve.Fields["status"]})
-			default:
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return BulkResult{}, err
-	}
-	return res, nil
+	return ""
 }
 
 // BulkTransition moves each listed node of the tenant to `to` in ONE transaction, with exactly the
@@ -386,9 +329,9 @@ func (s *Store) BulkTransition(ctx context.Context, tenant *Tenant, ids []uuid.U
 	if _, known := nodeTransitions[to]; !known {
 		return BulkResult{}, &ValidationError{Fields: map[string]string{"status": "Choose draft, published or archived."}}
 	}
-	return s.bulk(ctx, tenant, ids, func(ctx context.Context, n *Node) error {
+	return RunBulk(ctx, s, tenant.ID, ids, s.nodeBulk(tenant, func(ctx context.Context, n *Node) error {
 		return s.transitionLocked(ctx, tenant, n, to)
-	})
+	}))
 }
 
 // BulkDelete deletes each listed node of the tenant in one transaction exactly as DeleteNode
@@ -396,7 +339,7 @@ func (s *Store) BulkTransition(ctx context.Context, tenant *Tenant, ids []uuid.U
 // not the tenant's nodes are skipped ("Not found in this tenant."). The id list is checked as
 // in BulkTransition, and a database error rolls back everything.
 func (s *Store) BulkDelete(ctx context.Context, tenant *Tenant, ids []uuid.UUID) (BulkResult, error) {
-	return s.bulk(ctx, tenant, ids, func(ctx context.Context, n *Node) error {
+	return RunBulk(ctx, s, tenant.ID, ids, s.nodeBulk(tenant, func(ctx context.Context, n *Node) error {
 		return s.deleteLocked(ctx, tenant.ID, n)
-	})
+	}))
 }

@@ -1,157 +1,58 @@
 package nodes
 
 import (
-	"net/url"
-	"strconv"
-
 	"github.com/rustok/rustok-admin/models"
+	"github.com/rustok/rustok-admin/views/components"
 )
 
-// ListFilters is the list's query as typed: search, filters, sort and page size, with one
-// message per bad value ("page" for a broken page link).
-type ListFilters struct {
-	Search  string
-	Kind    string
-	Status  string
-	Locale  string
-	Author  string
-	Sort    string
-	Dir     string // asc or desc; "" means the sort's natural direction
-	PerPage string
-	Errors  map[string]string
-}
-
-// Values returns the filters that are set, as query parameters.
-func (f ListFilters) Values() url.Values {
-	v := url.Values{}
-	for _, kv := range [][2]string{{"q", f.Search}, {"kind", f.Kind}, {"status", f.Status}, {"locale", f.Locale},
-		{"author", f.Author}, {"sort", f.Sort}, {"dir", f.Dir}, {"per_page", f.PerPage}} {
-		if kv[1] != "" {
-			v.Set(kv[0], kv[1])
-		}
-	}
-	return v
-}
-
-// Filtered reports whether anything narrows the list.
-func (f ListFilters) Filtered() bool {
-	return f.Search != "" || f.Kind != "" || f.Status != "" || f.Locale != "" || f.Author != ""
-}
-
-// DefaultDesc reports whether a sort runs newest/last first when no direction is given.
-func DefaultDesc(sort string) bool {
-	return sort == "" || sort == models.NodeSortUpdated || sort == models.NodeSortPublished
-}
-
-// Desc reports whether the list runs in descending order.
-func (f ListFilters) Desc() bool {
-	switch f.Dir {
-	case "asc":
-		return false
-	case "desc":
-		return true
-	}
-	return DefaultDesc(f.Sort)
-}
-
-// SortKey is the effective sort.
-func (f ListFilters) SortKey() string {
-	if f.Sort == "" {
-		return models.NodeSortUpdated
-	}
-	return f.Sort
-}
+// ListSort is the node list's sort map: updated (newest first) by default; updated and
+// published run descending unless a direction is given.
+var ListSort = components.Sort{Default: models.NodeSortUpdated, Desc: []string{models.NodeSortUpdated, models.NodeSortPublished}}
 
 // List is one page of the tenant's nodes with what produced it and what the viewer may do.
 type List struct {
-	Slug          string
-	Locales       []string
-	DefaultLocale string
-	Authors       []models.NodeAuthor
-	Filters       ListFilters
-	Page          models.NodeListPage
-	CanCreate     bool
-	CanPublish    bool
-	CanDelete     bool
-	BulkError     string // why the last bulk action could not start
-	CSRF          string // the token the bulk form posts with
+	Tenant     *models.Tenant
+	Authors    []models.NodeAuthor
+	Query      components.ListState
+	Page       models.NodeListPage
+	CanCreate  bool
+	CanPublish bool
+	CanDelete  bool
+	BulkError  string // why the last bulk action could not start
+	CSRF       string // the token the bulk form posts with
 }
 
-// Base is the address of the list.
-func (l List) Base() string { return ListURL(l.Slug) }
+// Filtered reports whether anything narrows the list.
+func (l List) Filtered() bool { return l.Query.Filtered("q", "kind", "status", "locale", "author") }
 
-// Bulk reports whether rows can be selected for a bulk action.
-func (l List) Bulk() bool { return l.CanPublish || l.CanDelete }
-
-// url builds the list address with v.
-func (l List) url(v url.Values) string {
-	if len(v) == 0 {
-		return l.Base()
+// Actions are the bulk actions the viewer may take, in the order of the bar.
+func (l List) Actions() []components.BulkAction {
+	var out []components.BulkAction
+	if l.CanPublish {
+		out = append(out,
+			components.BulkAction{Key: models.NodePublished, Label: "Publish", URL: BulkStatusURL(l.Tenant.Slug), Name: "to", Value: models.NodePublished, TestID: "bulk-publish"},
+			components.BulkAction{Key: models.NodeArchived, Label: "Archive", URL: BulkStatusURL(l.Tenant.Slug), Name: "to", Value: models.NodeArchived, TestID: "bulk-archive"})
 	}
-	return l.Base() + "?" + v.Encode()
+	if l.CanDelete {
+		out = append(out, components.BulkAction{Key: "delete", Label: "Delete", URL: BulkDeleteURL(l.Tenant.Slug), Danger: true, TestID: "bulk-delete"})
+	}
+	return out
 }
 
-// PageURL links to page n with the same filters and sort.
-func (l List) PageURL(n int) string {
-	v := l.Filters.Values()
-	if n > 1 {
-		v.Set("page", strconv.Itoa(n))
-	}
-	return l.url(v)
-}
-
-// SortURL sorts by key: the same key flips the direction, another starts in its natural one.
-// A new sort starts on the first page.
-func (l List) SortURL(key string) string {
-	v := l.Filters.Values()
-	v.Del("dir")
-	if key == models.NodeSortUpdated {
-		v.Del("sort")
-	} else {
-		v.Set("sort", key)
-	}
-	desc := DefaultDesc(key)
-	if l.Filters.SortKey() == key {
-		desc = !l.Filters.Desc()
-	}
-	if desc != DefaultDesc(key) {
-		if desc {
-			v.Set("dir", "desc")
-		} else {
-			v.Set("dir", "asc")
+// RowActions are the keys of the bulk actions a row can take (what static/app.js enables).
+func (l List) RowActions(r *models.NodeRow) []string {
+	var out []string
+	for _, a := range l.Actions() {
+		if a.Key == "delete" || models.NodeMoveBlocker(l.Tenant, *r, a.Key) == "" {
+			out = append(out, a.Key)
 		}
 	}
-	return l.url(v)
+	return out
 }
-
-// AriaSort is the aria-sort value of a column header.
-func (l List) AriaSort(key string) string {
-	if l.Filters.SortKey() != key {
-		return "none"
-	}
-	if l.Filters.Desc() {
-		return "descending"
-	}
-	return "ascending"
-}
-
-// SortArrow marks the sorted column.
-func (l List) SortArrow(key string) string {
-	switch l.AriaSort(key) {
-	case "ascending":
-		return "↑"
-	case "descending":
-		return "↓"
-	}
-	return ""
-}
-
-// Back is the address of the list as shown, for bulk actions to return to.
-func (l List) Back() string { return l.PageURL(l.Page.Page) }
 
 // Bulk is the confirmation of a bulk action: which nodes, what will happen to them.
 type Bulk struct {
-	Slug   string
+	Tenant *models.Tenant
 	Action string // "status" or "delete"
 	To     string // the target status of a status action
 	Nodes  []models.NodeRow
@@ -172,7 +73,28 @@ func (b Bulk) Question() string { return b.Verb() + " " + Count(len(b.Nodes)) + 
 // URL is where the confirmed action posts.
 func (b Bulk) URL() string {
 	if b.Action == "delete" {
-		return BulkDeleteURL(b.Slug)
+		return BulkDeleteURL(b.Tenant.Slug)
 	}
-	return BulkStatusURL(b.Slug)
+	return BulkStatusURL(b.Tenant.Slug)
+}
+
+// Confirm is the confirmation step of the generic bulk component: each node, and why it will
+// be skipped if it will.
+func (b Bulk) Confirm(csrf string) components.BulkConfirm {
+	c := components.BulkConfirm{Verb: b.Verb(), URL: b.URL(), Back: b.Back, CSRF: csrf, Danger: b.Action == "delete",
+		One: "item", Many: "items", Done: StatusDone(models.NodePublished, b.To)}
+	if b.Action == "delete" {
+		c.Done = "deleted"
+	} else {
+		c.Hidden = [][2]string{{"to", b.To}}
+	}
+	for i := range b.Nodes {
+		n := &b.Nodes[i]
+		item := components.BulkItem{ID: n.ID.String(), Title: rowTitle(n), Detail: KindLabel(n.Kind), Badge: StatusBadge(n.Status)}
+		if b.Action != "delete" {
+			item.Blocker = models.NodeMoveBlocker(b.Tenant, *n, b.To)
+		}
+		c.Items = append(c.Items, item)
+	}
+	return c
 }
