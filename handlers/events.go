@@ -6,9 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
@@ -50,97 +48,50 @@ func (a *App) eventsList(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	form, filter := parseEventFilters(c)
+	lp := readList("events", log.base, query(c))
+	filter := eventFilter(lp)
 	filter.Scope = log.scope
-	l := eventviews.List{Base: log.base, Platform: log.scope.Platform, Types: events.Types(), Filters: form, Before: filter.Before}
-	status := fiber.StatusOK
-	if len(form.Errors) == 0 {
+	l := eventviews.List{Query: lp.done(), Platform: log.scope.Platform, Types: events.Types(), Before: filter.Before}
+	if !l.Query.Invalid() {
 		if l.Rows, l.Next, err = events.List(ctx(c), a.store.Conn(ctx(c)), filter); err != nil {
 			return err
 		}
-	} else if !wantsFragment(c) {
-		// htmx does not swap 4xx bodies by default, so the fragment says what is wrong with 200.
-		status = fiber.StatusUnprocessableEntity
 	}
 	p := a.pageFor(c, log.title)
 	p.Section = "events"
-	return page(c, status, eventviews.ListPage(p, l), eventviews.EventsFragment(l))
+	return renderList(c, fiber.StatusOK, l.Query, eventviews.ListPage(p, l), eventviews.EventsFragment(l))
 }
 
-// parseEventFilters reads the filter query parameters: what was typed (for the form), the
-// filter to run, and a message for each value that cannot be used.
-func parseEventFilters(c *fiber.Ctx) (eventviews.Filters, events.Filter) {
-	q := func(key string) string { return strings.TrimSpace(c.Query(key)) }
-	form := eventviews.Filters{Type: q("type"), AggregateType: q("aggregate_type"), AggregateID: q("aggregate_id"),
-		ActorID: q("actor_id"), Status: q("status"), From: q("from"), To: q("to"), Limit: q("limit")}
-	errs := map[string]string{}
-	var f events.Filter
-	if form.Type != "" {
-		if _, ok := events.CurrentVersion(form.Type); !ok {
-			errs["type"] = "Choose an event type from the list."
-		}
-		f.EventType = form.Type
+// eventFilter declares the event log's filters and keyset paging.
+func eventFilter(lp *listParams) events.Filter {
+	const badID = "Enter a complete id such as 0190f5a4-7c1e-7b3a-9d2e-5f0c8a1b2c3d."
+	f := events.Filter{
+		EventType:     lp.oneOf("type", events.Types(), "Choose an event type from the list."),
+		Status:        lp.oneOf("status", events.Statuses, "Choose pending, dispatched or failed."),
+		AggregateType: lp.text("aggregate_type", 0),
+		AggregateID:   idOrNil(lp.id("aggregate_id", badID)),
+		ActorID:       idOrNil(lp.id("actor_id", badID)),
+		From:          lp.date("from"),
 	}
-	if form.Status != "" && !events.IsStatus(form.Status) {
-		errs["status"] = "Choose pending, dispatched or failed."
+	if len(f.AggregateType) > 50 {
+		lp.fail("aggregate_type", "Aggregate types are at most 50 characters, such as tenant or product.")
 	}
-	f.Status = form.Status
-	if len(form.AggregateType) > 50 {
-		errs["aggregate_type"] = "Aggregate types are at most 50 characters, such as tenant or product."
-	}
-	f.AggregateType = form.AggregateType
-	f.AggregateID = parseUUIDField(form.AggregateID, "aggregate_id", errs)
-	f.ActorID = parseUUIDField(form.ActorID, "actor_id", errs)
-	f.From = parseDateField(form.From, "from", errs)
-	if to := parseDateField(form.To, "to", errs); to != nil {
+	if to := lp.date("to"); to != nil {
 		end := to.AddDate(0, 0, 1) // the "to" day is included
 		f.To = &end
 	}
 	if f.From != nil && f.To != nil && !f.From.Before(*f.To) {
-		errs["to"] = "The end date is before the start date."
+		lp.fail("to", "The end date is before the start date.")
 	}
-	if raw := q("before"); raw != "" {
-		if n, err := strconv.ParseInt(raw, 10, 64); err != nil || n <= 0 {
-			errs["page"] = "This page link is broken. Start again from the newest events."
-		} else {
-			f.Before = n
-		}
-	}
-	if form.Limit != "" {
-		if n, err := strconv.Atoi(form.Limit); err != nil || n < 1 || n > events.MaxLimit {
-			errs["page"] = fmt.Sprintf("The page size must be a number from 1 to %d.", events.MaxLimit)
-		} else {
-			f.Limit = n
-		}
-	}
-	if len(errs) > 0 {
-		form.Errors = errs
-	}
-	return form, f
+	f.Before, f.Limit = lp.keyset(events.MaxLimit)
+	return f
 }
 
-func parseUUIDField(raw, field string, errs map[string]string) *uuid.UUID {
-	if raw == "" {
-		return nil
-	}
-	id, err := uuid.Parse(raw)
-	if err != nil {
-		errs[field] = "Enter a complete id such as 0190f5a4-7c1e-7b3a-9d2e-5f0c8a1b2c3d."
+func idOrNil(id uuid.UUID) *uuid.UUID {
+	if id == uuid.Nil {
 		return nil
 	}
 	return &id
-}
-
-func parseDateField(raw, field string, errs map[string]string) *time.Time {
-	if raw == "" {
-		return nil
-	}
-	d, err := time.Parse(time.DateOnly, raw)
-	if err != nil {
-		errs[field] = "Enter a date as YYYY-MM-DD."
-		return nil
-	}
-	return &d
 }
 
 // eventByParam returns the event of the :id route parameter from the request's log. A
