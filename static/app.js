@@ -76,17 +76,34 @@
     if (next) { e.preventDefault(); selectTab(next); next.focus(); }
   });
 
-  // Row selection for bulk actions: a [data-select-all=name] box ticks every box of that name in
-  // its form, and [data-selected-count] says how many are ticked.
+  // Row selection for bulk actions (form[data-bulk], views/components/bulk.templ): a
+  // [data-select-all=name] box ticks every box of that name in its form, [data-selected-count]
+  // says how many are ticked, and a [data-bulk-action=key] button is enabled only while a ticked
+  // row lists key in its data-bulk-actions. The buttons arrive enabled, so without JavaScript
+  // they still post and the server's confirmation step says what would be skipped.
   function updateCount(form) {
-    var out = form.querySelector("[data-selected-count]");
-    if (!out) { return; }
     var boxes = form.querySelectorAll("input[type=checkbox][name=ids]");
-    var n = form.querySelectorAll("input[type=checkbox][name=ids]:checked").length;
-    out.textContent = n === 0 ? "Select rows for a bulk action:" : n + (n === 1 ? " item" : " items") + " selected:";
+    var ticked = form.querySelectorAll("input[type=checkbox][name=ids]:checked");
+    var n = ticked.length;
+    var out = form.querySelector("[data-selected-count]");
+    if (out) { out.textContent = n === 0 ? "Select rows for a bulk action:" : n + (n === 1 ? " item" : " items") + " selected:"; }
     var all = form.querySelector("[data-select-all]");
     if (all) { all.checked = n > 0 && n === boxes.length; all.indeterminate = n > 0 && n < boxes.length; }
+    form.querySelectorAll("[data-bulk-action]").forEach(function (btn) {
+      var key = btn.getAttribute("data-bulk-action"), able = 0;
+      ticked.forEach(function (b) {
+        if ((b.getAttribute("data-bulk-actions") || "").split(" ").indexOf(key) >= 0) { able++; }
+      });
+      btn.disabled = able === 0;
+      btn.title = n === 0 ? "Select rows first" : (able === 0 ? "None of the selected rows can take this action" : "");
+    });
   }
+  function updateForms(root) {
+    if (root.matches && root.matches("form[data-bulk]")) { updateCount(root); }
+    if (root.querySelectorAll) { root.querySelectorAll("form[data-bulk]").forEach(updateCount); }
+  }
+  updateForms(document);
+  document.addEventListener("htmx:load", function (e) { updateForms(e.target); });
   document.addEventListener("change", function (e) {
     var t = e.target;
     if (!t.form) { return; }
