@@ -55,9 +55,12 @@ generate: ## regenerate templ code (*_templ.go)
 	$(GO) tool templ generate
 
 .PHONY: css
-css: node_modules ## rebuild static/app.css with Tailwind and copy the pinned htmx into static/
+css: node_modules ## rebuild static/app.css with Tailwind, copy the pinned htmx into static/ and axe-core into e2e/testdata/, regenerate the icons
+	npm run -s icons
+	gofmt -w views/components/icons/icons_gen.go
 	npm run -s css
 	npm run -s htmx
+	npm run -s axe
 
 node_modules: package-lock.json
 	npm ci --no-audit --no-fund
@@ -65,8 +68,8 @@ node_modules: package-lock.json
 
 .PHONY: check-generated
 check-generated: generate css ## fail when committed generated code or built assets are stale
-	@git diff --exit-code --stat -- '*_templ.go' static/ || { echo "generated files are stale: run 'make generate css' and commit"; exit 1; }
-	@test -z "$$(git status --porcelain -- '*_templ.go' static/)" || { echo "untracked generated files:"; git status --porcelain -- '*_templ.go' static/; exit 1; }
+	@git diff --exit-code --stat -- '*_templ.go' static/ views/components/icons/ e2e/testdata/axe.min.js || { echo "generated files are stale: run 'make generate css' and commit"; exit 1; }
+	@test -z "$$(git status --porcelain -- '*_templ.go' static/ views/components/icons/ e2e/testdata/axe.min.js)" || { echo "untracked generated files:"; git status --porcelain -- '*_templ.go' static/ views/components/icons/ e2e/testdata/axe.min.js; exit 1; }
 
 .PHONY: lint
 lint: ## gofmt and go vet

@@ -39,6 +39,12 @@ func findBrowser() string {
 // Without a browser the test is skipped, or fails under CI=true.
 func newBrowser(t *testing.T) context.Context {
 	t.Helper()
+	return newBrowserFor(t, testTimeout)
+}
+
+// newBrowserFor is newBrowser with a longer limit, for the tests that walk every page.
+func newBrowserFor(t *testing.T, timeout time.Duration) context.Context {
+	t.Helper()
 	path := findBrowser()
 	if path == "" {
 		if testkit.InCI() {
@@ -74,7 +80,7 @@ func newBrowser(t *testing.T) context.Context {
 		chromedp.CombinedOutput(output),
 	}
 
-	ctx, cancelTimeout := context.WithTimeout(context.Background(), testTimeout)
+	ctx, cancelTimeout := context.WithTimeout(context.Background(), timeout)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
 	tabCtx, cancelTab := chromedp.NewContext(allocCtx)
 	started := false

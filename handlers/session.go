@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/session"
 	"github.com/gofiber/fiber/v2/utils"
 
+	"github.com/rustok/rustok-admin/internal/authz"
 	"github.com/rustok/rustok-admin/internal/config"
 	"github.com/rustok/rustok-admin/models"
 	"github.com/rustok/rustok-admin/views/components"
@@ -152,52 +153,112 @@ func (a *App) pageFor(c *fiber.Ctx, title string) layouts.Page {
 	return p
 }
 
+// switcherTenants is how many tenants the shell's switcher lists; the picker at / has them all.
+const switcherTenants = 8
+
 // shellFor is pageFor without taking the flash: error pages use it, so a message meant for
 // the next real page is not lost on a 404 or 403 in between.
 func (a *App) shellFor(c *fiber.Ctx, title string) layouts.Page {
 	p := layouts.Page{Title: title}
 	p.CSRFToken, _ = c.Locals(localCSRF).(string)
 	p.RequestID, _ = c.Locals(localRequestID).(string)
-	if u := currentUser(c); u != nil {
-		p.UserName, p.UserEmail = u.Name, u.Email
-		p.IsSuper = a.isSuper(c)
+	u := currentUser(c)
+	if u == nil {
+		return p
 	}
-	if t := currentTenant(c); t != nil {
+	p.UserName, p.UserEmail = u.Name, u.Email
+	p.IsSuper = a.isSuper(c)
+	t := currentTenant(c)
+	if t != nil {
 		p.Tenant = &layouts.TenantRef{Slug: t.Slug, Name: t.Name}
-		p.Nav = a.tenantNav(c, t)
+	}
+	p.Nav = a.nav(c, t)
+	if _, ok := a.routeIndex()[fiber.MethodGet+" /account"]; ok {
+		p.AccountHref = "/account"
+	}
+	ts, err := a.store.TenantsForUser(ctx(c), u.ID)
+	if err != nil {
+		a.log.WarnContext(ctx(c), "tenants for the switcher", "err", err)
+	}
+	for i, tn := range ts {
+		if i == switcherTenants {
+			p.MoreTenants = true
+			break
+		}
+		p.Tenants = append(p.Tenants, layouts.TenantRef{Slug: tn.Slug, Name: tn.Name})
 	}
 	return p
 }
 
-// tenantSections are the tenant navigation, in order: label, section and the GET route it
+// navSection is one entry of the sidebar: its group, label, section, icon and the GET route it
 // opens. Whether a link shows is decided by that route's own declared access, so the navigation
-// can never offer a page that answers 403.
-var tenantSections = []struct{ label, section, path string }{
-	{"Dashboard", "dashboard", "/t/:slug/"},
-	{"Content", "nodes", "/t/:slug/nodes"},
-	{"Roles", "roles", "/t/:slug/roles"},
-	{"Users", "users", "/t/:slug/users"},
-	{"Events", "events", "/t/:slug/events"},
+// can never offer a page that answers 403. An entry whose route does not exist is left out,
+// unless it is soon: then it shows as a disabled placeholder. A path with :slug is a section of
+// the open tenant; the others are platform pages.
+type navSection struct {
+	group, label, section, icon, path string
+	soon                              bool
 }
 
-// tenantNav returns the sections of t the current user may open.
-func (a *App) tenantNav(c *fiber.Ctx, t *models.Tenant) []layouts.NavLink {
+var navSections = []navSection{
+	{"", "Dashboard", "dashboard", "layout-dashboard", "/t/:slug/", false},
+	{"Content", "Content", "nodes", "file-text", "/t/:slug/nodes", false},
+	{"Catalog", "Products", "products", "package", "/t/:slug/products", true},
+	{"People", "Users", "users", "users", "/t/:slug/users", false},
+	{"People", "Roles", "roles", "shield-check", "/t/:slug/roles", false},
+	{"Activity", "Events", "events", "activity", "/t/:slug/events", false},
+	{"Settings", "Settings", "settings", "settings", "/t/:slug/settings", false},
+	{"Platform", "Tenants", "tenants", "building-2", "/tenants", false},
+	{"Platform", "Platform events", "platform-events", "scroll-text", "/events", false},
+	{"Platform", "System", "system", "server", "/system", false},
+}
+
+// nav returns the sidebar of the current user: the sections of t (when a tenant is open) and
+// the platform pages they may open, grouped in navSections order.
+func (a *App) nav(c *fiber.Ctx, t *models.Tenant) []layouts.NavGroup {
 	u := currentUser(c)
 	if u == nil {
 		return nil
 	}
-	var links []layouts.NavLink
-	for _, s := range tenantSections {
-		r, ok := a.routeIndex()[fiber.MethodGet+" "+s.path]
-		if !ok {
+	var groups []layouts.NavGroup
+	for _, s := range navSections {
+		inTenant := strings.Contains(s.path, ":slug")
+		if inTenant && t == nil {
 			continue
 		}
-		if r.Access == InTenant {
-			if allowed, err := a.authz.Allowed(ctx(c), u.ID, t.ID.String(), r.Perm); err != nil || !allowed {
-				continue
-			}
+		link := layouts.NavLink{Label: s.label, Section: s.section, Icon: s.icon, Href: s.path}
+		if inTenant {
+			link.Href = strings.Replace(s.path, ":slug", t.Slug, 1)
 		}
-		links = append(links, layouts.NavLink{Label: s.label, Section: s.section, Href: strings.Replace(s.path, ":slug", t.Slug, 1)})
+		r, ok := a.routeIndex()[fiber.MethodGet+" "+s.path]
+		switch {
+		case !ok && !s.soon:
+			continue
+		case !ok:
+			link.Soon, link.Href = true, ""
+		case !a.mayOpen(c, u, t, r):
+			continue
+		}
+		if n := len(groups); n > 0 && groups[n-1].Label == s.group {
+			groups[n-1].Links = append(groups[n-1].Links, link)
+		} else {
+			groups = append(groups, layouts.NavGroup{Label: s.group, Links: []layouts.NavLink{link}})
+		}
 	}
-	return links
+	return groups
+}
+
+// mayOpen reports whether u passes r's declared access: its permission in the open tenant, or
+// on the platform. An error counts as no.
+func (a *App) mayOpen(c *fiber.Ctx, u *models.User, t *models.Tenant, r Route) bool {
+	dom := authz.Platform
+	switch r.Access {
+	case InTenant:
+		dom = t.ID.String()
+	case OnPlatform:
+	default:
+		return true
+	}
+	allowed, err := a.authz.Allowed(ctx(c), u.ID, dom, r.Perm)
+	return err == nil && allowed
 }

@@ -2,11 +2,120 @@
 // forbids inline scripts.
 (function () {
   "use strict";
-  // Confirm destructive actions: any form or button with data-confirm asks first.
+  // Confirmations: a form[data-confirm] and htmx's hx-confirm both ask through the one
+  // <dialog id="confirm-dialog"> of the layout, never window.confirm. ask(question, proceed)
+  // opens it; Cancel, Escape and a click on the backdrop do nothing, Confirm calls proceed.
+  var dialog = document.getElementById("confirm-dialog");
+  var pending = null;
+  function ask(question, proceed) {
+    if (!dialog || typeof dialog.showModal !== "function") {
+      if (window.confirm(question)) { proceed(); } // a browser without <dialog>
+      return;
+    }
+    pending = proceed;
+    dialog.returnValue = "";
+    document.getElementById("confirm-message").textContent = question;
+    dialog.showModal();
+  }
+  if (dialog) {
+    dialog.addEventListener("close", function () {
+      var proceed = pending;
+      pending = null;
+      if (dialog.returnValue === "confirm" && proceed) { proceed(); }
+    });
+    dialog.addEventListener("click", function (e) { if (e.target === dialog) { dialog.close(""); } });
+  }
+  var confirmed = new WeakSet(); // forms whose question was answered with Confirm
+  // Capturing on document runs before htmx's listener on the form, so stopping the event here
+  // also keeps an hx-post form from sending until the user confirms.
   document.addEventListener("submit", function (e) {
-    var msg = e.target.getAttribute("data-confirm");
-    if (msg && !window.confirm(msg)) { e.preventDefault(); }
+    var form = e.target, msg = form.getAttribute("data-confirm");
+    if (!msg) { return; }
+    if (confirmed.has(form)) { confirmed.delete(form); return; }
+    e.preventDefault();
+    e.stopPropagation();
+    var submitter = e.submitter || null;
+    ask(msg, function () {
+      confirmed.add(form);
+      if (form.requestSubmit) { form.requestSubmit(submitter); } else { form.submit(); }
+    });
   }, true);
+  document.addEventListener("htmx:confirm", function (e) {
+    if (!e.detail.question) { return; }
+    e.preventDefault();
+    ask(e.detail.question, function () { e.detail.issueRequest(true); });
+  });
+
+  // Times: a <time datetime> rendered in UTC on the server is shown in the viewer's time zone;
+  // its title keeps the UTC text. A date-only text (no ":") stays a date.
+  var dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+  var dateTimeSeconds = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" });
+  var dateOnly = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
+  function localTimes(root) {
+    if (!root.querySelectorAll) { return; }
+    root.querySelectorAll("time[datetime]").forEach(function (el) {
+      if (el.hasAttribute("data-localized")) { return; }
+      var d = new Date(el.getAttribute("datetime"));
+      if (isNaN(d.getTime())) { return; }
+      var utc = el.textContent.trim();
+      if (!el.title) { el.title = utc.indexOf("UTC") >= 0 ? utc : utc + " UTC"; }
+      var fmt = utc.indexOf(":") < 0 ? dateOnly : (el.hasAttribute("data-seconds") ? dateTimeSeconds : dateTime);
+      el.textContent = fmt.format(d);
+      el.setAttribute("data-localized", "");
+    });
+  }
+  localTimes(document);
+  document.addEventListener("htmx:load", function (e) { localTimes(e.target); });
+
+  // Success messages are toasts: they fade after a few seconds. Errors stay until dismissed.
+  function fadeToasts(root) {
+    if (!root.querySelectorAll) { return; }
+    var toasts = Array.prototype.slice.call(root.querySelectorAll("[data-toast]"));
+    if (root.matches && root.matches("[data-toast]")) { toasts.push(root); }
+    toasts.forEach(function (el) {
+      window.setTimeout(function () {
+        el.classList.add("toast-hide");
+        window.setTimeout(function () { el.remove(); }, 400);
+      }, 4000);
+    });
+  }
+  fadeToasts(document);
+  document.addEventListener("htmx:load", function (e) { fadeToasts(e.target); });
+
+  // The theme toggle (static/theme.js keeps the choice) and the small-screen menu button.
+  function syncThemeToggle() {
+    var dark = document.documentElement.classList.contains("dark");
+    document.querySelectorAll("[data-theme-toggle]").forEach(function (b) {
+      b.setAttribute("aria-pressed", dark ? "true" : "false");
+    });
+  }
+  syncThemeToggle();
+  document.addEventListener("click", function (e) {
+    if (e.target.closest("[data-theme-toggle]") && window.rustokTheme) {
+      window.rustokTheme.toggle();
+      syncThemeToggle();
+      return;
+    }
+    var menu = e.target.closest("[data-menu-toggle]");
+    if (menu) {
+      var panel = document.getElementById(menu.getAttribute("aria-controls"));
+      var open = menu.getAttribute("aria-expanded") !== "true";
+      menu.setAttribute("aria-expanded", open ? "true" : "false");
+      if (panel) { panel.classList.toggle("is-open", open); }
+    }
+    // A click outside an open dropdown (<details class="dropdown">) closes it.
+    document.querySelectorAll("details.dropdown[open]").forEach(function (d) {
+      if (!d.contains(e.target)) { d.removeAttribute("open"); }
+    });
+  });
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== "Escape") { return; }
+    document.querySelectorAll("details.dropdown[open]").forEach(function (d) {
+      d.removeAttribute("open");
+      var s = d.querySelector("summary");
+      if (s) { s.focus(); }
+    });
+  });
 
   // Unsaved changes: leaving a page while a form[data-guard-unsaved] differs from what it was
   // loaded with, or holds input a save refused ([data-unsaved]: a 422 or 409), asks first.
@@ -26,8 +135,8 @@
   }
   remember(document); // the script is deferred: the page is parsed
   document.addEventListener("htmx:load", function (e) { remember(e.target); });
-  // Registered after the data-confirm listener, so a cancelled submit is not counted; htmx's own
-  // preventDefault comes later, on the form.
+  // Registered after the data-confirm listener, so a submit waiting for its confirmation is not
+  // counted (that listener prevents it); htmx's own preventDefault comes later, on the form.
   document.addEventListener("submit", function (e) {
     if (!e.defaultPrevented && e.target.hasAttribute("data-guard-unsaved")) { submitted.add(e.target); }
   }, true);

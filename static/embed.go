@@ -11,7 +11,7 @@ import (
 
 // FS holds the assets served under /static/.
 //
-//go:embed app.css htmx.min.js app.js favicon.svg
+//go:embed app.css htmx.min.js app.js theme.js favicon.svg
 var FS embed.FS
 
 var versions = map[string]string{}

@@ -14,15 +14,29 @@ type Page struct {
 	CSRFToken string
 	Flash     components.Flash
 	RequestID string
-	Section   string    // which navigation entry is active
-	Nav       []NavLink // the open tenant's sections the user may open
+	Section   string     // which navigation entry is active
+	Nav       []NavGroup // the sections the user may open, grouped as the sidebar shows them
+	// Tenants are the tenants the switcher offers (at most a handful; the picker at / has all),
+	// and MoreTenants says there are more than it lists.
+	Tenants     []TenantRef
+	MoreTenants bool
+	AccountHref string // the user's own account page, when that route exists
 }
 
-// NavLink is one entry of the tenant navigation.
+// NavGroup is one titled group of the sidebar; the first group may have no title.
+type NavGroup struct {
+	Label string
+	Links []NavLink
+}
+
+// NavLink is one entry of the navigation. A Soon entry is a placeholder for a section whose
+// route does not exist yet: it shows, disabled, so the shape of the product is visible.
 type NavLink struct {
 	Label   string
 	Href    string
 	Section string
+	Icon    string // a name known to views/components/icons
+	Soon    bool
 }
 
 // TenantRef is the part of a tenant the shell shows.
@@ -35,3 +49,9 @@ type TenantRef struct {
 func (p Page) CSRFHeaders() string {
 	return `{"X-CSRF-Token":"` + p.CSRFToken + `"}`
 }
+
+// SignedIn reports whether the page is shown to a signed-in user.
+func (p Page) SignedIn() bool { return p.UserName != "" || p.UserEmail != "" }
+
+// groupID is the id of a navigation group's heading, for aria-labelledby.
+func groupID(i int) string { return "nav-group-" + string(rune('a'+i)) }
