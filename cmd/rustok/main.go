@@ -120,6 +120,14 @@ func serve(cfg config.Config, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	var metricsLn net.Listener // METRICS_ADDR: /metrics on a listener of its own
+	if cfg.MetricsAddr != "" {
+		if metricsLn, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			ln.Close()
+			return fmt.Errorf("METRICS_ADDR: %w", err)
+		}
+		defer metricsLn.Close()
+	}
 	if err := bootstrapAdmin(ctx, cfg, b.Store, stdout); err != nil {
 		ln.Close()
 		return err
@@ -145,6 +153,12 @@ func serve(cfg config.Config, args []string, stdout, stderr io.Writer) error {
 	app := handlers.New(handlers.Deps{Config: cfg, Store: b.Store, Storage: b.Storage, Checks: b.Checks(),
 		Logger: log, Registry: registry, Bus: b.Bus, Tenants: caches.Tenants, Authz: caches.Policies})
 	defer relay.Wait()
+	if metricsLn != nil {
+		m := handlers.NewMetricsApp(registry)
+		go func() { _ = m.Listener(metricsLn) }()
+		defer m.Shutdown()
+		log.Info("metrics listening", "addr", metricsLn.Addr().String())
+	}
 	log.Info("listening", "addr", ln.Addr().String(), "sign_in", cfg.SignInURL())
 	return serveUntilDone(ctx, app, ln, cfg.ShutdownTimeout, log)
 }

@@ -328,6 +328,55 @@ func TestServeLifecycle(t *testing.T) {
 	}
 }
 
+// TestServeMetricsOnOwnAddress starts serve with METRICS_ADDR: the scrape works there and
+// /metrics is not found on ADDR, even from loopback.
+func TestServeMetricsOnOwnAddress(t *testing.T) {
+	useDatabase(t)
+	if testkit.Dialect() == "sqlite" {
+		t.Setenv("DATABASE_URL", filepath.Join(t.TempDir(), "rustok.db"))
+	}
+	t.Setenv("RUSTOK_ADMIN_PASSWORD", "a long operator password")
+	addr, metricsAddr := freeAddr(t), freeAddr(t)
+	t.Setenv("ADDR", addr)
+	t.Setenv("METRICS_ADDR", metricsAddr)
+	logs := &testkit.Buffer{}
+	done := make(chan error, 1)
+	go func() { done <- run([]string{"serve"}, strings.NewReader(""), io.Discard, logs) }()
+	get := func(url string) (int, string) {
+		res, err := http.Get(url)
+		if err != nil {
+			return 0, err.Error()
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	testkit.Eventually(t, 10*time.Second, "serve answers /readyz", func() bool {
+		status, _ := get("http://" + addr + "/readyz")
+		return status == http.StatusOK
+	})
+	if status, body := get("http://" + metricsAddr + "/metrics"); status != http.StatusOK || !strings.Contains(body, "rustok_http_request_duration_seconds") {
+		t.Errorf("/metrics on METRICS_ADDR: %d\n%.300s", status, body)
+	}
+	if status, body := get("http://" + addr + "/metrics"); status != http.StatusNotFound || strings.Contains(body, "go_goroutines") {
+		t.Errorf("/metrics on ADDR with METRICS_ADDR set: %d, want 404", status)
+	}
+	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve returned %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not stop after SIGTERM")
+	}
+	if status, _ := get("http://" + metricsAddr + "/metrics"); status != 0 {
+		t.Errorf("the metrics listener still answers after shutdown: %d", status)
+	}
+}
+
 // TestShutdownDrainsInFlightRequests cancels the serve context while a slow request is running:
 // the request still completes with 200, and new connections are refused afterwards.
 func TestShutdownDrainsInFlightRequests(t *testing.T) {

@@ -73,7 +73,11 @@ func WithConfig(edit func(*config.Config)) Option {
 func NewApp(t testing.TB, opts ...Option) *TestApp {
 	t.Helper()
 	clock := &Clock{now: time.Now()}
-	d := handlers.Deps{Config: config.Default(), Logger: quietLogger(), Now: clock.Now}
+	cfg := config.Default()
+	// In-process requests (Fiber's app.Test) come from 0.0.0.0; let them read /metrics as
+	// loopback may in production.
+	cfg.MetricsAllow = append(cfg.MetricsAllow, "0.0.0.0")
+	d := handlers.Deps{Config: cfg, Logger: quietLogger(), Now: clock.Now}
 	for _, o := range opts {
 		o(t, &d)
 	}
