@@ -134,7 +134,7 @@ func serve(cfg config.Config, args []string, stdout, stderr io.Writer) error {
 	}
 	registry := handlers.NewRegistry()
 	// The caches listen before the relay starts, so no event it delivers goes unheard.
-	caches, err := backend.NewCaches(b, registry, log, nil)
+	deps, caches, err := handlers.NewDeps(cfg, b, registry, log, nil)
 	if err != nil {
 		ln.Close()
 		return err
@@ -150,8 +150,7 @@ func serve(cfg config.Config, args []string, stdout, stderr io.Writer) error {
 		ln.Close()
 		return err
 	}
-	app := handlers.New(handlers.Deps{Config: cfg, Store: b.Store, Storage: b.Storage, Checks: b.Checks(),
-		Logger: log, Registry: registry, Bus: b.Bus, Tenants: caches.Tenants, Authz: caches.Policies})
+	app := handlers.New(deps)
 	defer relay.Wait()
 	if metricsLn != nil {
 		m := handlers.NewMetricsApp(registry)

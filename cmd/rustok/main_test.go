@@ -22,7 +22,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/rustok/rustok-admin/handlers"
-	"github.com/rustok/rustok-admin/internal/config"
 	"github.com/rustok/rustok-admin/internal/events"
 	"github.com/rustok/rustok-admin/internal/testkit"
 	"github.com/rustok/rustok-admin/models"
@@ -381,15 +380,15 @@ func TestServeMetricsOnOwnAddress(t *testing.T) {
 // the request still completes with 200, and new connections are refused afterwards.
 func TestShutdownDrainsInFlightRequests(t *testing.T) {
 	started := make(chan struct{})
-	app := handlers.New(handlers.Deps{Config: config.Default(), Store: testkit.NewSQLiteDB(t),
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Mount: func(r fiber.Router) {
+	app := testkit.NewApp(t, testkit.WithStore(testkit.NewSQLiteDB(t)), func(_ testing.TB, d *handlers.Deps) {
+		d.Mount = func(r fiber.Router) {
 			r.Get("/test/slow", func(c *fiber.Ctx) error {
 				close(started)
-				time.Sleep(300 * time.Millisecond)
+				time.Sleep(300 * time.Millisecond) // the in-flight request the shutdown must wait for
 				return c.SendString("finished")
 			})
-		}})
+		}
+	}).Fiber
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
