@@ -244,19 +244,19 @@ func TestServeLifecycle(t *testing.T) {
 	go func() { done <- run([]string{"serve"}, strings.NewReader(""), &stdout, logs) }()
 
 	ready := false
-	for i := 0; i < 300 && !ready; i++ {
+	defer func() {
+		if !ready {
+			t.Logf("serve logs:\n%s", logs.String())
+		}
+	}()
+	testkit.Eventually(t, 6*time.Second, "serve answers /readyz with 200", func() bool {
 		res, err := http.Get("http://" + addr + "/readyz")
 		if err == nil {
 			ready = res.StatusCode == http.StatusOK
 			res.Body.Close()
 		}
-		if !ready {
-			time.Sleep(20 * time.Millisecond)
-		}
-	}
-	if !ready {
-		t.Fatalf("serve never became ready; logs:\n%s", logs.String())
-	}
+		return ready
+	})
 	first := strings.SplitN(logs.String(), "\n", 2)[0]
 	for _, want := range []string{"starting rustok", "database=", "sessions=redis", "nats=nats://"} {
 		if !strings.Contains(first, want) {
@@ -278,22 +278,22 @@ func TestServeLifecycle(t *testing.T) {
 	}
 	defer store.Close()
 	var row events.Row
-	deadline := time.Now().Add(time.Second)
-	for {
-		err := store.DB().Where("event_type = ?", "user.logged_in").Order("seq DESC").First(&row).Error
-		if err == nil && row.Status == events.StatusDispatched {
-			break
-		}
-		if time.Now().After(deadline) {
+	dispatched := false
+	defer func() {
+		if !dispatched {
 			var all []events.Row
 			store.DB().Order("seq").Find(&all)
 			for _, r := range all {
 				t.Logf("%d %s %s claimed=%v at=%v disp=%v", r.Seq, r.EventType, r.Status, r.ClaimedBy, r.ClaimedAt, r.DispatchedAt)
 			}
-			t.Fatalf("user.logged_in not dispatched within a second: %+v (%v)\n%s", row, err, logs.String())
+			t.Logf("last user.logged_in row: %+v\n%s", row, logs.String())
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	}()
+	testkit.Eventually(t, time.Second, "the relay dispatches user.logged_in", func() bool {
+		err := store.DB().Where("event_type = ?", "user.logged_in").Order("seq DESC").First(&row).Error
+		dispatched = err == nil && row.Status == events.StatusDispatched
+		return dispatched
+	})
 	if row.SchemaVersion != 2 || row.ActorID == nil {
 		t.Fatalf("logged_in row: version %d actor %v", row.SchemaVersion, row.ActorID)
 	}
@@ -529,18 +529,16 @@ func TestRelayCommand(t *testing.T) {
 	logs := &testkit.Buffer{}
 	done := make(chan error, 1)
 	go func() { done <- run([]string{"relay"}, strings.NewReader(""), io.Discard, logs) }()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		var row events.Row
+	var row events.Row
+	defer func() {
+		if row.Status != events.StatusDispatched {
+			t.Logf("user.registered is %q; relay logs:\n%s", row.Status, logs.String())
+		}
+	}()
+	testkit.Eventually(t, 5*time.Second, "the relay dispatches user.registered", func() bool {
 		store.DB().Where("aggregate_id = ? AND event_type = ?", u.ID, "user.registered").First(&row)
-		if row.Status == events.StatusDispatched {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("relay did not dispatch user.registered (status %q); logs:\n%s", row.Status, logs.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return row.Status == events.StatusDispatched
+	})
 	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
