@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"flag"
 	"net"
 	"strings"
 	"testing"
@@ -79,5 +80,21 @@ func TestFromEnv(t *testing.T) {
 				t.Fatalf("got %v, want an error naming %s", err, tc.want)
 			}
 		})
+	}
+}
+
+func TestServeFlagsOverrideMetricsSettings(t *testing.T) {
+	t.Parallel()
+	c := config.Default()
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	c.RegisterFlags(fs)
+	if err := fs.Parse([]string{"-metrics-addr", "127.0.0.1:9100", "-metrics-allow", "10.0.0.0/8,192.0.2.1"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if c.MetricsAddr != "127.0.0.1:9100" || !c.MetricsAllowed(net.ParseIP("10.2.3.4")) || c.MetricsAllowed(net.ParseIP("127.0.0.1")) {
+		t.Fatalf("flags read as addr %q allow %v", c.MetricsAddr, c.MetricsAllow)
 	}
 }
