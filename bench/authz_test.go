@@ -11,7 +11,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/rustok/rustok-admin/internal/authz"
-	"github.com/rustok/rustok-admin/internal/events"
 	"github.com/rustok/rustok-admin/internal/testkit"
 	"github.com/rustok/rustok-admin/models"
 )
@@ -24,8 +23,8 @@ func BenchmarkEnforce200k(b *testing.B) {
 	store := testkit.NewDB(b)
 	const tenants, roles, perms = 1000, 5, 40
 	var all []permPair
-	for _, r := range events.Resources {
-		for _, a := range events.Actions {
+	for _, r := range authz.Resources {
+		for _, a := range authz.Actions {
 			all = append(all, permPair{r, a})
 		}
 	}

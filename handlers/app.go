@@ -40,8 +40,8 @@ type Deps struct {
 	Registry *prometheus.Registry // nil = a fresh registry with Go and process collectors
 	Limits   LoginLimits          // zero = DefaultLoginLimits
 	Bus      *events.Bus          // in-process event subscribers (nil in tests that need none)
-	Tenants  *tenancy.Cache       // nil = a process-local cache over Store
-	Authz    *authz.Engine        // nil = an engine over Store
+	Tenants  *tenancy.Cache       // required: from backend.NewCaches (NewDeps), which keeps it fresh
+	Authz    *authz.Engine        // required: from backend.NewCaches (NewDeps), which keeps it fresh
 	Now      func() time.Time     // nil = time.Now; tests move the clock to expire sessions
 	// Mount adds routes inside the full middleware chain, after the route table. Tests use it
 	// for routes that misbehave on purpose (a panic, a slow request); production leaves it nil.
@@ -117,18 +117,33 @@ func newApp(d Deps) *App {
 	}
 	a.metrics = newHTTPMetrics(a.registry)
 	a.sessions = newSessionStore(d.Config, backend.Prefixed(d.Storage, "sess:"))
-	a.authz = d.Authz
-	if a.authz == nil {
-		var err error
-		if a.authz, err = authz.New(d.Store.DB(), 0); err != nil {
-			panic(err) // the model is a constant: this cannot fail at run time
-		}
+	// A cache built here would hear no invalidation: it would serve stale tenants and
+	// policies for ever. Only NewCaches builds them, with the watcher that keeps them fresh.
+	if d.Tenants == nil || d.Authz == nil {
+		panic("handlers: Deps.Tenants and Deps.Authz are required; build Deps with handlers.NewDeps")
 	}
-	a.tenants = d.Tenants
-	if a.tenants == nil {
-		a.tenants = tenancy.New(d.Store, tenancy.Config{Metrics: tenancy.NewMetrics(a.registry), Logger: a.log})
-	}
+	a.tenants, a.authz = d.Tenants, d.Authz
 	return a
+}
+
+// NewDeps builds the Deps of a process serving over b: its store, shared storage, readiness
+// checks and event bus, and the tenant cache and policy engine that backend.NewCaches builds
+// with their invalidation. Start the returned caches before serving (their Start returns the
+// stop). serve and the test kit both build their Deps here. A nil reg gets NewRegistry; now may
+// be nil (time.Now) and is the caches' clock.
+func NewDeps(cfg config.Config, b *backend.Backends, reg *prometheus.Registry, log *slog.Logger, now func() time.Time) (Deps, *backend.Caches, error) {
+	if reg == nil {
+		reg = NewRegistry()
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	caches, err := backend.NewCaches(b, reg, log, now)
+	if err != nil {
+		return Deps{}, nil, err
+	}
+	return Deps{Config: cfg, Store: b.Store, Storage: b.Storage, Checks: b.Checks(), Logger: log, Registry: reg,
+		Bus: b.Bus, Tenants: caches.Tenants, Authz: caches.Policies}, caches, nil
 }
 
 func proxyHeader(trusted []string) string {

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"net"
 	"strconv"
 	"time"
 
@@ -39,7 +40,29 @@ func (m *httpMetrics) observe(method, route string, status int, d time.Duration)
 	m.duration.WithLabelValues(method, route, strconv.Itoa(status)).Observe(d.Seconds())
 }
 
-// metricsHandler serves the registry in the Prometheus text format.
+// metricsHandler serves the registry in the Prometheus text format (gzipped by promhttp itself
+// when the scraper asks), to the addresses METRICS_ALLOW lists; everyone else is told there is
+// no such page.
 func (a *App) metricsHandler() fiber.Handler {
-	return adaptor.HTTPHandler(promhttp.HandlerFor(a.registry, promhttp.HandlerOpts{Registry: a.registry}))
+	serve := scrapeHandler(a.registry)
+	return func(c *fiber.Ctx) error {
+		if !a.cfg.MetricsAllowed(net.ParseIP(c.IP())) {
+			c.Locals(localUnmatched, true)
+			return fiber.ErrNotFound
+		}
+		return serve(c)
+	}
+}
+
+func scrapeHandler(reg *prometheus.Registry) fiber.Handler {
+	return adaptor.HTTPHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+}
+
+// NewMetricsApp is the listener of METRICS_ADDR: GET /metrics from reg and nothing else. The
+// main app then has no /metrics route at all.
+func NewMetricsApp(reg *prometheus.Registry) *fiber.App {
+	app := fiber.New(fiber.Config{AppName: "rustok-metrics", DisableStartupMessage: true,
+		ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 60 * time.Second})
+	app.Get("/metrics", scrapeHandler(reg))
+	return app
 }

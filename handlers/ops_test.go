@@ -130,14 +130,13 @@ func (s *redisServer) start(t *testing.T) {
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	for i := 0; i < 200; i++ {
-		if c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", s.port)); err == nil {
+	testkit.Eventually(t, 2*time.Second, "private redis-server accepts connections", func() bool {
+		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", s.port))
+		if err == nil {
 			c.Close()
-			return
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	t.Fatal("private redis-server did not start")
+		return err == nil
+	})
 }
 
 func (s *redisServer) stop(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	"github.com/rustok/rustok-admin/internal/authz"
 	"github.com/rustok/rustok-admin/internal/events"
 	"github.com/rustok/rustok-admin/internal/testkit"
 	"github.com/rustok/rustok-admin/models"
@@ -313,11 +314,11 @@ func TestPermissionGrid(t *testing.T) {
 
 	t.Run("the grid has resources as rows and actions as columns, each checkbox labelled and wired to htmx", func(t *testing.T) {
 		page := admin.Get(role).ExpectStatus(http.StatusOK)
-		if n := page.Find(`#permission-grid tbody tr`).Length(); n != len(models.TenantResources) {
-			t.Fatalf("%d rows, want %d", n, len(models.TenantResources))
+		if n := page.Find(`#permission-grid tbody tr`).Length(); n != len(authz.TenantResources) {
+			t.Fatalf("%d rows, want %d", n, len(authz.TenantResources))
 		}
-		if n := page.Find(`#permission-grid thead th[scope="col"]`).Length(); n != len(events.Actions)+2 {
-			t.Fatalf("%d column headers, want resource + %d actions + all", n, len(events.Actions))
+		if n := page.Find(`#permission-grid thead th[scope="col"]`).Length(); n != len(authz.Actions)+2 {
+			t.Fatalf("%d column headers, want resource + %d actions + all", n, len(authz.Actions))
 		}
 		box := page.TestID("perm-events-list")
 		if box.AttrOr("aria-label", "") != "events: list" || box.AttrOr("hx-post", "") != grid ||
@@ -388,7 +389,7 @@ func TestPermissionGrid(t *testing.T) {
 		if cellState(res, "products", "manage") != "on" {
 			t.Fatalf("products:manage %q", cellState(res, "products", "manage"))
 		}
-		for _, a := range events.Actions[:len(events.Actions)-1] {
+		for _, a := range authz.Actions[:len(authz.Actions)-1] {
 			if got := cellState(res, "products", a); got != "implied" {
 				t.Errorf("products:%s is %q, want implied", a, got)
 			}
@@ -407,14 +408,14 @@ func TestPermissionGrid(t *testing.T) {
 	t.Run("a row toggle grants or revokes every action of the resource at once", func(t *testing.T) {
 		rec := testkit.Events(t, app.Store)
 		res := htmxPost(admin, grid, toggle("inventory", "*", true)).ExpectStatus(http.StatusOK)
-		if n := len(rec.Emitted(t, "role.permission_granted")); n != len(events.Actions) {
-			t.Fatalf("%d grants, want %d", n, len(events.Actions))
+		if n := len(rec.Emitted(t, "role.permission_granted")); n != len(authz.Actions) {
+			t.Fatalf("%d grants, want %d", n, len(authz.Actions))
 		}
 		if cellState(res, "inventory", "manage") != "on" || cellState(res, "inventory", "list") != "implied" {
 			t.Fatal("the row is not all granted")
 		}
 		res = htmxPost(admin, grid, toggle("inventory", "*", false)).ExpectStatus(http.StatusOK)
-		for _, a := range events.Actions {
+		for _, a := range authz.Actions {
 			if cellState(res, "inventory", a) != "off" {
 				t.Fatalf("inventory:%s is %q after revoking the row", a, cellState(res, "inventory", a))
 			}
@@ -423,7 +424,7 @@ func TestPermissionGrid(t *testing.T) {
 
 	t.Run("a column toggle grants or revokes the action on every resource", func(t *testing.T) {
 		res := htmxPost(admin, grid, toggle("*", "export", true)).ExpectStatus(http.StatusOK)
-		for _, r := range models.TenantResources {
+		for _, r := range authz.TenantResources {
 			if s := cellState(res, r, "export"); s != "on" && s != "implied" {
 				t.Fatalf("%s:export is %q", r, s)
 			}

@@ -1,7 +1,10 @@
 package handlers
 
 import (
+	"slices"
+
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/compress"
 
 	"github.com/rustok/rustok-admin/internal/authz"
 )
@@ -117,24 +120,27 @@ func (a *App) routeIndex() map[string]Route {
 
 // OperationalRoutes are served before sessions and CSRF: probes, metrics and static files.
 func (a *App) OperationalRoutes() []Route {
-	return []Route{
+	routes := []Route{
 		{Method: fiber.MethodGet, Path: "/healthz", Access: Public, Handler: a.healthz},
 		{Method: fiber.MethodGet, Path: "/readyz", Access: Public, Handler: a.readyz},
-		{Method: fiber.MethodGet, Path: "/metrics", Access: Public, Handler: a.metricsHandler()},
 		{Method: fiber.MethodGet, Path: "/static/*", Access: Public, Handler: staticHandler()},
 		{Method: fiber.MethodGet, Path: "/favicon.ico", Access: Public, Handler: func(c *fiber.Ctx) error {
 			return c.Redirect("/static/favicon.svg", fiber.StatusMovedPermanently)
 		}},
 	}
+	if a.cfg.MetricsAddr == "" { // else NewMetricsApp serves it on METRICS_ADDR
+		routes = slices.Insert(routes, 2, Route{Method: fiber.MethodGet, Path: "/metrics", Access: Public, Handler: a.metricsHandler()})
+	}
+	return routes
 }
 
 // registerRoutes installs the middleware chain and every route of the two tables, in order:
-// request id → panic recovery → metrics and access log → security headers → input screening
+// request id → panic recovery → compression → metrics and access log → security headers → input screening
 // (the form is parsed, and hostile text refused) → operational routes → CSRF (which loads the
 // session) → current user → the route's access check → handler.
 // Every GET route also answers HEAD, for load-balancer probes.
 func (a *App) registerRoutes(app *fiber.App) {
-	app.Use(a.requestID(), a.recoverPanics(), a.observe, securityHeaders(), varyHTMX, screenInput)
+	app.Use(a.requestID(), a.recoverPanics(), compressResponses(), a.observe, securityHeaders(), varyHTMX, screenInput)
 	add := func(method, path string, hs ...fiber.Handler) {
 		app.Add(method, path, hs...)
 		if method == fiber.MethodGet {
@@ -162,4 +168,14 @@ func (a *App) registerRoutes(app *fiber.App) {
 func notFound(c *fiber.Ctx) error {
 	c.Locals(localUnmatched, true)
 	return fiber.ErrNotFound
+}
+
+// compressResponses compresses pages, fragments, error pages and static files with brotli or
+// gzip, whichever the client accepts (brotli first). It wraps the access log, so error pages
+// rendered there are compressed too. Bodies under 200 bytes, images that are compressed already
+// and HEAD requests (no body) are left alone, and /metrics is skipped: promhttp gzips it itself.
+func compressResponses() fiber.Handler {
+	return compress.New(compress.Config{Level: compress.LevelDefault, Next: func(c *fiber.Ctx) bool {
+		return c.Method() == fiber.MethodHead || c.Path() == "/metrics"
+	}})
 }

@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -88,5 +89,28 @@ func TestProtectedRoutesNeedSignIn(t *testing.T) {
 		if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Location(), "/login") {
 			t.Errorf("%s anonymous: %d → %q, want 303 to /login", key, res.StatusCode, res.Location())
 		}
+	}
+}
+
+func TestNewRefusesDepsWithoutCaches(t *testing.T) {
+	t.Parallel()
+	// A tenant cache or policy engine built behind the caller's back would hear no invalidation.
+	app := testkit.NewApp(t)
+	for name, edit := range map[string]func(*handlers.Deps){
+		"no tenant cache":    func(d *handlers.Deps) { d.Tenants = nil },
+		"no policy engine":   func(d *handlers.Deps) { d.Authz = nil },
+		"neither of the two": func(d *handlers.Deps) { d.Tenants, d.Authz = nil, nil },
+	} {
+		t.Run(name, func(t *testing.T) {
+			d := app.Deps
+			d.Registry = handlers.NewRegistry()
+			edit(&d)
+			defer func() {
+				if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "handlers.NewDeps") {
+					t.Fatalf("handlers.New with %s: recovered %v, want a panic pointing at handlers.NewDeps", name, r)
+				}
+			}()
+			handlers.New(d)
+		})
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/rustok/rustok-admin/internal/authz"
 	"github.com/rustok/rustok-admin/internal/events"
 	"github.com/rustok/rustok-admin/migrations"
 )
@@ -198,7 +199,7 @@ func (s *Store) SetPermission(ctx context.Context, tenantID uuid.UUID, role stri
 // what the role already has, or revoking what it lacks, changes nothing.
 func (s *Store) SetPermissions(ctx context.Context, tenantID uuid.UUID, role string, perms []Permission, granted bool) error {
 	for _, p := range perms {
-		if !slices.Contains(TenantResources, p.Resource) || !slices.Contains(events.Actions, p.Action) {
+		if !slices.Contains(authz.TenantResources, p.Resource) || !slices.Contains(authz.Actions, p.Action) {
 			return &ValidationError{Fields: map[string]string{"permission": "Unknown permission " + permName(p) + "."}}
 		}
 	}

@@ -2,11 +2,11 @@ package models
 
 import (
 	"context"
-	"slices"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/rustok/rustok-admin/internal/authz"
 	"github.com/rustok/rustok-admin/internal/events"
 )
 
@@ -23,9 +23,10 @@ type Role struct {
 	UpdatedAt   time.Time
 }
 
-// TenantResources are the resources a tenant's roles can be given: all of them but "tenants",
-// which only the platform role manages (its pages check the platform domain).
-var TenantResources = slices.DeleteFunc(slices.Clone(events.Resources), func(r string) bool { return r == "tenants" })
+// TenantResources is authz.TenantResources, under the name views/roles still reads.
+//
+// Deprecated: use authz.TenantResources, where the permission vocabulary lives.
+var TenantResources = authz.TenantResources
 
 // Permission is one (resource, action) pair; action "manage" implies every action.
 type Permission struct {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/rustok/rustok-admin/internal/authz"
 	"github.com/rustok/rustok-admin/internal/events"
 )
 
@@ -304,17 +305,17 @@ func ExpandPermission(resource, action string) ([]Permission, error) {
 	switch {
 	case resource == AllPermissions && action == AllPermissions:
 		return nil, invalid("Choose one resource or one action; the whole grid cannot be changed at once.")
-	case resource != AllPermissions && !slices.Contains(TenantResources, resource):
+	case resource != AllPermissions && !slices.Contains(authz.TenantResources, resource):
 		return nil, invalid("Unknown resource “" + resource + "”.")
-	case action != AllPermissions && !slices.Contains(events.Actions, action):
+	case action != AllPermissions && !slices.Contains(authz.Actions, action):
 		return nil, invalid("Unknown action “" + action + "”.")
 	}
 	resources, actions := []string{resource}, []string{action}
 	if resource == AllPermissions {
-		resources = TenantResources
+		resources = authz.TenantResources
 	}
 	if action == AllPermissions {
-		actions = events.Actions
+		actions = authz.Actions
 	}
 	out := make([]Permission, 0, len(resources)*len(actions))
 	for _, r := range resources {

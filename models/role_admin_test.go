@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/rustok/rustok-admin/internal/authz"
 	"github.com/rustok/rustok-admin/internal/events"
 	"github.com/rustok/rustok-admin/internal/testkit"
 	"github.com/rustok/rustok-admin/models"
@@ -380,11 +381,11 @@ func TestSetPermissions(t *testing.T) {
 		if err := store.SetPermissions(ctx, tn.ID, "editor", perms, true); err != nil {
 			t.Fatal(err)
 		}
-		if got := permissionsOf(t, store, tn.ID, "editor"); len(got) != len(events.Actions) {
+		if got := permissionsOf(t, store, tn.ID, "editor"); len(got) != len(authz.Actions) {
 			t.Fatalf("permissions %v", got)
 		}
-		if n := len(rec.Emitted(t, "role.permission_granted")); n != len(events.Actions) {
-			t.Fatalf("%d role.permission_granted, want %d", n, len(events.Actions))
+		if n := len(rec.Emitted(t, "role.permission_granted")); n != len(authz.Actions) {
+			t.Fatalf("%d role.permission_granted, want %d", n, len(authz.Actions))
 		}
 	})
 
@@ -420,8 +421,8 @@ func TestExpandPermission(t *testing.T) {
 		want                   int // -1: refused
 	}{
 		{"one cell is one permission", "events", "list", 1},
-		{"a row is every action of the resource", "events", "*", len(events.Actions)},
-		{"a column is the action on every tenant resource", "*", "list", len(models.TenantResources)},
+		{"a row is every action of the resource", "events", "*", len(authz.Actions)},
+		{"a column is the action on every tenant resource", "*", "list", len(authz.TenantResources)},
 		{"tenants is not a tenant resource", "tenants", "list", -1},
 		{"the whole grid at once is refused", "*", "*", -1},
 		{"an unknown resource is refused", "spaceships", "list", -1},

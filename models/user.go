@@ -25,8 +25,14 @@ const (
 // MinPasswordLength is the shortest password accepted for a new or changed password.
 const MinPasswordLength = 12
 
-// PasswordParams are the argon2id parameters (OWASP's second recommended set: 19 MiB, t=2, p=1).
-var PasswordParams = &argon2id.Params{Memory: 19 * 1024, Iterations: 2, Parallelism: 1, SaltLength: 16, KeyLength: 32}
+// ProductionPasswordParams are the argon2id parameters of every real hash (OWASP's second
+// recommended set: 19 MiB, t=2, p=1).
+var ProductionPasswordParams = argon2id.Params{Memory: 19 * 1024, Iterations: 2, Parallelism: 1, SaltLength: 16, KeyLength: 32}
+
+// PasswordParams are the parameters new hashes are made with: ProductionPasswordParams, unless
+// the test kit has swapped in cheap ones (testkit.init) so that tests do not spend their time
+// hashing. A hash records its own parameters, so verifying works with either.
+var PasswordParams = &ProductionPasswordParams
 
 // dummyHash is compared against when the email is unknown, so that a wrong email costs as much
 // time as a wrong password and response times do not reveal which accounts exist. It is made on

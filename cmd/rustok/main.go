@@ -120,13 +120,21 @@ func serve(cfg config.Config, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	var metricsLn net.Listener // METRICS_ADDR: /metrics on a listener of its own
+	if cfg.MetricsAddr != "" {
+		if metricsLn, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			ln.Close()
+			return fmt.Errorf("METRICS_ADDR: %w", err)
+		}
+		defer metricsLn.Close()
+	}
 	if err := bootstrapAdmin(ctx, cfg, b.Store, stdout); err != nil {
 		ln.Close()
 		return err
 	}
 	registry := handlers.NewRegistry()
 	// The caches listen before the relay starts, so no event it delivers goes unheard.
-	caches, err := backend.NewCaches(b, registry, log, nil)
+	deps, caches, err := handlers.NewDeps(cfg, b, registry, log, nil)
 	if err != nil {
 		ln.Close()
 		return err
@@ -142,9 +150,14 @@ func serve(cfg config.Config, args []string, stdout, stderr io.Writer) error {
 		ln.Close()
 		return err
 	}
-	app := handlers.New(handlers.Deps{Config: cfg, Store: b.Store, Storage: b.Storage, Checks: b.Checks(),
-		Logger: log, Registry: registry, Bus: b.Bus, Tenants: caches.Tenants, Authz: caches.Policies})
+	app := handlers.New(deps)
 	defer relay.Wait()
+	if metricsLn != nil {
+		m := handlers.NewMetricsApp(registry)
+		go func() { _ = m.Listener(metricsLn) }()
+		defer m.Shutdown()
+		log.Info("metrics listening", "addr", metricsLn.Addr().String())
+	}
 	log.Info("listening", "addr", ln.Addr().String(), "sign_in", cfg.SignInURL())
 	return serveUntilDone(ctx, app, ln, cfg.ShutdownTimeout, log)
 }

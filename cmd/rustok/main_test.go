@@ -22,7 +22,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/rustok/rustok-admin/handlers"
-	"github.com/rustok/rustok-admin/internal/config"
 	"github.com/rustok/rustok-admin/internal/events"
 	"github.com/rustok/rustok-admin/internal/testkit"
 	"github.com/rustok/rustok-admin/models"
@@ -245,19 +244,19 @@ func TestServeLifecycle(t *testing.T) {
 	go func() { done <- run([]string{"serve"}, strings.NewReader(""), &stdout, logs) }()
 
 	ready := false
-	for i := 0; i < 300 && !ready; i++ {
+	defer func() {
+		if !ready {
+			t.Logf("serve logs:\n%s", logs.String())
+		}
+	}()
+	testkit.Eventually(t, 6*time.Second, "serve answers /readyz with 200", func() bool {
 		res, err := http.Get("http://" + addr + "/readyz")
 		if err == nil {
 			ready = res.StatusCode == http.StatusOK
 			res.Body.Close()
 		}
-		if !ready {
-			time.Sleep(20 * time.Millisecond)
-		}
-	}
-	if !ready {
-		t.Fatalf("serve never became ready; logs:\n%s", logs.String())
-	}
+		return ready
+	})
 	first := strings.SplitN(logs.String(), "\n", 2)[0]
 	for _, want := range []string{"starting rustok", "database=", "sessions=redis", "nats=nats://"} {
 		if !strings.Contains(first, want) {
@@ -279,22 +278,22 @@ func TestServeLifecycle(t *testing.T) {
 	}
 	defer store.Close()
 	var row events.Row
-	deadline := time.Now().Add(time.Second)
-	for {
-		err := store.DB().Where("event_type = ?", "user.logged_in").Order("seq DESC").First(&row).Error
-		if err == nil && row.Status == events.StatusDispatched {
-			break
-		}
-		if time.Now().After(deadline) {
+	dispatched := false
+	defer func() {
+		if !dispatched {
 			var all []events.Row
 			store.DB().Order("seq").Find(&all)
 			for _, r := range all {
 				t.Logf("%d %s %s claimed=%v at=%v disp=%v", r.Seq, r.EventType, r.Status, r.ClaimedBy, r.ClaimedAt, r.DispatchedAt)
 			}
-			t.Fatalf("user.logged_in not dispatched within a second: %+v (%v)\n%s", row, err, logs.String())
+			t.Logf("last user.logged_in row: %+v\n%s", row, logs.String())
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	}()
+	testkit.Eventually(t, time.Second, "the relay dispatches user.logged_in", func() bool {
+		err := store.DB().Where("event_type = ?", "user.logged_in").Order("seq DESC").First(&row).Error
+		dispatched = err == nil && row.Status == events.StatusDispatched
+		return dispatched
+	})
 	if row.SchemaVersion != 2 || row.ActorID == nil {
 		t.Fatalf("logged_in row: version %d actor %v", row.SchemaVersion, row.ActorID)
 	}
@@ -328,19 +327,68 @@ func TestServeLifecycle(t *testing.T) {
 	}
 }
 
+// TestServeMetricsOnOwnAddress starts serve with METRICS_ADDR: the scrape works there and
+// /metrics is not found on ADDR, even from loopback.
+func TestServeMetricsOnOwnAddress(t *testing.T) {
+	useDatabase(t)
+	if testkit.Dialect() == "sqlite" {
+		t.Setenv("DATABASE_URL", filepath.Join(t.TempDir(), "rustok.db"))
+	}
+	t.Setenv("RUSTOK_ADMIN_PASSWORD", "a long operator password")
+	addr, metricsAddr := freeAddr(t), freeAddr(t)
+	t.Setenv("ADDR", addr)
+	t.Setenv("METRICS_ADDR", metricsAddr)
+	logs := &testkit.Buffer{}
+	done := make(chan error, 1)
+	go func() { done <- run([]string{"serve"}, strings.NewReader(""), io.Discard, logs) }()
+	get := func(url string) (int, string) {
+		res, err := http.Get(url)
+		if err != nil {
+			return 0, err.Error()
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	testkit.Eventually(t, 10*time.Second, "serve answers /readyz", func() bool {
+		status, _ := get("http://" + addr + "/readyz")
+		return status == http.StatusOK
+	})
+	if status, body := get("http://" + metricsAddr + "/metrics"); status != http.StatusOK || !strings.Contains(body, "rustok_http_request_duration_seconds") {
+		t.Errorf("/metrics on METRICS_ADDR: %d\n%.300s", status, body)
+	}
+	if status, body := get("http://" + addr + "/metrics"); status != http.StatusNotFound || strings.Contains(body, "go_goroutines") {
+		t.Errorf("/metrics on ADDR with METRICS_ADDR set: %d, want 404", status)
+	}
+	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve returned %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not stop after SIGTERM")
+	}
+	if status, _ := get("http://" + metricsAddr + "/metrics"); status != 0 {
+		t.Errorf("the metrics listener still answers after shutdown: %d", status)
+	}
+}
+
 // TestShutdownDrainsInFlightRequests cancels the serve context while a slow request is running:
 // the request still completes with 200, and new connections are refused afterwards.
 func TestShutdownDrainsInFlightRequests(t *testing.T) {
 	started := make(chan struct{})
-	app := handlers.New(handlers.Deps{Config: config.Default(), Store: testkit.NewSQLiteDB(t),
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Mount: func(r fiber.Router) {
+	app := testkit.NewApp(t, testkit.WithStore(testkit.NewSQLiteDB(t)), func(_ testing.TB, d *handlers.Deps) {
+		d.Mount = func(r fiber.Router) {
 			r.Get("/test/slow", func(c *fiber.Ctx) error {
 				close(started)
-				time.Sleep(300 * time.Millisecond)
+				time.Sleep(300 * time.Millisecond) // the in-flight request the shutdown must wait for
 				return c.SendString("finished")
 			})
-		}})
+		}
+	}).Fiber
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -481,18 +529,16 @@ func TestRelayCommand(t *testing.T) {
 	logs := &testkit.Buffer{}
 	done := make(chan error, 1)
 	go func() { done <- run([]string{"relay"}, strings.NewReader(""), io.Discard, logs) }()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		var row events.Row
+	var row events.Row
+	defer func() {
+		if row.Status != events.StatusDispatched {
+			t.Logf("user.registered is %q; relay logs:\n%s", row.Status, logs.String())
+		}
+	}()
+	testkit.Eventually(t, 5*time.Second, "the relay dispatches user.registered", func() bool {
 		store.DB().Where("aggregate_id = ? AND event_type = ?", u.ID, "user.registered").First(&row)
-		if row.Status == events.StatusDispatched {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("relay did not dispatch user.registered (status %q); logs:\n%s", row.Status, logs.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return row.Status == events.StatusDispatched
+	})
 	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}

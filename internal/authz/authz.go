@@ -21,8 +21,6 @@ import (
 	lru "github.com/hashicorp/golang-lru/v2"
 	"golang.org/x/sync/singleflight"
 	"gorm.io/gorm"
-
-	"github.com/rustok/rustok-admin/internal/freshness"
 )
 
 // Platform is the domain of platform-wide roles and pages (super_admin, /tenants).
@@ -78,7 +76,27 @@ type Engine struct {
 
 	mu          sync.Mutex
 	generations map[string]uint64 // bumped by Forget, so a load that raced a change is not kept
-	fresh       *freshness.Watcher
+	fresh       Freshness         // nil: loaded policies stay fresh until Forget
+}
+
+// Freshness says whether policies loaded at a time may still be used, on its own clock (the
+// freshness watcher, which bounds their age while this process may be missing events).
+type Freshness interface {
+	Fresh(loaded time.Time) bool
+	Now() time.Time
+}
+
+// UseFreshness makes the engine ask f whether a tenant's loaded policies are still fresh. Call
+// it before use; backend.NewCaches does, and also makes role and membership events call Forget.
+func (e *Engine) UseFreshness(f Freshness) { e.fresh = f }
+
+func (e *Engine) isFresh(loaded time.Time) bool { return e.fresh == nil || e.fresh.Fresh(loaded) }
+
+func (e *Engine) now() time.Time {
+	if e.fresh == nil {
+		return time.Now()
+	}
+	return e.fresh.Now()
 }
 
 // New returns an engine over db, keeping at most maxTenants tenants' policies in memory.
@@ -119,14 +137,14 @@ func (e *Engine) Allowed(ctx context.Context, user uuid.UUID, dom string, perm P
 
 // domain returns the loaded policies of a tenant, loading them once on first use.
 func (e *Engine) domain(ctx context.Context, dom string) (*domain, error) {
-	if d, ok := e.domains.Get(dom); ok && e.fresh.Fresh(d.loaded) {
+	if d, ok := e.domains.Get(dom); ok && e.isFresh(d.loaded) {
 		return d, nil
 	}
 	v, err, _ := e.group.Do(dom, func() (any, error) {
-		if d, ok := e.domains.Get(dom); ok && e.fresh.Fresh(d.loaded) {
+		if d, ok := e.domains.Get(dom); ok && e.isFresh(d.loaded) {
 			return d, nil
 		}
-		gen, loaded := e.generation(dom), e.fresh.Now()
+		gen, loaded := e.generation(dom), e.now()
 		d, err := e.load(ctx, dom)
 		if err != nil {
 			return nil, err

@@ -2,6 +2,7 @@ package authz_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"github.com/rustok/rustok-admin/internal/authz"
@@ -75,5 +76,16 @@ func TestDefaultMatrix(t *testing.T) {
 	e.Forget(tn.ID.String())
 	if got, _ := e.Allowed(ctx, users["customer"].ID, tn.ID.String(), authz.Perm{"events", "list"}); !got {
 		t.Fatal("after Forget the new permission is not seen")
+	}
+}
+
+func TestVocabulary(t *testing.T) {
+	t.Parallel()
+	// DESIGN.md's resources and actions; a tenant's roles get every resource but "tenants".
+	if len(authz.Resources) != 8 || len(authz.Actions) != 9 || authz.Actions[len(authz.Actions)-1] != "manage" {
+		t.Fatalf("vocabulary: %v %v", authz.Resources, authz.Actions)
+	}
+	if slices.Contains(authz.TenantResources, "tenants") || len(authz.TenantResources) != len(authz.Resources)-1 {
+		t.Fatalf("tenant resources: %v", authz.TenantResources)
 	}
 }

@@ -3,6 +3,7 @@ package backend
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -33,7 +34,7 @@ func NewCaches(b *Backends, reg *prometheus.Registry, log *slog.Logger, now func
 		return nil, err
 	}
 	tenants.Follow(w)
-	policies.Follow(w)
+	followPolicies(policies, w)
 	if reg != nil {
 		reg.MustRegister(
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "rustok_nats_link_up",
@@ -50,6 +51,34 @@ func NewCaches(b *Backends, reg *prometheus.Registry, log *slog.Logger, now func
 		)
 	}
 	return &Caches{Tenants: tenants, Policies: policies, Watcher: w}, nil
+}
+
+// followPolicies makes the engine hear role and membership events through w (this process's
+// commits, its relay, and NATS) and ask w whether a tenant's loaded policies are still fresh.
+func followPolicies(e *authz.Engine, w *freshness.Watcher) {
+	e.UseFreshness(w)
+	forget := func(_ context.Context, env events.Envelope) error {
+		switch {
+		case strings.HasPrefix(env.EventType, "user.role_"):
+			ev, err := env.Decode()
+			if err != nil {
+				return err
+			}
+			switch p := ev.(type) {
+			case *events.UserRoleAssigned:
+				e.Forget(p.Tenant)
+			case *events.UserRoleRevoked:
+				e.Forget(p.Tenant)
+			}
+		case env.TenantID != nil:
+			e.Forget(env.TenantID.String())
+		default:
+			e.Forget(authz.Platform)
+		}
+		return nil
+	}
+	w.Watch("role.*", forget)
+	w.Watch("user.role_*", forget)
 }
 
 // Start subscribes the watcher; the returned func stops it.

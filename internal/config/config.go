@@ -25,6 +25,13 @@ type Config struct {
 	// TrustedProxies (TRUSTED_PROXIES, comma-separated IPs or CIDRs) may set X-Forwarded-For
 	// and X-Forwarded-Host; from anyone else those headers are ignored.
 	TrustedProxies []string
+	// MetricsAllow (METRICS_ALLOW, comma-separated IPs or CIDRs; default loopback) may read
+	// /metrics on the main listener; anyone else gets 404. The client address is the one
+	// TRUSTED_PROXIES let through.
+	MetricsAllow []string
+	// MetricsAddr (METRICS_ADDR, host:port) serves /metrics on a listener of its own, and then
+	// not on ADDR at all; METRICS_ALLOW does not apply there (the port is the boundary).
+	MetricsAddr string
 
 	AutoMigrate        bool          // serve applies pending migrations (flag -migrate=false turns it off)
 	SessionIdleTimeout time.Duration // a session unused this long ends
@@ -36,6 +43,7 @@ type Config struct {
 func Default() Config {
 	return Config{
 		Addr:               ":8080",
+		MetricsAllow:       []string{"127.0.0.0/8", "::1"},
 		AdminEmail:         "admin@example.com",
 		LogFormat:          "text",
 		LogLevel:           "info",
@@ -62,10 +70,10 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	c.AdminPassword = getenv("RUSTOK_ADMIN_PASSWORD")
 	str("LOG_FORMAT", &c.LogFormat)
 	str("LOG_LEVEL", &c.LogLevel)
-	for _, p := range strings.Split(getenv("TRUSTED_PROXIES"), ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			c.TrustedProxies = append(c.TrustedProxies, p)
-		}
+	c.TrustedProxies = splitList(getenv("TRUSTED_PROXIES"))
+	str("METRICS_ADDR", &c.MetricsAddr)
+	if v := splitList(getenv("METRICS_ALLOW")); v != nil {
+		c.MetricsAllow = v
 	}
 	if v := getenv("COOKIE_SECURE"); v != "" {
 		b, err := strconv.ParseBool(v)
@@ -87,12 +95,54 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (LOG_LEVEL)")
 	fs.BoolVar(&c.CookieSecure, "cookie-secure", c.CookieSecure, "mark cookies Secure (COOKIE_SECURE)")
 	fs.BoolVar(&c.AutoMigrate, "migrate", c.AutoMigrate, "apply pending migrations at start")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", c.MetricsAddr, "serve /metrics only on this host:port (METRICS_ADDR)")
+	fs.Func("metrics-allow", "comma-separated IPs or CIDRs that may read /metrics on ADDR (METRICS_ALLOW)", func(v string) error {
+		c.MetricsAllow = splitList(v)
+		return nil
+	})
+}
+
+// splitList splits a comma-separated list, dropping blanks; nil when nothing is left.
+func splitList(v string) []string {
+	var out []string
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// MetricsAllowed reports whether ip may read /metrics on the main listener.
+func (c *Config) MetricsAllowed(ip net.IP) bool {
+	if ip == nil {
+		return false
+	}
+	for _, a := range c.MetricsAllow {
+		if _, n, err := net.ParseCIDR(a); err == nil && n.Contains(ip) {
+			return true
+		}
+		if p := net.ParseIP(a); p != nil && p.Equal(ip) {
+			return true
+		}
+	}
+	return false
 }
 
 // Validate rejects values the server cannot start with.
 func (c *Config) Validate() error {
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return fmt.Errorf("ADDR: %q is not host:port (%v)", c.Addr, err)
+	}
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			return fmt.Errorf("METRICS_ADDR: %q is not host:port (%v)", c.MetricsAddr, err)
+		}
+	}
+	for _, a := range c.MetricsAllow {
+		if _, _, err := net.ParseCIDR(a); err != nil && net.ParseIP(a) == nil {
+			return fmt.Errorf("METRICS_ALLOW: %q is neither an IP address nor a CIDR", a)
+		}
 	}
 	switch c.LogFormat {
 	case "json", "text":

@@ -6,6 +6,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
+
+	"github.com/rustok/rustok-admin/internal/authz"
 )
 
 // The catalog: one type per event of DESIGN.md. Each declares its event_type, its current
@@ -346,7 +348,7 @@ type RolePermissionGranted struct {
 func (*RolePermissionGranted) EventType() string  { return "role.permission_granted" }
 func (*RolePermissionGranted) SchemaVersion() int { return 1 }
 func (e *RolePermissionGranted) Validate() error {
-	return firstErr(e.check(e), checkOneOf(e, "resource", e.Resource, Resources...), checkOneOf(e, "action", e.Action, Actions...))
+	return firstErr(e.check(e), checkOneOf(e, "resource", e.Resource, authz.Resources...), checkOneOf(e, "action", e.Action, authz.Actions...))
 }
 
 // RolePermissionRevoked: a role may no longer do action on resource.
@@ -359,14 +361,13 @@ type RolePermissionRevoked struct {
 func (*RolePermissionRevoked) EventType() string  { return "role.permission_revoked" }
 func (*RolePermissionRevoked) SchemaVersion() int { return 1 }
 func (e *RolePermissionRevoked) Validate() error {
-	return firstErr(e.check(e), checkOneOf(e, "resource", e.Resource, Resources...), checkOneOf(e, "action", e.Action, Actions...))
+	return firstErr(e.check(e), checkOneOf(e, "resource", e.Resource, authz.Resources...), checkOneOf(e, "action", e.Action, authz.Actions...))
 }
 
-// Resources and Actions of the permission model (DESIGN.md).
-var (
-	Resources = []string{"tenants", "users", "roles", "settings", "nodes", "products", "inventory", "events"}
-	Actions   = []string{"list", "read", "create", "update", "delete", "publish", "export", "import", "manage"}
-)
+// Actions is authz.Actions, under the name views/roles still reads.
+//
+// Deprecated: use authz.Actions, where the permission vocabulary lives.
+var Actions = authz.Actions
 
 // ---- content ----
 

@@ -73,7 +73,11 @@ func WithConfig(edit func(*config.Config)) Option {
 func NewApp(t testing.TB, opts ...Option) *TestApp {
 	t.Helper()
 	clock := &Clock{now: time.Now()}
-	d := handlers.Deps{Config: config.Default(), Logger: quietLogger(), Now: clock.Now}
+	cfg := config.Default()
+	// In-process requests (Fiber's app.Test) come from 0.0.0.0; let them read /metrics as
+	// loopback may in production.
+	cfg.MetricsAllow = append(cfg.MetricsAllow, "0.0.0.0")
+	d := handlers.Deps{Config: cfg, Logger: quietLogger(), Now: clock.Now}
 	for _, o := range opts {
 		o(t, &d)
 	}
@@ -82,12 +86,11 @@ func NewApp(t testing.TB, opts ...Option) *TestApp {
 	}
 	store := d.Store
 	d.Checks = append([]backend.Check{{Name: "database", Ping: store.Ping}}, d.Checks...)
-	// Like serve: the tenant cache and the policies follow this process's commits at once.
-	if d.Registry == nil {
-		d.Registry = handlers.NewRegistry()
-	}
+	// Like serve (handlers.NewDeps): the tenant cache and the policies follow this process's
+	// commits at once. A Cluster process brings its own, built the same way over real backends.
 	if d.Tenants == nil || d.Authz == nil {
-		caches, err := backend.NewCaches(&backend.Backends{Store: store}, d.Registry, d.Logger, nil)
+		b := &backend.Backends{Store: store, Storage: d.Storage, Bus: d.Bus}
+		built, caches, err := handlers.NewDeps(d.Config, b, d.Registry, d.Logger, nil)
 		if err != nil {
 			t.Fatalf("testkit: %v", err)
 		}
@@ -96,12 +99,7 @@ func NewApp(t testing.TB, opts ...Option) *TestApp {
 			t.Fatalf("testkit: %v", err)
 		}
 		t.Cleanup(stop)
-		if d.Tenants == nil {
-			d.Tenants = caches.Tenants
-		}
-		if d.Authz == nil {
-			d.Authz = caches.Policies
-		}
+		d.Registry, d.Tenants, d.Authz = built.Registry, built.Tenants, built.Authz
 	}
 	app := handlers.New(d)
 	return &TestApp{Fiber: app, Store: store, Deps: d, Clock: clock}

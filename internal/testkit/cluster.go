@@ -15,7 +15,7 @@ import (
 )
 
 // Cluster is several serving processes over one database, one Redis and one NATS server, wired
-// exactly as `rustok serve` wires itself (backend.Open, backend.NewCaches, backend.StartRelay):
+// exactly as `rustok serve` wires itself (backend.Open, handlers.NewDeps, backend.StartRelay):
 // each has its own connections, caches, policy engine and outbox relay. Each process reaches
 // NATS through its own Proxy, so a test can cut one off and let it back.
 type Cluster struct {
@@ -82,7 +82,7 @@ func (c *Cluster) start(t testing.TB, natsHost, redisURL, prefix string, first b
 	b.Storage = backend.Prefixed(b.Storage, prefix)
 	reg := handlers.NewRegistry()
 	fresh := &SkewClock{}
-	caches, err := backend.NewCaches(b, reg, quietLogger(), fresh.Now)
+	deps, caches, err := handlers.NewDeps(cfg, b, reg, quietLogger(), fresh.Now)
 	if err != nil {
 		t.Fatalf("testkit: cluster: %v", err)
 	}
@@ -100,8 +100,7 @@ func (c *Cluster) start(t testing.TB, natsHost, redisURL, prefix string, first b
 	t.Cleanup(func() { cancel(); relay.Wait() })
 	t.Cleanup(stopRelay)
 	app := NewApp(t, WithStore(b.Store), WithStorage(b.Storage), func(_ testing.TB, d *handlers.Deps) {
-		d.Registry, d.Bus, d.Tenants, d.Authz = reg, b.Bus, caches.Tenants, caches.Policies
-		d.Checks = b.Checks()
+		d.Registry, d.Bus, d.Tenants, d.Authz, d.Checks = deps.Registry, deps.Bus, deps.Tenants, deps.Authz, deps.Checks
 	})
 	return &Process{TestApp: app, Backends: b, Caches: caches, Relay: relay, NATS: proxy, Fresh: fresh,
 		stopRelay: func() { stopRelay(); relay.Wait() }}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"os/exec"
+	"strings"
 	"testing"
 
 	"github.com/rustok/rustok-admin/internal/events"
@@ -61,5 +63,28 @@ func TestEventRecorder(t *testing.T) {
 	rows := rec.Rows(t)
 	if len(rows) != 1 || rows[0].SchemaVersion != 2 || rows[0].ActorID == nil || *rows[0].ActorID != u.ID || rows[0].CorrelationID == "" {
 		t.Fatalf("rows %+v", rows)
+	}
+}
+
+func TestTestsHashPasswordsCheaply(t *testing.T) {
+	t.Parallel()
+	store := testkit.NewDB(t)
+	u := testkit.User(t, store).Create()
+	if !strings.Contains(u.PasswordHash, "$m=64,t=1,p=1$") {
+		t.Fatalf("a fixture user's hash was made with costly parameters: %s", u.PasswordHash)
+	}
+	if _, err := store.Authenticate(context.Background(), u.Email, u.Password, models.Client{}); err != nil {
+		t.Fatalf("a cheaply hashed user cannot sign in: %v", err)
+	}
+}
+
+func TestProductionDoesNotImportTestkit(t *testing.T) {
+	// The cheap hashes are switched on by importing the test kit; the binary must never do so.
+	out, err := exec.Command("go", "list", "-deps", "github.com/rustok/rustok-admin/cmd/rustok").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	if strings.Contains(string(out), "internal/testkit") {
+		t.Fatal("cmd/rustok imports internal/testkit, so production would hash passwords with the test kit's cheap parameters")
 	}
 }
