@@ -6,7 +6,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/rustok/rustok-admin/internal/authz"
 	"github.com/rustok/rustok-admin/internal/events"
 )
 
@@ -22,11 +21,6 @@ type Role struct {
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 }
-
-// TenantResources is authz.TenantResources, under the name views/roles still reads.
-//
-// Deprecated: use authz.TenantResources, where the permission vocabulary lives.
-var TenantResources = authz.TenantResources
 
 // Permission is one (resource, action) pair; action "manage" implies every action.
 type Permission struct {

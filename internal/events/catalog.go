@@ -364,11 +364,6 @@ func (e *RolePermissionRevoked) Validate() error {
 	return firstErr(e.check(e), checkOneOf(e, "resource", e.Resource, authz.Resources...), checkOneOf(e, "action", e.Action, authz.Actions...))
 }
 
-// Actions is authz.Actions, under the name views/roles still reads.
-//
-// Deprecated: use authz.Actions, where the permission vocabulary lives.
-var Actions = authz.Actions
-
 // ---- content ----
 
 // NodeCreated: a post or page was created.

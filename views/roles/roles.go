@@ -9,7 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/rustok/rustok-admin/internal/events"
+	"github.com/rustok/rustok-admin/internal/authz"
 	"github.com/rustok/rustok-admin/models"
 )
 
@@ -111,10 +111,10 @@ func NewGrid(slug, role string, perms []models.Permission, editable bool) Grid {
 }
 
 // Resources are the rows of the grid.
-func (Grid) Resources() []string { return models.TenantResources }
+func (Grid) Resources() []string { return authz.TenantResources }
 
 // Actions are the columns of the grid.
-func (Grid) Actions() []string { return events.Actions }
+func (Grid) Actions() []string { return authz.Actions }
 
 // PermissionsURL is where the grid posts.
 func (g Grid) PermissionsURL() string { return PermissionsURL(g.Slug, g.Role) }
@@ -135,7 +135,7 @@ func (g Grid) Checked(resource, action string) bool {
 
 // RowChecked reports whether every action of the resource is allowed.
 func (g Grid) RowChecked(resource string) bool {
-	for _, a := range events.Actions {
+	for _, a := range authz.Actions {
 		if !g.Checked(resource, a) {
 			return false
 		}
@@ -145,7 +145,7 @@ func (g Grid) RowChecked(resource string) bool {
 
 // ColumnChecked reports whether the action is allowed on every resource.
 func (g Grid) ColumnChecked(action string) bool {
-	for _, r := range models.TenantResources {
+	for _, r := range authz.TenantResources {
 		if !g.Checked(r, action) {
 			return false
 		}
