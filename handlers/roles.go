@@ -122,7 +122,7 @@ func (a *App) roleUpdatePost(c *fiber.Ctx) error {
 		edit(&d)
 		return a.renderRole(c, status, d)
 	}
-	updated, err := a.store.UpdateRole(ctx(c), t.ID, r.Name, models.RoleUpdate{Name: &name, Description: &description, Version: version})
+	updated, err := a.store.UpdateRole(ctx(c), t.ID, r.Name, models.RoleUpdate{Name: &name, Description: &description, Version: version, ID: r.ID})
 	var ve *models.ValidationError
 	if errors.As(err, &ve) {
 		return again(fiber.StatusUnprocessableEntity, func(d *roleviews.Detail) {
@@ -131,11 +131,14 @@ func (a *App) roleUpdatePost(c *fiber.Ctx) error {
 				d.Refusal = validationMessage(ve) // a system role has no form to show it at
 			}
 		})
-	} else if handled, err := a.renderStale(c, err, nil, func(st components.Stale) error {
+	}
+	// The stale check's own error is kept apart, so it can never hide the save's.
+	if handled, serr := a.renderStale(c, err, nil, func(st components.Stale) error {
 		return again(fiber.StatusConflict, func(d *roleviews.Detail) { d.Version, d.Stale = st.Version, st.Message })
 	}); handled {
-		return err
-	} else if err != nil {
+		return serr
+	}
+	if err != nil {
 		return err
 	}
 	back := roleviews.RoleURL(t.Slug, updated.Name)

@@ -135,12 +135,15 @@ func (a *App) userUpdatePost(c *fiber.Ctx) error {
 	if errors.As(err, &ve) {
 		form.Errors = ve.Fields
 		return a.renderUserEdit(c, fiber.StatusUnprocessableEntity, tu, func(e *userviews.Edit) { e.Form = form })
-	} else if handled, err := a.renderStale(c, err, nil, func(st components.Stale) error {
+	}
+	// The stale check's own error is kept apart, so it can never hide the save's.
+	if handled, serr := a.renderStale(c, err, nil, func(st components.Stale) error {
 		form.Version, form.Stale = st.Version, st.Message
 		return a.renderUserEdit(c, fiber.StatusConflict, tu, func(e *userviews.Edit) { e.Form = form })
 	}); handled {
-		return err
-	} else if err != nil {
+		return serr
+	}
+	if err != nil {
 		return err
 	}
 	back := userviews.UserURL(t.Slug, tu.ID.String())

@@ -163,6 +163,9 @@ type RoleUpdate struct {
 	Name        *string
 	Description *string
 	Version     *int // the version the form was loaded from; nil skips the check (version.go)
+	// ID, when set, names the role instead of its name: a form loaded before someone renamed
+	// the role still finds it, and is refused as stale rather than as not found.
+	ID uuid.UUID
 }
 
 // UpdateRole renames a custom role and changes its description, with role.updated (old → new).
@@ -175,7 +178,12 @@ func (s *Store) UpdateRole(ctx context.Context, tenantID uuid.UUID, name string,
 	var r *Role
 	err := s.WithTx(ctx, func(ctx context.Context) error {
 		var err error
-		if r, err = s.RoleByName(ctx, tenantID, name); err != nil {
+		if up.ID != uuid.Nil {
+			r, err = s.RoleByID(ctx, tenantID, up.ID)
+		} else {
+			r, err = s.RoleByName(ctx, tenantID, name)
+		}
+		if err != nil {
 			return err
 		}
 		if r.IsSystem {
