@@ -1,6 +1,6 @@
 //go:build unix
 
-package markdown_test
+package markdown
 
 import (
 	"syscall"
