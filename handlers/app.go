@@ -16,6 +16,7 @@ import (
 	"github.com/rustok/rustok-admin/internal/backend"
 	"github.com/rustok/rustok-admin/internal/config"
 	"github.com/rustok/rustok-admin/internal/events"
+	"github.com/rustok/rustok-admin/internal/markdown"
 	"github.com/rustok/rustok-admin/internal/tenancy"
 	"github.com/rustok/rustok-admin/models"
 )
@@ -71,6 +72,7 @@ type App struct {
 	metrics  *httpMetrics
 	limits   LoginLimits
 	preview  PreviewLimits
+	rendered *markdown.Cache // bodies rendered lately; the editor shows one on every GET
 	now      func() time.Time
 	mount    func(r fiber.Router)
 	tenants  *tenancy.Cache
@@ -128,6 +130,7 @@ func newApp(d Deps) *App {
 	if a.registry == nil {
 		a.registry = NewRegistry()
 	}
+	a.rendered = markdown.NewCache(markdown.DefaultCacheBytes, a.registry)
 	a.metrics = newHTTPMetrics(a.registry)
 	a.sessions = newSessionStore(d.Config, backend.Prefixed(d.Storage, "sess:"))
 	a.authz = d.Authz

@@ -53,3 +53,42 @@ func TestNodePreviewRateLimit(t *testing.T) {
 		})
 	}
 }
+
+func TestNodeEditorCachesThePreview(t *testing.T) {
+	t.Parallel()
+	app := testkit.NewApp(t)
+	tn := testkit.Tenant(t, app.Store).Create()
+	mgr, mu := nodesClient(t, app, tn, "manager")
+	n := testkit.Node(t, app.Store, tn).Author(mu.ID).Translation("en", "Cached", "Some *cached* body").Create()
+	renders := func() float64 { return metricValue(t, mgr, "rustok_markdown_renders_total") }
+
+	before := renders()
+	first := mgr.Get(nodePath(tn, n.ID)).ExpectStatus(http.StatusOK)
+	if !strings.Contains(string(first.Body), "<em>cached</em>") {
+		t.Fatalf("the editor shows no rendered preview:\n%s", first.Body)
+	}
+	if got := renders() - before; got != 1 {
+		t.Fatalf("the first view rendered %v bodies, want 1", got)
+	}
+
+	t.Run("a second view of the same body does not render it again", func(t *testing.T) {
+		second := mgr.Get(nodePath(tn, n.ID)).ExpectStatus(http.StatusOK)
+		if got := renders() - before; got != 1 {
+			t.Errorf("two views rendered %v bodies, want 1", got)
+		}
+		if !strings.Contains(string(second.Body), "<em>cached</em>") {
+			t.Errorf("the second view shows no preview:\n%s", second.Body)
+		}
+		if metricValue(t, mgr, "rustok_markdown_cache_hits_total") < 1 {
+			t.Error("no cache hit counted")
+		}
+	})
+
+	t.Run("another body is rendered", func(t *testing.T) {
+		m := testkit.Node(t, app.Store, tn).Author(mu.ID).Translation("en", "Other", "Another *body*").Create()
+		mgr.Get(nodePath(tn, m.ID)).ExpectStatus(http.StatusOK)
+		if got := renders() - before; got != 2 {
+			t.Errorf("%v bodies rendered, want 2", got)
+		}
+	})
+}
