@@ -2,6 +2,7 @@ package markdown
 
 import (
 	"bytes"
+	"strings"
 
 	"github.com/yuin/goldmark/ast"
 	east "github.com/yuin/goldmark/extension/ast"
@@ -54,15 +55,28 @@ type work struct {
 	parts, scans, fill, linkBytes, maxScans int
 
 	block  ast.Node
-	start  int     // offset of the block's first byte
-	end    int     // offset just past the block's last line
-	delims []int   // offsets of the emphasis and strikethrough delimiters goldmark holds
-	opens  []label // the block's `[` and `![` that no `]` has closed yet
+	start  int      // offset of the block's first byte
+	end    int      // offset just past the block's last line
+	delims []delim  // the emphasis and strikethrough delimiters goldmark holds for the block
+	stay   int      // how many of them stay in goldmark's list while it matches (see delim)
+	opener [256]int // how many of them can open, by character
+	opens  []label  // the block's `[` and `![` that no `]` has closed yet
 
 	space, angle, bracket cursor // the next whitespace, unescaped `>`, unescaped `]`
 
 	runs    map[int][]int // offsets of the block's backtick runs, by run length
 	runNext map[int]int   // index in runs of the first run not yet passed
+}
+
+// delim is an emphasis or strikethrough delimiter. goldmark matches a closing delimiter by
+// walking back over the delimiters still in its list; it drops a closer that nothing before it
+// could open (same character, able to open) and that cannot open itself. Every other delimiter
+// stays and lengthens the walks of the closers after it.
+type delim struct {
+	at      int
+	char    byte
+	canOpen bool
+	stays   bool
 }
 
 // label is an open `[` or `![`: where it is, and how many delimiters came before it (goldmark's
@@ -88,7 +102,7 @@ func workOf(parent ast.Node, block text.Reader, pc parser.Context) *work {
 		if lines.Len() > 0 {
 			w.start, w.end = lines.At(0).Start, lines.At(lines.Len()-1).Stop
 		}
-		w.delims, w.opens = w.delims[:0], w.opens[:0]
+		w.delims, w.opens, w.stay, w.opener = w.delims[:0], w.opens[:0], 0, [256]int{}
 		w.space, w.angle, w.bracket = cursor{}, cursor{}, cursor{}
 		w.runs, w.runNext = nil, nil
 	}
@@ -155,30 +169,55 @@ func (p inlineLimit) Parse(parent ast.Node, block text.Reader, pc parser.Context
 	return n
 }
 
-// delimiterLimit wraps the emphasis and strikethrough parsers. goldmark matches each closing
-// delimiter by walking back over the block's delimiters, so each costs as many as it follows.
-// A run of n `*` may open up to n elements, so it counts as n parts.
+// delimiterLimit wraps the emphasis and strikethrough parsers. A closing delimiter costs the
+// delimiters goldmark will walk back over to match it: at most those that stay before it. A run
+// of n `*` may open up to n elements, so it counts as n parts.
 type delimiterLimit struct{ parser.InlineParser }
 
 // Parse implements parser.InlineParser.
 func (p delimiterLimit) Parse(parent ast.Node, block text.Reader, pc parser.Context) ast.Node {
 	w := workOf(parent, block, pc)
-	w.scan(len(w.delims) + 1)
 	_, seg := block.PeekLine()
 	n := p.InlineParser.Parse(parent, block, pc)
-	if d, ok := n.(*parser.Delimiter); ok {
-		for range d.OriginalLength {
+	d, ok := n.(*parser.Delimiter)
+	if !ok {
+		if n != nil {
 			w.part()
 		}
-		w.delims = append(w.delims, seg.Start)
-	} else if n != nil {
+		return n
+	}
+	if d.CanClose {
+		w.scan(1 + w.stay)
+	}
+	for range d.OriginalLength {
 		w.part()
+	}
+	e := delim{at: seg.Start, char: d.Char, canOpen: d.CanOpen}
+	e.stays = d.CanOpen || !d.CanClose || w.opener[d.Char] > 0
+	w.delims = append(w.delims, e)
+	if e.stays {
+		w.stay++
+	}
+	if e.canOpen {
+		w.opener[e.char]++
 	}
 	return n
 }
 
-// linkLimit wraps goldmark's link parser. Each `[` and `![` costs the brackets already open in
-// the block (goldmark keeps them in a list). Each `]` costs the span back to its `[` (goldmark
+// dropDelims forgets the delimiters from index i on: goldmark resolved them inside a link.
+func (w *work) dropDelims(i int) {
+	for _, e := range w.delims[i:] {
+		if e.stays {
+			w.stay--
+		}
+		if e.canOpen {
+			w.opener[e.char]--
+		}
+	}
+	w.delims = w.delims[:i]
+}
+
+// linkLimit wraps goldmark's link parser. Each `]` costs the span back to its `[` (goldmark
 // walks it to look for links in links and reads it as a label), what goldmark scans after the
 // `]`, the lines left in the block (goldmark's reader finds a label's line by counting back
 // from the last), and — when delimiters came after the `[` — the span back to the delimiter
@@ -191,7 +230,6 @@ func (p linkLimit) Parse(parent ast.Node, block text.Reader, pc parser.Context) 
 	line, seg := block.PeekLine()
 	switch {
 	case line[0] == '[' || line[0] == '!' && len(line) > 1 && line[1] == '[':
-		w.scan(len(w.opens) + 1)
 		n := p.InlineParser.Parse(parent, block, pc)
 		if n != nil {
 			w.part()
@@ -206,7 +244,7 @@ func (p linkLimit) Parse(parent ast.Node, block text.Reader, pc parser.Context) 
 		if len(w.delims) > open.bottom {
 			from := w.start
 			if open.bottom > 0 {
-				from = w.delims[open.bottom-1]
+				from = w.delims[open.bottom-1].at
 			}
 			cost += seg.Start - from
 		}
@@ -226,7 +264,7 @@ func (p linkLimit) Parse(parent ast.Node, block text.Reader, pc parser.Context) 
 // linked books a link or image goldmark made: it resolved the delimiters inside and dropped them.
 func (w *work) linked(open label, linkBytes int) {
 	w.part()
-	w.delims = w.delims[:open.bottom]
+	w.dropDelims(open.bottom)
 	if w.linkBytes += linkBytes; w.linkBytes > maxLinkBytes {
 		panic(tooLarge{"link bytes"})
 	}
@@ -357,27 +395,32 @@ func (w *work) hasCloser(src []byte, from, n int) bool {
 
 // linkifyLimit wraps the GFM autolink (linkify) parser. Where the text after its trigger starts
 // like a URL, goldmark runs a regular expression whose host part, `[…]{1,256}`, keeps up to 256
-// matches alive at once: a run of host characters costs the square of its first 256 bytes, and
-// such runs can follow each other (`_www._www.…`).
+// matches alive at once: a run of h host characters costs about h² steps, and when no URL
+// matches, such runs can follow each other (`_www._www.…`). A URL that matches is consumed, so
+// what comes after the host is scanned once.
 type linkifyLimit struct{ parser.InlineParser }
 
-var urlStarts = [][]byte{[]byte("http:"), []byte("https:"), []byte("ftp:"), []byte("www.")}
+var urlStarts = [][]byte{[]byte("http://"), []byte("https://"), []byte("ftp://"), []byte("www.")}
 
 // Parse implements parser.InlineParser.
 func (p linkifyLimit) Parse(parent ast.Node, block text.Reader, pc parser.Context) ast.Node {
-	line, seg := block.PeekLine()
-	from := seg.Start
+	line, _ := block.PeekLine()
+	rest := line
 	switch line[0] { // linkify skips the character that triggered it, if it is one of these
 	case ' ', '*', '_', '~', '(':
-		from++
+		rest = line[1:]
 	}
-	if rest := line[from-seg.Start:]; len(rest) > 3 && (rest[0] == 'h' || rest[0] == 'f' || rest[0] == 'w') {
+	if len(rest) > 3 && (rest[0] == 'h' || rest[0] == 'f' || rest[0] == 'w') {
 		for _, start := range urlStarts {
 			if bytes.HasPrefix(rest, start) {
-				w := workOf(parent, block, pc)
-				run := w.space.find(block.Source(), from, w.end, isSpace) - from
-				h := min(run, 260)
-				w.scan(256 + 2*h*h + run)
+				h := 0
+				for _, c := range rest[len(start):min(len(rest), len(start)+300)] {
+					if !isHostByte(c) {
+						break
+					}
+					h++
+				}
+				workIn(pc, block.Source()).scan(regexpCall + 2*h*h)
 				break
 			}
 		}
@@ -389,15 +432,23 @@ func (p linkifyLimit) Parse(parent ast.Node, block text.Reader, pc parser.Contex
 	return n
 }
 
+// regexpCall is what starting one of goldmark's regular expressions costs, in scan steps.
+const regexpCall = 64
+
+// isHostByte is the host part of linkify's URL expressions: [-a-zA-Z0-9@:%._\+~#=].
+func isHostByte(c byte) bool {
+	return isAlnum(c) || strings.IndexByte("-@:%._+~#=", c) >= 0
+}
+
 // rawHTMLLimit wraps goldmark's inline HTML parser: each `<` followed by a letter or `/` and a
-// letter runs a regular expression for a tag, about two microseconds each.
+// letter runs a regular expression for a tag.
 type rawHTMLLimit struct{ parser.InlineParser }
 
 // Parse implements parser.InlineParser.
 func (p rawHTMLLimit) Parse(parent ast.Node, block text.Reader, pc parser.Context) ast.Node {
 	w := workIn(pc, block.Source())
 	if line, _ := block.PeekLine(); len(line) > 1 && (isAlnum(line[1]) || line[1] == '/' && len(line) > 2 && isAlnum(line[2])) {
-		w.scan(tagScan)
+		w.scan(regexpCall)
 	}
 	n := p.InlineParser.Parse(parent, block, pc)
 	if n != nil {
@@ -405,8 +456,6 @@ func (p rawHTMLLimit) Parse(parent ast.Node, block text.Reader, pc parser.Contex
 	}
 	return n
 }
-
-const tagScan = 400
 
 func isAlnum(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
