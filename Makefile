@@ -99,6 +99,8 @@ bench: build ## run the benchmarks (see docs/BENCHMARKS.md): start-up, memory, w
 	TEST_DB=postgres $(GO) test -run '^$$' -bench 'ProtectedVsUnprotected' -benchtime 3000x ./bench/
 	@echo "== content benchmarks: node list and node create vs pgbench (PostgreSQL) =="
 	@bench/content.sh
+	@echo "== Markdown: each pathological body of issue 10 and an ordinary one, 200,000 bytes =="
+	$(GO) test -run '^$$' -bench '^Benchmark(Pathological|Ordinary)$$' -benchtime 3x ./internal/markdown/
 
 .PHONY: services
 services: ## start PostgreSQL, Redis and NATS on this machine if they are down

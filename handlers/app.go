@@ -16,6 +16,7 @@ import (
 	"github.com/rustok/rustok-admin/internal/backend"
 	"github.com/rustok/rustok-admin/internal/config"
 	"github.com/rustok/rustok-admin/internal/events"
+	"github.com/rustok/rustok-admin/internal/markdown"
 	"github.com/rustok/rustok-admin/internal/tenancy"
 	"github.com/rustok/rustok-admin/models"
 )
@@ -30,6 +31,16 @@ type LoginLimits struct {
 // DefaultLoginLimits allows 20 failures per IP and 5 per email in 15 minutes.
 var DefaultLoginLimits = LoginLimits{PerIP: 20, PerEmail: 5, Window: 15 * time.Minute}
 
+// PreviewLimits bounds the Markdown previews one user may ask for within a window.
+type PreviewLimits struct {
+	PerUser int
+	Window  time.Duration
+}
+
+// DefaultPreviewLimits allows 30 previews per user a minute. The editor asks for one half a
+// second after typing stops; a preview renders up to 200,000 bytes and needs only nodes:read.
+var DefaultPreviewLimits = PreviewLimits{PerUser: 30, Window: time.Minute}
+
 // Deps is everything the HTTP layer needs; main and the test kit fill it in.
 type Deps struct {
 	Config   config.Config
@@ -39,6 +50,7 @@ type Deps struct {
 	Logger   *slog.Logger
 	Registry *prometheus.Registry // nil = a fresh registry with Go and process collectors
 	Limits   LoginLimits          // zero = DefaultLoginLimits
+	Previews PreviewLimits        // zero = DefaultPreviewLimits
 	Bus      *events.Bus          // in-process event subscribers (nil in tests that need none)
 	Tenants  *tenancy.Cache       // required: from backend.NewCaches (NewDeps), which keeps it fresh
 	Authz    *authz.Engine        // required: from backend.NewCaches (NewDeps), which keeps it fresh
@@ -59,6 +71,8 @@ type App struct {
 	registry *prometheus.Registry
 	metrics  *httpMetrics
 	limits   LoginLimits
+	preview  PreviewLimits
+	rendered *markdown.Cache // bodies rendered lately; the editor shows one on every GET
 	now      func() time.Time
 	mount    func(r fiber.Router)
 	tenants  *tenancy.Cache
@@ -102,7 +116,7 @@ func Table(d Deps) []Route {
 
 func newApp(d Deps) *App {
 	a := &App{cfg: d.Config, store: d.Store, storage: d.Storage, checks: d.Checks, log: d.Logger,
-		registry: d.Registry, limits: d.Limits, now: d.Now, mount: d.Mount}
+		registry: d.Registry, limits: d.Limits, preview: d.Previews, now: d.Now, mount: d.Mount}
 	if a.log == nil {
 		a.log = slog.Default()
 	}
@@ -112,9 +126,13 @@ func newApp(d Deps) *App {
 	if a.limits == (LoginLimits{}) {
 		a.limits = DefaultLoginLimits
 	}
+	if a.preview == (PreviewLimits{}) {
+		a.preview = DefaultPreviewLimits
+	}
 	if a.registry == nil {
 		a.registry = NewRegistry()
 	}
+	a.rendered = markdown.NewCache(markdown.DefaultCacheBytes, a.registry)
 	a.metrics = newHTTPMetrics(a.registry)
 	a.sessions = newSessionStore(d.Config, backend.Prefixed(d.Storage, "sess:"))
 	// A cache built here would hear no invalidation: it would serve stale tenants and

@@ -248,7 +248,7 @@ func (a *App) renderNodeEdit(c *fiber.Ctx, status int, n *models.Node, edit func
 	edit(&e)
 	for i := range e.Form.Translations {
 		if tr := &e.Form.Translations[i]; strings.TrimSpace(tr.Body) != "" && len(tr.Body) <= markdown.MaxSource {
-			html, err := markdown.Render(tr.Body)
+			html, err := a.rendered.Render(tr.Body) // cached: the editor shows it on every GET
 			if err != nil {
 				return err
 			}
@@ -431,7 +431,7 @@ func (a *App) nodePreviewPost(c *fiber.Ctx) error {
 		return render(c, fiber.StatusUnprocessableEntity, nodeviews.Preview("", false,
 			fmt.Sprintf("The body is too long to preview (at most %d bytes).", markdown.MaxSource)))
 	}
-	html, err := markdown.Render(src)
+	html, err := a.rendered.Render(src)
 	if err != nil {
 		return err
 	}

@@ -79,11 +79,12 @@ func (a *App) Routes() []Route {
 		{Method: fiber.MethodPost, Path: "/t/:slug/users/:id/roles", Access: InTenant, Perm: p("users", "update"), Handler: a.userRoleAssignPost},
 		{Method: fiber.MethodPost, Path: "/t/:slug/users/:id/roles/revoke", Access: InTenant, Perm: p("users", "update"), Handler: a.userRoleRevokePost},
 		// Content: posts and pages. Fixed paths come before /nodes/:id, which they would match.
-		// The preview changes and reveals nothing, so reading content is enough to use it.
+		// The preview changes and reveals nothing, so reading content is enough to use it; it is
+		// rate-limited per user, as it renders whatever it is sent.
 		{Method: fiber.MethodGet, Path: "/t/:slug/nodes", Access: InTenant, Perm: p("nodes", "list"), Handler: a.nodesList},
 		{Method: fiber.MethodGet, Path: "/t/:slug/nodes/new", Access: InTenant, Perm: p("nodes", "create"), Handler: a.nodeNew},
 		{Method: fiber.MethodPost, Path: "/t/:slug/nodes", Access: InTenant, Perm: p("nodes", "create"), Handler: a.nodeCreatePost},
-		{Method: fiber.MethodPost, Path: "/t/:slug/nodes/preview", Access: InTenant, Perm: p("nodes", "read"), Handler: a.nodePreviewPost},
+		{Method: fiber.MethodPost, Path: "/t/:slug/nodes/preview", Access: InTenant, Perm: p("nodes", "read"), Handler: a.nodePreviewPost, Extra: []fiber.Handler{a.previewLimiter()}},
 		{Method: fiber.MethodPost, Path: "/t/:slug/nodes/bulk/status", Access: InTenant, Perm: p("nodes", "publish"), Handler: a.nodesBulkStatusPost},
 		{Method: fiber.MethodPost, Path: "/t/:slug/nodes/bulk/delete", Access: InTenant, Perm: p("nodes", "delete"), Handler: a.nodesBulkDeletePost},
 		{Method: fiber.MethodGet, Path: "/t/:slug/nodes/:id", Access: InTenant, Perm: p("nodes", "read"), Handler: a.nodeShow},

@@ -58,6 +58,11 @@ func WithLimits(l handlers.LoginLimits) Option {
 	return func(_ testing.TB, d *handlers.Deps) { d.Limits = l }
 }
 
+// WithPreviewLimits sets the Markdown preview rate limit.
+func WithPreviewLimits(l handlers.PreviewLimits) Option {
+	return func(_ testing.TB, d *handlers.Deps) { d.Previews = l }
+}
+
 // WithChecks replaces the readiness checks.
 func WithChecks(cs ...backend.Check) Option {
 	return func(_ testing.TB, d *handlers.Deps) { d.Checks = cs }
