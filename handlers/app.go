@@ -37,9 +37,11 @@ type PreviewLimits struct {
 	Window  time.Duration
 }
 
-// DefaultPreviewLimits allows 30 previews per user a minute. The editor asks for one half a
-// second after typing stops; a preview renders up to 200,000 bytes and needs only nodes:read.
-var DefaultPreviewLimits = PreviewLimits{PerUser: 30, Window: time.Minute}
+// DefaultPreviewLimits allows 60 previews per user a minute. The editor asks for one half a
+// second after typing stops, so a fast typist pausing often stays under it; a preview renders up
+// to 200,000 bytes (at most about 50 ms) and needs only nodes:read, so one user costs at most
+// about 5 % of a core.
+var DefaultPreviewLimits = PreviewLimits{PerUser: 60, Window: time.Minute}
 
 // Deps is everything the HTTP layer needs; main and the test kit fill it in.
 type Deps struct {
