@@ -6,12 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
 	"github.com/rustok/rustok-admin/internal/events"
+	"github.com/rustok/rustok-admin/views/components"
 	eventviews "github.com/rustok/rustok-admin/views/events"
 )
 
@@ -173,11 +173,13 @@ func (a *App) eventsHistory(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	h := eventviews.History{Base: log.base, AggregateType: aggregateType, AggregateID: aid.String()}
-	for _, row := range rows {
-		h.Items = append(h.Items, eventviews.HistoryItem{Row: row, Summary: summarize(row)})
+	h := components.History{ID: "aggregate-history", Empty: "No events recorded for this " + aggregateType + " yet.",
+		AllURL: eventviews.AggregateURL(log.base, aggregateType, aid.String()), AllText: "All events of this " + aggregateType + " →"}
+	eventURL := func(r events.Row) string { return eventviews.DetailURL(log.base, r) }
+	if h.Entries, err = a.historyEntries(ctx(c), log.scope.TenantID, rows, eventURL); err != nil {
+		return err
 	}
-	return render(c, fiber.StatusOK, eventviews.HistoryFragment(h))
+	return render(c, fiber.StatusOK, components.HistoryPanel(h))
 }
 
 // decodedPayload returns the row's payload as JSON of the current schema version.
@@ -229,36 +231,4 @@ func formatValue(v any) string {
 		return fmt.Sprint(v)
 	}
 	return string(b)
-}
-
-// summarize describes an event in one line for the history fragment: "field: old → new" for
-// update events, otherwise its payload fields other than ids.
-func summarize(row events.Row) string {
-	payload, err := decodedPayload(row)
-	if err != nil {
-		return ""
-	}
-	var parts []string
-	if changes := payloadChanges(payload); len(changes) > 0 {
-		for _, ch := range changes {
-			parts = append(parts, ch.Field+": "+ch.Old+" → "+ch.New)
-		}
-	} else {
-		var m map[string]any
-		if json.Unmarshal(payload, &m) != nil {
-			return ""
-		}
-		for k, v := range m {
-			if strings.HasSuffix(k, "_id") || v == nil || v == "" {
-				continue
-			}
-			parts = append(parts, k+": "+formatValue(v))
-		}
-		sort.Strings(parts)
-	}
-	s := strings.Join(parts, "; ")
-	if r := []rune(s); len(r) > 200 {
-		s = string(r[:199]) + "…"
-	}
-	return s
 }

@@ -631,7 +631,7 @@ func TestAggregateHistoryFragment(t *testing.T) {
 		if got := strings.TrimSpace(first.Find(`[data-testid="history-summary"]`).Text()); got != "name: First → Second" {
 			t.Errorf("summary %q", got)
 		}
-		if got := strings.TrimSpace(first.Find(`[data-testid="event-actor"]`).Text()); got != member.ID.String()[:8] {
+		if got := strings.TrimSpace(first.Find(`[data-testid="history-actor"]`).Text()); got != member.Name {
 			t.Errorf("actor %q", got)
 		}
 		if href, _ := res.TestID("history-all").Attr("href"); !strings.Contains(href, "aggregate_id="+tn.ID.String()) {

@@ -22,3 +22,41 @@ func (s *Store) UsersByIDs(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]
 	}
 	return out, nil
 }
+
+// NodeTitles returns a title of each of the tenant's nodes with the ids, keyed by id: the
+// default-ordered first non-empty one over its locales. History panels use it to name nodes.
+func (s *Store) NodeTitles(ctx context.Context, tenantID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]string, error) {
+	out := make(map[uuid.UUID]string, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []NodeTranslation
+	if err := s.Conn(ctx).Select("node_id", "locale", "title").
+		Where("tenant_id = ? AND node_id IN ? AND title <> ''", tenantID, ids).
+		Order("locale").Find(&rows).Error; err != nil {
+		return nil, translate(err, "node titles")
+	}
+	for _, r := range rows {
+		if _, ok := out[r.NodeID]; !ok {
+			out[r.NodeID] = r.Title
+		}
+	}
+	return out, nil
+}
+
+// TenantNames returns the names of the tenants with the ids, keyed by id. History panels use it
+// for role assignments, whose events name the tenant by id.
+func (s *Store) TenantNames(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]string, error) {
+	out := make(map[uuid.UUID]string, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var tenants []Tenant
+	if err := s.Conn(ctx).Select("id", "name").Where("id IN ?", ids).Find(&tenants).Error; err != nil {
+		return nil, translate(err, "tenant names")
+	}
+	for _, t := range tenants {
+		out[t.ID] = t.Name
+	}
+	return out, nil
+}

@@ -1,0 +1,7 @@
+package handlers
+
+// Exported for handlers_test only.
+var (
+	LineDiff     = lineDiff
+	MaxDiffLines = maxDiffLines
+)
