@@ -4,9 +4,11 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
+	"gorm.io/gorm"
 
 	"github.com/rustok/rustok-admin/internal/events"
 	"github.com/rustok/rustok-admin/internal/testkit"
@@ -109,4 +111,45 @@ func TestEventLogPeopleAndNames(t *testing.T) {
 			t.Error("the platform log should take a user id, not a tenant's people")
 		}
 	})
+}
+
+// TestEventLogNamesCostTheSameQueriesForAnyPageLength shows the names are looked up per page,
+// not per row: 20 more nodes, users and events on the page cost no more queries.
+func TestEventLogNamesCostTheSameQueriesForAnyPageLength(t *testing.T) {
+	app := testkit.NewApp(t)
+	var queries atomic.Int64
+	count := func(*gorm.DB) { queries.Add(1) }
+	if err := app.Store.DB().Callback().Query().After("gorm:query").Register("test:count_queries", count); err != nil {
+		t.Fatal(err)
+	}
+	if err := app.Store.DB().Callback().Row().After("gorm:row").Register("test:count_rows", count); err != nil {
+		t.Fatal(err)
+	}
+	tn := testkit.Tenant(t, app.Store).Create()
+	admin := testkit.User(t, app.Store).WithRole(tn, "admin").Create()
+	c := testkit.Client(t, app).LoginAs(admin)
+	list := "/t/" + tn.Slug + "/events?limit=100"
+	cost := func() int64 {
+		c.Get(list).ExpectStatus(http.StatusOK) // warm: sessions, caches
+		before := queries.Load()
+		c.Get(list).ExpectStatus(http.StatusOK)
+		return queries.Load() - before
+	}
+	addNodeEvents := func(n int) {
+		for range n {
+			u := testkit.User(t, app.Store).WithRole(tn, "customer").Create()
+			node := testkit.Node(t, app.Store, tn).Author(u.ID).Create()
+			appendEvents(t, app.Store, tn.ID, u.ID, nodePublished(node.ID))
+		}
+	}
+	addNodeEvents(1) // every kind of aggregate and an actor on the page
+	small := cost()
+	addNodeEvents(20)
+	large := cost()
+	if small == 0 {
+		t.Fatal("no queries counted: the counter is not wired")
+	}
+	if large > small {
+		t.Errorf("the longer page took %d queries, the shorter %d: names are looked up per row", large, small)
+	}
 }
