@@ -21,7 +21,8 @@ type Bar struct {
 	X, Y, W, H float64
 	Label      string // "Dec 3"
 	Count      int64
-	Tick       bool // the day's label is drawn under the axis (every 7th day and the last)
+	Tick       bool   // the day's label is drawn under the axis: today and every 7th day before it
+	Anchor     string // text-anchor of the label: "end" for today's, at the right edge
 }
 
 // Chart is the events-per-day bar chart: its bars and a sentence that says what it shows.
@@ -55,9 +56,10 @@ func NewChart(days []ev.DayCount) Chart {
 		}
 		c.Bars = append(c.Bars, Bar{
 			X: float64(i)*slot + slot*0.15, W: slot * 0.7, H: h, Y: float64(chartHeight-chartBottom) - h,
-			Label: dayLabel(d.Day), Count: d.Count, Tick: i%7 == 0 || i == len(days)-1,
+			Label: dayLabel(d.Day), Count: d.Count, Tick: (len(days)-1-i)%7 == 0, Anchor: "middle",
 		})
 	}
+	c.Bars[len(c.Bars)-1].Anchor = "end"
 	c.Summary = fmt.Sprintf("Events per day, %s to %s: %d in all, at most %d on one day.",
 		dayLabel(days[0].Day), dayLabel(days[len(days)-1].Day), c.Total, c.Max)
 	return c
@@ -74,4 +76,12 @@ func eventsWord(n int64) string {
 		return "1 event"
 	}
 	return count(n) + " events"
+}
+
+// labelX places a day's label under its bar, or flush with the chart's right edge for today's.
+func labelX(b Bar) string {
+	if b.Anchor == "end" {
+		return num(chartWidth)
+	}
+	return num(b.X + b.W/2)
 }
