@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
@@ -13,6 +15,7 @@ import (
 	"github.com/rustok/rustok-admin/internal/events"
 	"github.com/rustok/rustok-admin/views/components"
 	eventviews "github.com/rustok/rustok-admin/views/events"
+	userviews "github.com/rustok/rustok-admin/views/users"
 )
 
 // eventLog is the event log a request reads: the open tenant's, or — on the /events routes —
@@ -51,9 +54,18 @@ func (a *App) eventsList(c *fiber.Ctx) error {
 	lp := readList("events", log.base, query(c))
 	filter := eventFilter(lp)
 	filter.Scope = log.scope
-	l := eventviews.List{Query: lp.done(), Platform: log.scope.Platform, Types: events.Types(), Before: filter.Before}
+	l := eventviews.List{Query: lp.done(), Platform: log.scope.Platform, Types: events.Types(),
+		AggregateTypes: events.AggregateTypes(), Before: filter.Before}
 	if !l.Query.Invalid() {
 		if l.Rows, l.Next, err = events.List(ctx(c), a.store.Conn(ctx(c)), filter); err != nil {
+			return err
+		}
+	}
+	if l.Names, err = a.eventNames(c, l.Rows, filter.ActorID); err != nil {
+		return err
+	}
+	if !log.scope.Platform {
+		if l.People, err = a.eventPeople(c, filter.ActorID, l.Names); err != nil {
 			return err
 		}
 	}
@@ -68,13 +80,10 @@ func eventFilter(lp *listParams) events.Filter {
 	f := events.Filter{
 		EventType:     lp.oneOf("type", events.Types(), "Choose an event type from the list."),
 		Status:        lp.oneOf("status", events.Statuses, "Choose pending, dispatched or failed."),
-		AggregateType: lp.text("aggregate_type", 0),
+		AggregateType: lp.oneOf("aggregate_type", events.AggregateTypes(), "Choose an aggregate type from the list."),
 		AggregateID:   idOrNil(lp.id("aggregate_id", badID)),
-		ActorID:       idOrNil(lp.id("actor_id", badID)),
+		ActorID:       idOrNil(lp.id("actor_id", "Choose a person from the list, or enter a complete user id.")),
 		From:          lp.date("from"),
-	}
-	if len(f.AggregateType) > 50 {
-		lp.fail("aggregate_type", "Aggregate types are at most 50 characters, such as tenant or product.")
 	}
 	if to := lp.date("to"); to != nil {
 		end := to.AddDate(0, 0, 1) // the "to" day is included
@@ -85,6 +94,68 @@ func eventFilter(lp *listParams) events.Filter {
 	}
 	f.Before, f.Limit = lp.keyset(events.MaxLimit)
 	return f
+}
+
+// eventNames names the people and aggregates of a page of events, keyed by id, in at most one
+// query per kind however long the page: users (actors, user aggregates and the person filtered
+// on) with UsersByIDs, nodes, roles and tenants with AggregateNames. Unnamed ids are left out,
+// and the views fall back to the short id.
+func (a *App) eventNames(c *fiber.Ctx, rows []events.Row, actor *uuid.UUID) (map[uuid.UUID]string, error) {
+	var users []uuid.UUID
+	if actor != nil {
+		users = append(users, *actor)
+	}
+	aggregates := map[string][]uuid.UUID{}
+	for _, r := range rows {
+		if r.ActorID != nil {
+			users = append(users, *r.ActorID)
+		}
+		if r.AggregateType == "user" {
+			users = append(users, r.AggregateID)
+		} else {
+			aggregates[r.AggregateType] = append(aggregates[r.AggregateType], r.AggregateID)
+		}
+	}
+	names, err := a.store.AggregateNames(ctx(c), currentTenant(c), aggregates)
+	if err != nil {
+		return nil, err
+	}
+	byID, err := a.store.UsersByIDs(ctx(c), slices.Compact(sortedIDs(users)))
+	if err != nil {
+		return nil, err
+	}
+	for id, u := range byID {
+		names[id] = userviews.DisplayName(&u)
+	}
+	return names, nil
+}
+
+func sortedIDs(ids []uuid.UUID) []uuid.UUID {
+	slices.SortFunc(ids, func(a, b uuid.UUID) int { return strings.Compare(a.String(), b.String()) })
+	return ids
+}
+
+// eventPeople lists the choices of the person filter: the tenant's members, and the person
+// filtered on when they are not one (a super admin, a user since removed).
+func (a *App) eventPeople(c *fiber.Ctx, actor *uuid.UUID, names map[uuid.UUID]string) ([]eventviews.Person, error) {
+	members, err := a.store.TenantMembers(ctx(c), currentTenant(c).ID)
+	if err != nil {
+		return nil, err
+	}
+	people := make([]eventviews.Person, 0, len(members)+1)
+	found := actor == nil
+	for i := range members {
+		people = append(people, eventviews.Person{ID: members[i].ID.String(), Name: userviews.DisplayName(&members[i])})
+		found = found || members[i].ID == *actor
+	}
+	if !found {
+		name, ok := names[*actor]
+		if !ok {
+			name = eventviews.ShortID(actor.String())
+		}
+		people = append(people, eventviews.Person{ID: actor.String(), Name: name})
+	}
+	return people, nil
 }
 
 func idOrNil(id uuid.UUID) *uuid.UUID {

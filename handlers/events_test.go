@@ -86,8 +86,8 @@ func TestEventLogList(t *testing.T) {
 		if got := strings.TrimSpace(row.Find(`[data-testid="event-type"]`).Text()); got != "user.logged_in" {
 			t.Fatalf("newest row is %q, want the sign-in", got)
 		}
-		if got := strings.TrimSpace(row.Find(`[data-testid="event-actor"]`).Text()); got != admin.ID.String()[:8] {
-			t.Errorf("actor shown as %q, want the admin's short id", got)
+		if got := strings.TrimSpace(row.Find(`[data-testid="event-actor"]`).Text()); got != admin.Name {
+			t.Errorf("actor shown as %q, want the admin's name %q", got, admin.Name)
 		}
 		if got := strings.TrimSpace(row.Find(`[data-testid="event-version"]`).Text()); got != "v2" {
 			t.Errorf("version shown as %q, want v2", got)
@@ -123,15 +123,15 @@ func TestEventLogList(t *testing.T) {
 			t.Fatalf("rows %v, want %v", got, want)
 		}
 		first := res.TestID("event-row").First()
-		if got := strings.Join(strings.Fields(first.Find(`[data-testid="event-aggregate"]`).Text()), " "); got != "tenant "+tn.ID.String()[:8] {
-			t.Errorf("aggregate shown as %q", got)
+		if got := strings.Join(strings.Fields(first.Find(`[data-testid="event-aggregate"]`).Text()), " "); got != "tenant After" {
+			t.Errorf("aggregate shown as %q, want the tenant's name", got)
 		}
 		href, _ := first.Find(`[data-testid="event-aggregate"]`).Attr("href")
 		if !strings.Contains(href, "aggregate_id="+tn.ID.String()) || !strings.Contains(href, "aggregate_type=tenant") {
 			t.Errorf("aggregate link %q does not filter by the aggregate", href)
 		}
-		if got := strings.TrimSpace(first.Find(`[data-testid="event-actor"]`).Text()); got != member.ID.String()[:8] {
-			t.Errorf("actor %q, want the member's short id", got)
+		if got := strings.TrimSpace(first.Find(`[data-testid="event-actor"]`).Text()); got != member.Name {
+			t.Errorf("actor %q, want the member's name %q", got, member.Name)
 		}
 		statuses := map[string]string{}
 		res.TestID("event-row").Each(func(_ int, s *goquery.Selection) {
@@ -232,6 +232,7 @@ func TestEventLogList(t *testing.T) {
 			{"to", "yesterday"},
 			{"status", "lost"},
 			{"type", "no.such_event"},
+			{"aggregate_type", "spaceship"},
 		} {
 			t.Run(tc.field, func(t *testing.T) {
 				res := c.Get(list + "?" + url.Values{tc.field: {tc.value}}.Encode()).ExpectStatus(http.StatusUnprocessableEntity)
@@ -244,7 +245,7 @@ func TestEventLogList(t *testing.T) {
 				if res.Find("#events-filters").Length() != 1 || res.TestID("filter-error").Length() != 1 || len(rowTypes(res)) != 0 {
 					t.Errorf("want the form re-rendered, a summary and no rows")
 				}
-				if tc.field != "status" && tc.field != "type" {
+				if tc.field != "status" && tc.field != "type" && tc.field != "actor_id" && tc.field != "aggregate_type" {
 					if v, _ := res.Find("#filter-" + tc.field).Attr("value"); v != tc.value {
 						t.Errorf("the typed value was lost: %q", v)
 					}

@@ -1,9 +1,18 @@
 package handlers
 
 import (
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/rustok/rustok-admin/internal/events"
+	"github.com/rustok/rustok-admin/models"
+	"github.com/rustok/rustok-admin/views/components"
 	"github.com/rustok/rustok-admin/views/dashboard"
+	eventviews "github.com/rustok/rustok-admin/views/events"
 	"github.com/rustok/rustok-admin/views/tenants"
 )
 
@@ -26,13 +35,133 @@ func (a *App) homeShow(c *fiber.Ctx) error {
 	return render(c, fiber.StatusOK, tenants.Picker(a.pageFor(c, "Choose a tenant"), choices))
 }
 
-// dashboardShow renders the open tenant's dashboard.
+// dashboardShow renders the open tenant's dashboard: counts, what needs attention, and the
+// event chart and recent activity. Each part is shown only to a viewer who may open the list
+// behind it (the navigation's check), and each count is one query.
 func (a *App) dashboardShow(c *fiber.Ctx) error {
 	t := currentTenant(c)
 	roles, _ := c.Locals(localRoles).([]string)
+	d := dashboard.Data{TenantName: t.Name, TenantSlug: t.Slug, DefaultLocale: t.DefaultLocale, Locales: t.Locales, Roles: roles}
+	base := "/t/" + t.Slug
+	if a.mayGet(c, "/t/:slug/nodes") {
+		byStatus, err := a.store.NodeCountsByStatus(ctx(c), t.ID)
+		if err != nil {
+			return err
+		}
+		for _, s := range []string{models.NodeDraft, models.NodePublished, models.NodeArchived} {
+			d.Counts = append(d.Counts, dashboard.Count{Label: "Content " + s, Value: byStatus[s],
+				Href: base + "/nodes?status=" + s, TestID: "count-nodes-" + s})
+		}
+		if n := byStatus[models.NodeDraft]; n > 0 {
+			d.Attention = append(d.Attention, dashboard.Attention{Text: howMany(n, "draft", "drafts") + " not yet published",
+				Href: base + "/nodes?status=" + models.NodeDraft, TestID: "attention-drafts"})
+		}
+	}
+	if a.mayGet(c, "/t/:slug/users") {
+		n, err := a.store.CountTenantMembers(ctx(c), t.ID)
+		if err != nil {
+			return err
+		}
+		d.Counts = append(d.Counts, dashboard.Count{Label: "Users", Value: n, Href: base + "/users", TestID: "count-users"})
+	}
+	if a.mayGet(c, "/t/:slug/roles") {
+		n, err := a.store.CountRoles(ctx(c), t.ID)
+		if err != nil {
+			return err
+		}
+		d.Counts = append(d.Counts, dashboard.Count{Label: "Roles", Value: n, Href: base + "/roles", TestID: "count-roles"})
+	}
+	if a.mayGet(c, "/t/:slug/events") {
+		if err := a.dashboardEvents(c, t, &d); err != nil {
+			return err
+		}
+	}
 	p := a.pageFor(c, t.Name)
 	p.Section = "dashboard"
-	return render(c, fiber.StatusOK, dashboard.Page(p, dashboard.Data{
-		TenantName: t.Name, TenantSlug: t.Slug, DefaultLocale: t.DefaultLocale, Locales: t.Locales, Roles: roles,
-	}))
+	return render(c, fiber.StatusOK, dashboard.Page(p, d))
+}
+
+// dashboardEvents fills the event parts of the dashboard: today's and failed counts, the chart
+// of the last 30 days and the 10 newest events, named in one query per kind.
+func (a *App) dashboardEvents(c *fiber.Ctx, t *models.Tenant, d *dashboard.Data) error {
+	db, scope, now := a.store.Conn(ctx(c)), events.TenantScope(t.ID), a.now()
+	d.Events, d.EventsBase = true, "/t/"+t.Slug+"/events"
+	today := now.UTC().Truncate(24 * time.Hour)
+	todays, err := events.Count(ctx(c), db, events.Filter{Scope: scope, From: &today})
+	if err != nil {
+		return err
+	}
+	failed, err := events.Count(ctx(c), db, events.Filter{Scope: scope, Status: events.StatusFailed})
+	if err != nil {
+		return err
+	}
+	d.Counts = append(d.Counts,
+		dashboard.Count{Label: "Events today (UTC)", Value: todays, Href: d.EventsBase + "?from=" + today.Format("2006-01-02"), TestID: "count-events-today"},
+		dashboard.Count{Label: "Failed events", Value: failed, Href: d.EventsBase + "?status=" + events.StatusFailed, TestID: "count-events-failed"})
+	if failed > 0 {
+		d.Attention = append([]dashboard.Attention{{Text: howMany(failed, "failed event", "failed events") + " to retry",
+			Href: d.EventsBase + "?status=" + events.StatusFailed, TestID: "attention-failed"}}, d.Attention...)
+	}
+	days, err := events.PerDay(ctx(c), db, scope, now, 30)
+	if err != nil {
+		return err
+	}
+	d.Chart = dashboard.NewChart(days)
+	rows, _, err := events.List(ctx(c), db, events.Filter{Scope: scope, Limit: 10})
+	if err != nil {
+		return err
+	}
+	if d.Names, err = a.eventNames(c, rows, nil); err != nil {
+		return err
+	}
+	mayRead := a.mayGet(c, "/t/:slug/events/:id")
+	// The same words as every history panel: one formatter per aggregate describes each event.
+	tid := currentTenant(c).ID
+	entries, err := a.historyEntries(ctx(c), &tid, rows, nil)
+	if err != nil {
+		return err
+	}
+	for i, r := range rows {
+		item := dashboard.Activity{Row: r}
+		if i < len(entries) {
+			item.Summary = activitySummary(entries[i])
+		}
+		if mayRead {
+			item.Href = eventviews.DetailURL(d.EventsBase, r)
+		}
+		d.Activity = append(d.Activity, item)
+	}
+	return nil
+}
+
+// mayGet reports whether the viewer may open the GET route declared with path in the open
+// tenant: the check the navigation makes, so the dashboard never shows what its link refuses.
+func (a *App) mayGet(c *fiber.Ctx, path string) bool {
+	r, ok := a.routeIndex()[fiber.MethodGet+" "+path]
+	return ok && a.mayOpen(c, currentUser(c), currentTenant(c), r)
+}
+
+// howMany says "1 draft" or "3 drafts".
+func howMany(n int64, one, many string) string {
+	return strconv.FormatInt(n, 10) + " " + plural(int(n), one, many)
+}
+
+// activitySummary is one line of what a history entry says: its change lines, chips and diffs.
+func activitySummary(e components.HistoryEntry) string {
+	parts := slices.Clone(e.Lines)
+	for _, ch := range e.Chips {
+		sign := "− "
+		if ch.Added {
+			sign = "+ "
+		}
+		parts = append(parts, sign+ch.Text)
+	}
+	for _, d := range e.Diffs {
+		parts = append(parts, d.Label+" edited")
+	}
+	s := strings.Join(parts, "; ")
+	if r := []rune(s); len(r) > 200 {
+		s = string(r[:199]) + "…"
+	}
+	return s
 }

@@ -71,9 +71,81 @@ type Filter struct {
 // List returns one page of the rows matching f, newest (highest seq) first, and the cursor of
 // the next, older page: pass it as Before. next is 0 when there are no older rows.
 func List(ctx context.Context, db *gorm.DB, f Filter) (rows []Row, next int64, err error) {
-	q, err := f.apply(db.WithContext(ctx).Model(&Row{}))
+	q, err := f.where(db.WithContext(ctx).Model(&Row{}))
 	if err != nil {
 		return nil, 0, err
+	}
+	limit := clampLimit(f.Limit, DefaultLimit)
+	// One row more than the page tells whether an older page exists without counting.
+	if err := q.Order("seq DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
+		return nil, 0, fmt.Errorf("events: list: %w", err)
+	}
+	if len(rows) > limit {
+		rows = rows[:limit]
+		next = rows[limit-1].Seq
+	}
+	return rows, next, nil
+}
+
+// Count returns how many rows match f; Before and Limit are ignored.
+func Count(ctx context.Context, db *gorm.DB, f Filter) (int64, error) {
+	f.Before = 0
+	q, err := f.where(db.WithContext(ctx).Model(&Row{}))
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	if err := q.Count(&n).Error; err != nil {
+		return 0, fmt.Errorf("events: count: %w", err)
+	}
+	return n, nil
+}
+
+// DayCount is how many events happened on one UTC day.
+type DayCount struct {
+	Day   time.Time // midnight UTC
+	Count int64
+}
+
+// PerDay returns how many events of the scope happened on each of the days UTC days ending
+// today (the day of now), oldest first, days without events included as zero. It is one
+// grouped query over the (tenant_id, occurred_at) index.
+func PerDay(ctx context.Context, db *gorm.DB, scope Scope, now time.Time, days int) ([]DayCount, error) {
+	today := now.UTC().Truncate(24 * time.Hour)
+	from := today.AddDate(0, 0, 1-days)
+	q, err := scope.apply(db.WithContext(ctx).Model(&Row{}))
+	if err != nil {
+		return nil, err
+	}
+	day := "strftime('%Y-%m-%d', occurred_at)"
+	if db.Dialector.Name() == "postgres" {
+		day = "to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+	}
+	var got []struct {
+		Day string
+		N   int64
+	}
+	if err := q.Select(day+" AS day, COUNT(*) AS n").Where("occurred_at >= ?", from).
+		Group("day").Scan(&got).Error; err != nil {
+		return nil, fmt.Errorf("events: per day: %w", err)
+	}
+	byDay := make(map[string]int64, len(got))
+	for _, g := range got {
+		byDay[g.Day] = g.N
+	}
+	out := make([]DayCount, days)
+	for i := range out {
+		d := from.AddDate(0, 0, i)
+		out[i] = DayCount{Day: d, Count: byDay[d.Format("2006-01-02")]}
+	}
+	return out, nil
+}
+
+// where adds the scope and every condition of f to q.
+func (f Filter) where(q *gorm.DB) (*gorm.DB, error) {
+	q, err := f.apply(q)
+	if err != nil {
+		return nil, err
 	}
 	if f.EventType != "" {
 		q = q.Where("event_type = ?", f.EventType)
@@ -99,16 +171,7 @@ func List(ctx context.Context, db *gorm.DB, f Filter) (rows []Row, next int64, e
 	if f.Before > 0 {
 		q = q.Where("seq < ?", f.Before)
 	}
-	limit := clampLimit(f.Limit, DefaultLimit)
-	// One row more than the page tells whether an older page exists without counting.
-	if err := q.Order("seq DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
-		return nil, 0, fmt.Errorf("events: list: %w", err)
-	}
-	if len(rows) > limit {
-		rows = rows[:limit]
-		next = rows[limit-1].Seq
-	}
-	return rows, next, nil
+	return q, nil
 }
 
 // ByID returns the event with the id if the scope may see it, and ErrNotFound otherwise, so

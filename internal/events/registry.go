@@ -116,3 +116,18 @@ func Decode(eventType string, version int, payload []byte) (Event, error) {
 	}
 	return ev, nil
 }
+
+// AggregateTypes returns the aggregate_type of every registered event type, distinct and sorted:
+// the choices of the event log's aggregate filter.
+func AggregateTypes() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, ev := range Catalog {
+		if t := ev.AggregateType(); !seen[t] {
+			seen[t] = true
+			out = append(out, t)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
