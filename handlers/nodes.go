@@ -228,6 +228,7 @@ func (a *App) renderNodeEdit(c *fiber.Ctx, status int, n *models.Node, edit func
 	t := currentTenant(c)
 	e := nodeviews.Edit{Slug: t.Slug, Node: n, DefaultLocale: t.DefaultLocale}
 	e.CSRF, _ = c.Locals(localCSRF).(string)
+	e.CanList = a.may(c, t, p("nodes", "list"))
 	if n == nil {
 		e.CanUpdate = a.may(c, t, p("nodes", "create"))
 	} else {

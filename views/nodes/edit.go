@@ -44,6 +44,7 @@ type Edit struct {
 	DefaultLocale string
 	Parents       []ParentOption
 	Author        string
+	CanList       bool // may open the content list (the "← All content" link)
 	CanUpdate     bool // may save the form (nodes:create for a new node, nodes:update otherwise)
 	CanPublish    bool
 	CanDelete     bool
@@ -55,9 +56,13 @@ type Edit struct {
 // even before anything is typed again (static/app.js).
 func (e Edit) Unsaved() bool { return len(e.Form.Errors) > 0 || e.Form.Stale != "" }
 
-// ShowsParent reports whether the form has the parent select: on create (the kind is chosen
-// there) and for pages.
+// ShowsParent reports whether the form has the page-only fields, parent and position: on create
+// (the kind is chosen there, and CSS hides them while it is "post") and for pages.
 func (e Edit) ShowsParent() bool { return e.IsNew() || e.Form.Kind == models.NodePage }
+
+// ShowsPosition reports whether the form has the position field: where it has the parent, and
+// on a post whose posted position was refused, so the error is never hidden.
+func (e Edit) ShowsPosition() bool { return e.ShowsParent() || e.Err("position") != "" }
 
 // IsNew reports whether this is the create form.
 func (e Edit) IsNew() bool { return e.Node == nil }
