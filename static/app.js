@@ -222,4 +222,21 @@
     }
     if (name || t.name === "ids") { updateCount(t.form); }
   });
+
+  // Slug from a name ([data-slug-from=<id of the name input>] around the slug input): while the
+  // slug is empty or still the last suggestion, typing the name fills it in. The server makes
+  // the same suggestion for an empty slug (models.SuggestTenantSlug), so this is only a preview.
+  function slugify(s) {
+    return s.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 63).replace(/-+$/, "");
+  }
+  document.addEventListener("input", function (e) {
+    var box = document.querySelector("[data-slug-from='" + e.target.id + "']");
+    var slug = box && box.querySelector("input");
+    if (!slug) { return; }
+    if (slug.value === "" || slug.value === slug.getAttribute("data-suggested")) {
+      slug.value = slugify(e.target.value);
+      slug.setAttribute("data-suggested", slug.value);
+    }
+  });
 })();
