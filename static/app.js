@@ -223,6 +223,25 @@
     if (name || t.name === "ids") { updateCount(t.form); }
   });
 
+  // Copy buttons: a button[data-copy=<id>] copies the value of that input. The buttons arrive
+  // hidden, so without JavaScript (or a clipboard) nobody is offered one that does nothing; the
+  // input is read-only and selectable either way.
+  function showCopyButtons(root) {
+    if (!navigator.clipboard || !root.querySelectorAll) { return; }
+    root.querySelectorAll("button[data-copy]").forEach(function (b) { b.hidden = false; });
+  }
+  showCopyButtons(document);
+  document.addEventListener("htmx:load", function (e) { showCopyButtons(e.target); });
+  document.addEventListener("click", function (e) {
+    var btn = e.target.closest("button[data-copy]");
+    var input = btn && document.getElementById(btn.getAttribute("data-copy"));
+    if (!input) { return; }
+    navigator.clipboard.writeText(input.value).then(function () {
+      btn.textContent = "Copied";
+      setTimeout(function () { btn.textContent = "Copy"; }, 2000);
+    }, function () { input.select(); });
+  });
+
   // Slug from a name ([data-slug-from=<id of the name input>] around the slug input): while the
   // slug is empty or still the last suggestion, typing the name fills it in. The server makes
   // the same suggestion for an empty slug (models.SuggestTenantSlug), so this is only a preview.
