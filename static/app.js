@@ -169,9 +169,11 @@
       if (panel) { panel.hidden = !on; }
     });
   }
+  // The tabs are links to the same page with that tab open (so they work without JavaScript);
+  // here they switch in place, keeping what was typed.
   document.addEventListener("click", function (e) {
     var tab = e.target.closest("[role=tab]");
-    if (tab) { selectTab(tab); }
+    if (tab) { e.preventDefault(); selectTab(tab); }
   });
   document.addEventListener("keydown", function (e) {
     var tab = e.target.closest && e.target.closest("[role=tab]");

@@ -1,6 +1,7 @@
 package nodes
 
 import (
+	"net/url"
 	"sort"
 	"strings"
 
@@ -49,6 +50,7 @@ type Edit struct {
 	CanPublish    bool
 	CanDelete     bool
 	StatusError   string // why the last workflow move was refused
+	Tab           string // the locale tab asked for (?tab=, or the preview of a locale); "" for the default
 	CSRF          string
 }
 
@@ -102,14 +104,30 @@ func (e Edit) LocaleHasError(locale string) bool {
 	return false
 }
 
-// ActiveLocale is the tab shown first: the first locale with an error, else the default.
+// ActiveLocale is the tab shown first: the first locale with an error, else the one asked
+// for, else the default.
 func (e Edit) ActiveLocale() string {
 	for _, tr := range e.Form.Translations {
 		if e.LocaleHasError(tr.Locale) {
 			return tr.Locale
 		}
 	}
+	for _, tr := range e.Form.Translations {
+		if tr.Locale == e.Tab {
+			return e.Tab
+		}
+	}
 	return e.DefaultLocale
+}
+
+// TabURL is where a locale tab links: the same page with that tab open, so every tab is
+// reachable without JavaScript (static/app.js switches tabs in place instead).
+func (e Edit) TabURL(locale string) string {
+	base := ListURL(e.Slug) + "/new"
+	if !e.IsNew() {
+		base = NodeURL(e.Slug, e.Node.ID)
+	}
+	return base + "?" + url.Values{"tab": {locale}}.Encode() + "#tab-" + locale
 }
 
 // fieldLabels name the node's own fields in the error summary.
