@@ -142,9 +142,48 @@ func (a *App) authorize(c *fiber.Ctx, u *models.User, dom string, perm authz.Per
 		return err
 	}
 	if !ok {
-		return fiber.NewError(fiber.StatusForbidden, "You do not have permission to do this ("+perm.String()+").")
+		return &permissionError{platform: dom == authz.Platform, perm: perm}
 	}
 	return nil
+}
+
+// permissionError is the 403 of a permission the user lacks. The error page says it in plain
+// words and names the permission only in small print, for whoever is asked to grant it.
+type permissionError struct {
+	platform bool
+	perm     authz.Perm
+}
+
+func (e *permissionError) Error() string { return "permission denied: " + e.perm.String() }
+
+// permissionVerbs and permissionNouns turn a permission into words a user understands.
+var (
+	permissionVerbs = map[string]string{
+		"list": "see the list of", "read": "view", "create": "create", "update": "edit",
+		"delete": "delete", "publish": "publish", "export": "export", "import": "import", "manage": "manage",
+	}
+	permissionNouns = map[string]string{
+		"tenants": "tenants", "users": "users", "roles": "roles", "settings": "the settings",
+		"nodes": "content", "products": "products", "inventory": "inventory", "events": "events",
+	}
+)
+
+// Sentence says what the user may not do and whom to ask, e.g. "You do not have permission to
+// publish content. Ask an admin of this tenant."
+func (e *permissionError) Sentence() string {
+	verb, ok := permissionVerbs[e.perm.Action]
+	if !ok {
+		verb = e.perm.Action
+	}
+	noun, ok := permissionNouns[e.perm.Resource]
+	if !ok {
+		noun = e.perm.Resource
+	}
+	who := "Ask an admin of this tenant."
+	if e.platform {
+		who = "Ask a platform administrator."
+	}
+	return "You do not have permission to " + verb + " " + noun + ". " + who
 }
 
 // requireMember resolves /t/:slug and checks the user holds a role there and, unless perm is

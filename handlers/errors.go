@@ -16,7 +16,10 @@ import (
 func (a *App) handleError(c *fiber.Ctx, err error) error {
 	status := fiber.StatusInternalServerError
 	var fe *fiber.Error
+	var pe *permissionError
 	switch {
+	case errors.As(err, &pe):
+		status = fiber.StatusForbidden
 	case errors.As(err, &fe):
 		status = fe.Code
 	case errors.Is(err, models.ErrNotFound):
@@ -33,6 +36,9 @@ func (a *App) handleError(c *fiber.Ctx, err error) error {
 		a.log.ErrorContext(ctx(c), "request failed", "err", err.Error(), "path", c.Path())
 	}
 	problem := problemFor(status, err, fe)
+	if pe != nil {
+		problem.Message, problem.Detail = pe.Sentence(), pe.perm.String()
+	}
 	if isHTMX(c) {
 		// htmx does not swap 4xx/5xx bodies by default; retarget the toast area and swap it.
 		c.Set(HeaderHXRetarget, "#toasts")

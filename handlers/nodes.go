@@ -170,6 +170,9 @@ func parseNodeForm(c *fiber.Ctx, t *models.Tenant) (nodeviews.Form, models.NodeI
 // everything typed kept and each bad field marked; nothing is saved.
 func (a *App) nodeCreatePost(c *fiber.Ctx) error {
 	t := currentTenant(c)
+	if locale := c.FormValue("preview"); locale != "" {
+		return a.nodePreviewPage(c, nil, locale)
+	}
 	f, in := parseNodeForm(c, t)
 	if f.Kind != models.NodePage {
 		in.Kind, f.Kind = models.NodePost, models.NodePost
@@ -228,6 +231,8 @@ func (a *App) renderNodeEdit(c *fiber.Ctx, status int, n *models.Node, edit func
 	t := currentTenant(c)
 	e := nodeviews.Edit{Slug: t.Slug, Node: n, DefaultLocale: t.DefaultLocale}
 	e.CSRF, _ = c.Locals(localCSRF).(string)
+	e.CanList = a.may(c, t, p("nodes", "list"))
+	e.Tab = strings.Clone(c.Query("tab"))
 	if n == nil {
 		e.CanUpdate = a.may(c, t, p("nodes", "create"))
 	} else {
@@ -325,6 +330,9 @@ func (a *App) nodeUpdatePost(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if locale := c.FormValue("preview"); locale != "" {
+		return a.nodePreviewPage(c, n, locale)
+	}
 	t := currentTenant(c)
 	updated, answered, err := a.saveNodeForm(c, n, t, "")
 	if answered {
@@ -413,6 +421,25 @@ func (a *App) nodeDeletePost(c *fiber.Ctx) error {
 	}
 	a.log.InfoContext(ctx(c), "node deleted", "node_id", n.ID.String())
 	return a.flashRedirect(c, "success", nodeviews.KindLabel(n.Kind)+" “"+nodeviews.TitleOf(n, t.DefaultLocale)+"” deleted.", nodeviews.ListURL(t.Slug))
+}
+
+// nodePreviewPage is the preview without JavaScript: the Refresh preview button of a locale
+// submits the whole form, and the page comes back as typed, unsaved, with that locale's tab open
+// and every body rendered beside its field (renderNodeEdit renders the previews).
+func (a *App) nodePreviewPage(c *fiber.Ctx, n *models.Node, locale string) error {
+	f, _ := parseNodeForm(c, currentTenant(c))
+	f.Errors = nil // nothing is saved, so nothing is refused yet
+	if n != nil {
+		f.Kind = n.Kind
+		f.Version = *formVersion(c)
+		for i := range f.Translations {
+			f.Translations[i].Saved = n.Translation(f.Translations[i].Locale) != nil
+		}
+	} else if f.Kind != models.NodePage {
+		f.Kind = models.NodePost
+	}
+	locale = strings.Clone(locale)
+	return a.renderNodeEdit(c, fiber.StatusOK, n, func(e *nodeviews.Edit) { e.Form, e.Tab = f, locale })
 }
 
 // nodePreviewPost renders the Markdown body of one locale (form field t.<locale>.body, or body)

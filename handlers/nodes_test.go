@@ -1303,7 +1303,7 @@ func TestNodeHistory(t *testing.T) {
 	})
 
 	t.Run("it names who did what, newest first, with the changes in words", func(t *testing.T) {
-		h := hc.Get(path + "/history").ExpectStatus(http.StatusOK)
+		h := nodesHX(hc, http.MethodGet, path+"/history", nil).ExpectStatus(http.StatusOK) // as hx-get asks for it
 		if !nodesIsFragment(h) || h.TestID("node-history").Length() != 1 {
 			t.Fatalf("want the #node-history fragment:\n%.1000s", h.Body)
 		}

@@ -2,9 +2,13 @@ package handlers
 
 import (
 	"bytes"
+	"slices"
+	"strings"
 
 	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/rustok/rustok-admin/views/layouts"
 )
 
 // render writes a templ component with the status. It renders into a buffer first, so a
@@ -26,4 +30,24 @@ func page(c *fiber.Ctx, status int, full, fragment templ.Component) error {
 		return render(c, status, fragment)
 	}
 	return render(c, status, full)
+}
+
+// fragmentInShell serves a fragment route as a page when it is opened directly — a link such as
+// "Show the history" followed without JavaScript — so it arrives styled, in the shell, with a
+// link back to the page one segment up. htmx requests get the fragment as the handler made it.
+func (a *App) fragmentInShell(title, backLabel string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if isHTMX(c) {
+			return c.Next()
+		}
+		if err := c.Next(); err != nil {
+			return err
+		}
+		if c.Response().StatusCode() != fiber.StatusOK {
+			return nil
+		}
+		fragment := slices.Clone(c.Response().Body())
+		back := c.Path()[:strings.LastIndexByte(c.Path(), '/')]
+		return render(c, fiber.StatusOK, layouts.FragmentPage(a.pageFor(c, title), back, backLabel, templ.Raw(string(fragment))))
+	}
 }

@@ -190,12 +190,24 @@ func (a *App) rolePermissionsPost(c *fiber.Ctx) error {
 	resource, action := strings.Clone(c.FormValue("resource")), strings.Clone(c.FormValue("action"))
 	raw := c.FormValue("granted")
 	granted := raw == "true"
-	perms, err := models.ExpandPermission(resource, action)
+	var perms []models.Permission
+	if cells := strings.Clone(c.FormValue("cells")); cells != "" {
+		perms, err = parseCells(cells)
+	} else {
+		perms, err = models.ExpandPermission(resource, action)
+	}
 	if err == nil && raw != "true" && raw != "false" {
 		err = &models.ValidationError{Fields: map[string]string{"granted": "Say whether to grant or revoke the permission (granted=true or false)."}}
 	}
+	var changed []models.Permission
 	if err == nil {
-		err = a.store.SetPermissions(ctx(c), t.ID, r.Name, perms, granted)
+		// What will change is read before the write, so the notice names exactly those cells and
+		// Undo puts back exactly them (not the cells that were already as asked).
+		var before []models.Permission
+		if before, err = a.store.PermissionsOf(ctx(c), t.ID, r.Name); err == nil {
+			changed = roleviews.NewGrid(t.Slug, r.Name, before, true).ChangeOf(perms, granted)
+			err = a.store.SetPermissions(ctx(c), t.ID, r.Name, perms, granted)
+		}
 	}
 	status, refusal := fiber.StatusOK, ""
 	var ve *models.ValidationError
@@ -214,7 +226,8 @@ func (a *App) rolePermissionsPost(c *fiber.Ctx) error {
 	}
 	notice := ""
 	if status == fiber.StatusOK {
-		notice = permissionNotice(d.Grid, resource, action, granted)
+		notice = permissionNotice(d.Grid, changed, resource, action, granted)
+		d.Grid.Undo, d.Grid.UndoGrant = changed, !granted
 		if !wantsFragment(c) {
 			return a.flashRedirect(c, "success", notice, roleviews.RoleURL(t.Slug, r.Name))
 		}
@@ -225,30 +238,50 @@ func (a *App) rolePermissionsPost(c *fiber.Ctx) error {
 	return page(c, status, roleviews.RolePage(pg, d), roleviews.GridFragment(d.Grid))
 }
 
-// permissionNotice says what a change of the grid did, and — when a column was revoked —
-// where the action is still allowed through manage.
-func permissionNotice(g roleviews.Grid, resource, action string, granted bool) string {
-	verb := "revoked"
-	if granted {
-		verb = "granted"
+// permissionNotice says which permissions a change of the grid changed, and — when a column
+// was revoked — where the action is still allowed through manage.
+func permissionNotice(g roleviews.Grid, changed []models.Permission, resource, action string, granted bool) string {
+	if len(changed) == 1 && changed[0] == (models.Permission{Resource: resource, Action: action}) {
+		verb := "revoked"
+		if granted {
+			verb = "granted"
+		}
+		return resource + ": " + action + " " + verb + "."
 	}
-	switch {
-	case action == models.AllPermissions:
-		return "Every action on " + resource + " " + verb + "."
-	case resource == models.AllPermissions:
-		msg := action + " " + verb + " on every resource."
+	msg := roleviews.ChangeText(changed, granted, true)
+	if len(changed) == 0 {
+		msg = "Nothing changed: every one of these permissions was already as asked."
+	}
+	if resource == models.AllPermissions && !granted {
 		var still []string
 		for _, r := range g.Resources() {
-			if !granted && g.Implied(r, action) {
+			if g.Implied(r, action) {
 				still = append(still, r)
 			}
 		}
 		if len(still) > 0 {
 			msg += " It is still implied by manage on " + strings.Join(still, ", ") + "."
 		}
-		return msg
 	}
-	return resource + ": " + action + " " + verb + "."
+	return msg
+}
+
+// parseCells reads the cells field of an Undo: "resource:action" pairs joined by commas, each
+// one cell of the grid (no "*").
+func parseCells(cells string) ([]models.Permission, error) {
+	var out []models.Permission
+	for _, cell := range strings.Split(cells, ",") {
+		resource, action, ok := strings.Cut(strings.TrimSpace(cell), ":")
+		if !ok || resource == models.AllPermissions || action == models.AllPermissions {
+			return nil, &models.ValidationError{Fields: map[string]string{"permission": "Unknown permission “" + cell + "”."}}
+		}
+		perms, err := models.ExpandPermission(resource, action)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, perms...)
+	}
+	return out, nil
 }
 
 // roleDetail gathers what the page of a role shows and what the user may do on it.

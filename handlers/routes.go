@@ -91,7 +91,7 @@ func (a *App) Routes() []Route {
 		{Method: fiber.MethodPost, Path: "/t/:slug/nodes/:id", Access: InTenant, Perm: p("nodes", "update"), Handler: a.nodeUpdatePost},
 		{Method: fiber.MethodPost, Path: "/t/:slug/nodes/:id/status", Access: InTenant, Perm: p("nodes", "publish"), Handler: a.nodeStatusPost},
 		{Method: fiber.MethodPost, Path: "/t/:slug/nodes/:id/delete", Access: InTenant, Perm: p("nodes", "delete"), Handler: a.nodeDeletePost},
-		{Method: fiber.MethodGet, Path: "/t/:slug/nodes/:id/history", Access: InTenant, Perm: p("nodes", "read"), Handler: a.nodeHistory},
+		{Method: fiber.MethodGet, Path: "/t/:slug/nodes/:id/history", Access: InTenant, Perm: p("nodes", "read"), Handler: a.nodeHistory, Extra: []fiber.Handler{a.fragmentInShell("History", "← Back to the content")}},
 		// Platform events (no tenant: sign-ins, user accounts, platform roles).
 		{Method: fiber.MethodGet, Path: "/events", Access: OnPlatform, Perm: p("events", "list"), Handler: a.eventsList},
 		{Method: fiber.MethodGet, Path: "/events/:id", Access: OnPlatform, Perm: p("events", "read"), Handler: a.eventShow},

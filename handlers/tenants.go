@@ -45,8 +45,11 @@ func (a *App) tenantNew(c *fiber.Ctx) error {
 // that is taken, re-renders the form with 422 and what was typed.
 func (a *App) tenantCreatePost(c *fiber.Ctx) error {
 	f := parseTenantForm(c)
+	if strings.TrimSpace(f.Slug) == "" {
+		f.Slug = models.SuggestTenantSlug(f.Name)
+	}
 	t, err := a.store.CreateTenant(ctx(c), models.TenantInput{Slug: f.Slug, Name: f.Name, Domain: f.Domain,
-		DefaultLocale: f.DefaultLocale, Locales: splitLocales(f.Locales)})
+		DefaultLocale: f.DefaultLocale, Locales: formLocales(f)})
 	if err != nil {
 		if f.Errors, err = a.tenantFormErrors(c, err, f.Slug); err != nil {
 			return err
@@ -85,7 +88,7 @@ func (a *App) tenantUpdatePost(c *fiber.Ctx) error {
 	f.ID, f.Slug = t.ID.String(), t.Slug
 	version := formVersion(c)
 	f.Version = *version
-	locales := splitLocales(f.Locales)
+	locales := formLocales(f)
 	f.Errors = tenantEditErrors(t, f, locales)
 	var updated *models.Tenant
 	if len(f.Errors) == 0 {
@@ -177,8 +180,23 @@ func (a *App) tenantByParam(c *fiber.Ctx) (*models.Tenant, error) {
 // buffers, so they are copied before they outlive the request in a model or a flash message.
 func parseTenantForm(c *fiber.Ctx) tenantviews.Form {
 	v := func(key string) string { return strings.Clone(c.FormValue(key)) }
-	return tenantviews.Form{Slug: v("slug"), Name: v("name"), Domain: v("domain"),
-		DefaultLocale: v("default_locale"), Locales: v("locales")}
+	f := tenantviews.Form{Slug: v("slug"), Name: v("name"), Domain: v("domain"),
+		DefaultLocale: v("default_locale"), OtherLocales: v("locales")}
+	for _, l := range c.Request().PostArgs().PeekMulti("locale") {
+		f.Locales = append(f.Locales, string(l))
+	}
+	return f
+}
+
+// formLocales is every locale the form enables: the ticked ones, then the typed ones.
+func formLocales(f tenantviews.Form) []string {
+	out := slices.Clone(f.Locales)
+	for _, l := range splitLocales(f.OtherLocales) {
+		if !slices.Contains(out, l) {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // splitLocales reads the enabled locales: codes separated by commas or spaces, each kept once.

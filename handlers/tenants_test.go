@@ -376,7 +376,7 @@ func TestTenantCreate(t *testing.T) {
 	}{
 		{"a reserved slug", url.Values{"slug": {"admin"}}, "slug", "reserved"},
 		{"a slug with capitals and an underscore", url.Values{"slug": {"Bad_Slug"}}, "slug", "lowercase letters"},
-		{"an empty slug", url.Values{"slug": {""}}, "slug", "required"},
+		{"an empty slug and a name without letters to make one from", url.Values{"slug": {""}, "name": {"!!!"}}, "slug", "required"},
 		{"an empty name", url.Values{"name": {"   "}}, "name", "required"},
 		{"a slug another tenant has", url.Values{"slug": {"Taken"}}, "slug", "This slug is already taken."},
 		{"a domain another tenant has", url.Values{"domain": {"TAKEN.example"}}, "domain", "already used by another tenant"},
@@ -462,7 +462,8 @@ func TestTenantEdit(t *testing.T) {
 		tn := fresh(t)
 		res := c.Get("/tenants/" + tn.ID.String()).ExpectStatus(http.StatusOK)
 		if inputValue(res, "tenant-name") != "Acme" || inputValue(res, "tenant-domain") != *tn.Domain ||
-			inputValue(res, "tenant-default_locale") != "en" || inputValue(res, "tenant-locales") != "en, de" {
+			inputValue(res, "tenant-default_locale") != "en" || inputValue(res, "tenant-locales") != "" ||
+			res.Find(`input[name="locale"]:checked`).Length() != 2 || res.TestID("locale-de").AttrOr("checked", "x") == "x" {
 			t.Errorf("form values %q %q %q %q", inputValue(res, "tenant-name"), inputValue(res, "tenant-domain"),
 				inputValue(res, "tenant-default_locale"), inputValue(res, "tenant-locales"))
 		}

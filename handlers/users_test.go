@@ -336,6 +336,44 @@ func TestUserInvite(t *testing.T) {
 		return strings.TrimPrefix(link, "http://rustok.test")
 	}
 
+	t.Run("an invited user shows as invited, in the list and on their page, until they set a password", func(t *testing.T) {
+		path := invite(t, "pending@example.com")
+		u, _ := app.Store.UserByEmail(context.Background(), "pending@example.com")
+		status := func() (list, page string) {
+			for _, row := range admin.Get(base).ExpectStatus(http.StatusOK).Find(`[data-testid="user-row"]`).EachIter() {
+				if row.AttrOr("data-user-id", "") == u.ID.String() {
+					list = strings.TrimSpace(row.Find(`[data-testid="user-status"]`).Text())
+				}
+			}
+			return list, admin.Get(base + "/" + u.ID.String()).ExpectStatus(http.StatusOK).Text("user-status")
+		}
+		if list, page := status(); list != "invited" || page != "invited" {
+			t.Errorf("before the password: list %q, page %q, want invited", list, page)
+		}
+		if admin.Get(base+"/"+u.ID.String()).TestID("user-invited").Length() != 1 {
+			t.Error("the user page does not say the invitation is pending")
+		}
+		testkit.Client(t, app).PostForm(path, url.Values{"password": {"my own long password"}, "password_confirm": {"my own long password"}}).
+			ExpectStatus(http.StatusSeeOther)
+		if list, page := status(); list != "active" || page != "active" {
+			t.Errorf("after the password: list %q, page %q, want active", list, page)
+		}
+	})
+
+	t.Run("the invitation link comes with a Copy button (shown by app.js) and a user with a password is never invited", func(t *testing.T) {
+		res := admin.PostForm(base, url.Values{"email": {"copy@example.com"}, "name": {"Copy"}, "role": {"customer"}, "mode": {"invite"}}).
+			ExpectStatus(http.StatusSeeOther)
+		page := admin.Get(res.Location()).ExpectStatus(http.StatusOK)
+		if page.TestID("copy-invite-link").AttrOr("data-copy", "") != "invite-link" || page.Text("user-status") != "invited" {
+			t.Errorf("no Copy button for the link:\n%.2000s", page.Body)
+		}
+		res = admin.PostForm(base, url.Values{"email": {"direct@example.com"}, "name": {"Direct"}, "role": {"customer"}, "mode": {"password"},
+			"password": {"a long enough password"}}).ExpectStatus(http.StatusSeeOther)
+		if got := admin.Get(res.Location()).Text("user-status"); got != "active" {
+			t.Errorf("a user created with a password shows %q", got)
+		}
+	})
+
 	t.Run("the link is shown once and sets the password once; then the user can sign in", func(t *testing.T) {
 		rec := testkit.Events(t, app.Store)
 		path := invite(t, "invitee@example.com")

@@ -14,7 +14,8 @@ import (
 	"github.com/pressly/goose/v3/lock"
 )
 
-// files holds both flavours; a migration is added to both folders under the same number.
+// files holds both flavours; a migration is added to both folders under the same number, or,
+// when SQL cannot express it, written once in Go (goMigrations, fold_titles.go).
 //
 //go:embed postgres/*.sql sqlite/*.sql
 var files embed.FS
@@ -35,7 +36,7 @@ func NewProvider(db *sql.DB, dialect Dialect) (*goose.Provider, error) {
 	if err != nil {
 		return nil, fmt.Errorf("migrations: %w", err)
 	}
-	var opts []goose.ProviderOption
+	opts := []goose.ProviderOption{goose.WithGoMigrations(goMigrations(dialect)...)}
 	gd := goose.DialectSQLite3
 	if dialect == Postgres {
 		gd = goose.DialectPostgres
@@ -74,6 +75,9 @@ func Fingerprint(dialect Dialect) string {
 		b, _ := fs.ReadFile(files, string(dialect)+"/"+e.Name())
 		h.Write([]byte(e.Name()))
 		h.Write(b)
+	}
+	for _, name := range goMigrationNames {
+		h.Write([]byte(name))
 	}
 	return fmt.Sprintf("%08x", h.Sum32())
 }

@@ -162,6 +162,52 @@ func TestVersionsBackfill(t *testing.T) {
 	}
 }
 
+// TestFoldTitlesBackfill: migration 00009 (Go, both flavours) re-folds the titles stored with
+// the lowercasing of 00007, so an old "Größte" is found by "GRÖSSTE" like a new one; Down goes back.
+func TestFoldTitlesBackfill(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store, p := migratedTo(t, 8)
+	tenant, user, node := uuid.New(), uuid.New(), uuid.New()
+	now := time.Now()
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{
+		{`INSERT INTO tenants (id, slug, name, is_active, default_locale, locales, settings, created_at, updated_at, version)
+			VALUES (?, 'old', 'Old', true, 'en', '["en"]', '{}', ?, ?, 1)`, []any{tenant, now, now}},
+		{`INSERT INTO users (id, email, name, password_hash, status, created_at, updated_at, version)
+			VALUES (?, 'old@example.com', 'Old', 'x', 'active', ?, ?, 1)`, []any{user, now, now}},
+		{`INSERT INTO nodes (id, tenant_id, kind, status, author_id, position, created_at, updated_at, version)
+			VALUES (?, ?, 'post', 'draft', ?, 0, ?, ?, 1)`, []any{node, tenant, user, now, now}},
+		{`INSERT INTO node_translations (id, node_id, tenant_id, kind, locale, title, title_search, slug, created_at, updated_at)
+			VALUES (?, ?, ?, 'post', 'en', 'Die Größte', 'die größte', 'die-groesste', ?, ?)`, []any{uuid.New(), node, tenant, now, now}},
+	} {
+		if err := store.DB().Exec(q.sql, q.args...).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	search := func() string {
+		var s string
+		if err := store.DB().Raw("SELECT title_search FROM node_translations WHERE node_id = ?", node).Scan(&s).Error; err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	if _, err := p.UpTo(ctx, 9); err != nil {
+		t.Fatal(err)
+	}
+	if got := search(); got != "die grösste" {
+		t.Errorf("title_search %q after 00009, want %q", got, "die grösste")
+	}
+	if _, err := p.DownTo(ctx, 8); err != nil {
+		t.Fatal(err)
+	}
+	if got := search(); got != "die größte" {
+		t.Errorf("title_search %q after rolling 00009 back, want %q", got, "die größte")
+	}
+}
+
 // migratedTo returns a fresh database with the migrations up to version applied, and the
 // provider to apply the rest.
 func migratedTo(t *testing.T, version int64) (*models.Store, *goose.Provider) {

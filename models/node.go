@@ -15,6 +15,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/rustok/rustok-admin/internal/events"
+	"github.com/rustok/rustok-admin/internal/textsearch"
 	"github.com/rustok/rustok-admin/migrations"
 )
 
@@ -63,9 +64,9 @@ func (n *Node) Translation(locale string) *NodeTranslation {
 }
 
 // NodeTranslation is a node's text in one locale. TenantID and Kind repeat the node's so that a
-// slug is unique per tenant, kind and locale. TitleSearch is the title lowercased by Go, which
-// folds every script: the node list searches and sorts on it because SQLite's lower() folds
-// ASCII only. saveTranslation keeps it in step with Title.
+// slug is unique per tenant, kind and locale. TitleSearch is the title case-folded by Go
+// (textsearch.Fold, full Unicode folding: "Größte" → "grösste"): the node list searches and sorts
+// on it because SQLite's lower() folds ASCII only. saveTranslation keeps it in step with Title.
 type NodeTranslation struct {
 	ID          uuid.UUID `gorm:"type:uuid;primaryKey"`
 	NodeID      uuid.UUID `gorm:"type:uuid;not null"`
@@ -73,7 +74,7 @@ type NodeTranslation struct {
 	Kind        string    `gorm:"not null"`
 	Locale      string    `gorm:"not null"`
 	Title       string    `gorm:"not null"`
-	TitleSearch string    `gorm:"not null"` // strings.ToLower(Title)
+	TitleSearch string    `gorm:"not null"` // textsearch.Fold(Title)
 	Slug        string    `gorm:"not null"`
 	Excerpt     string    `gorm:"not null"`
 	Body        string    `gorm:"not null"` // Markdown, stored as typed
@@ -270,7 +271,7 @@ func (s *Store) checkSlugs(ctx context.Context, tenantID, self uuid.UUID, kind s
 // saveTranslation inserts or updates one translation, turning a slug clash that slipped past
 // checkSlugs (a concurrent writer) into the same field error.
 func (s *Store) saveTranslation(ctx context.Context, tr *NodeTranslation, insert bool) error {
-	tr.TitleSearch = strings.ToLower(tr.Title)
+	tr.TitleSearch = textsearch.Fold(tr.Title)
 	var err error
 	if insert {
 		err = s.Conn(ctx).Create(tr).Error

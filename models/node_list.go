@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/rustok/rustok-admin/internal/textsearch"
 )
 
 // Page sizes of the node list, and how many nodes one bulk action may touch.
@@ -120,10 +122,10 @@ func nodeListWhere(tenant *Tenant, q NodeQuery) (string, []any, error) {
 		args = append(args, q.Locale)
 	}
 	if search := strings.TrimSpace(q.Search); search != "" {
-		// title_search is lowercased by Go, so the pattern is too; ESCAPE is spelled out because
-		// SQLite has no default escape character.
+		// title_search is case-folded by Go (textsearch.Fold), so the pattern is too; ESCAPE is
+		// spelled out because SQLite has no default escape character.
 		where = append(where, `EXISTS (SELECT 1 FROM node_translations s WHERE s.node_id = n.id AND s.title_search LIKE ? ESCAPE '\')`)
-		args = append(args, "%"+escapeLike(strings.ToLower(search))+"%")
+		args = append(args, "%"+escapeLike(textsearch.Fold(search))+"%")
 	}
 	return strings.Join(where, " AND "), args, nil
 }

@@ -158,6 +158,16 @@ func TestListNodesSearch(t *testing.T) {
 		})
 	}
 
+	t.Run("case is folded the Unicode way: GRÖSSTE finds Größte and grösste finds both spellings", func(t *testing.T) {
+		n := testkit.Node(t, f.store, f.tn).Translation("en", "Die Größte Freude", "").Create()
+		for _, q := range []string{"GRÖSSTE", "größte", "grösste", "Größte"} {
+			f.expectRows(t, f.list(t, models.NodeQuery{Search: q}), n)
+		}
+		if err := f.store.DeleteNode(context.Background(), f.tn, n.ID); err != nil {
+			t.Fatal(err)
+		}
+	})
+
 	t.Run("a renamed title is found under its new name only", func(t *testing.T) {
 		n := testkit.Node(t, f.store, f.tn).Translation("en", "Старое имя", "").Create()
 		if _, err := f.store.UpdateNode(context.Background(), f.tn, n.ID, models.NodeInput{

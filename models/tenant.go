@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"golang.org/x/text/language"
 
 	"github.com/rustok/rustok-admin/internal/events"
 )
@@ -46,15 +47,56 @@ var (
 var ReservedSlugs = []string{"admin", "api", "www", "static", "login", "logout", "metrics",
 	"healthz", "readyz", "tenants", "t", "assets", "system", "root", "rustok"}
 
-// Normalize trims and lowercases the input and fills defaults.
+// SuggestTenantSlug makes a tenant slug from its name, as a node's slug is made from its title
+// ("Müller Söhne" → "muller-sohne"), cut to the 63 characters a tenant slug may have.
+func SuggestTenantSlug(name string) string {
+	s := Slugify(name)
+	if len(s) > 63 {
+		s = strings.TrimRight(s[:63], "-")
+	}
+	return s
+}
+
+// CommonLocales are the locale tags the tenant form offers as checkboxes; any other valid
+// BCP 47 tag can be typed.
+var CommonLocales = []string{"en", "de", "fr", "es", "it", "pt", "pt-BR", "nl", "pl", "cs", "sv", "da",
+	"fi", "nb", "ru", "uk", "tr", "el", "ar", "he", "ja", "ko", "zh-Hans", "zh-Hant"}
+
+// CanonicalLocale parses a typed locale tag with golang.org/x/text/language and returns its
+// canonical BCP 47 form ("PT_br" → "pt-BR", "iw" → "he"); false when it is no tag or "und".
+func CanonicalLocale(s string) (string, bool) {
+	tag, err := language.Parse(strings.TrimSpace(s))
+	if err != nil || tag == language.Und {
+		return "", false
+	}
+	return tag.String(), true
+}
+
+// canonicalLocale is CanonicalLocale, keeping what it cannot parse for Validate to name.
+func canonicalLocale(s string) string {
+	if c, ok := CanonicalLocale(s); ok {
+		return c
+	}
+	return strings.TrimSpace(s)
+}
+
+// Normalize trims and lowercases the input, puts locale tags in canonical form and fills
+// defaults.
 func (in *TenantInput) Normalize() {
 	in.Slug = strings.ToLower(strings.TrimSpace(in.Slug))
 	in.Name = strings.TrimSpace(in.Name)
 	in.Domain = strings.ToLower(strings.TrimSpace(in.Domain))
-	in.DefaultLocale = strings.TrimSpace(in.DefaultLocale)
+	in.DefaultLocale = canonicalLocale(in.DefaultLocale)
 	if in.DefaultLocale == "" {
 		in.DefaultLocale = "en"
 	}
+	var locales []string
+	for _, l := range in.Locales {
+		if l = canonicalLocale(l); l != "" && !slices.Contains(locales, l) {
+			locales = append(locales, l)
+		}
+	}
+	in.Locales = locales
 	if !slices.Contains(in.Locales, in.DefaultLocale) {
 		in.Locales = append([]string{in.DefaultLocale}, in.Locales...)
 	}
@@ -81,7 +123,7 @@ func (in *TenantInput) Validate() error {
 		fe.add("domain", "Enter a host name such as shop.example.com.")
 	}
 	for _, l := range in.Locales {
-		if !localePattern.MatchString(l) {
+		if _, ok := CanonicalLocale(l); !ok || !localePattern.MatchString(l) {
 			fe.add("locales", "“"+l+"” is not a locale code such as en or pt-BR.")
 		}
 	}
@@ -164,6 +206,7 @@ func (s *Store) UpdateTenant(ctx context.Context, id uuid.UUID, up TenantUpdate)
 			in.Locales = up.Locales
 		}
 		in.Normalize()
+		keepStoredSpelling(&in, t)
 		if err := in.Validate(); err != nil {
 			return err
 		}
@@ -247,4 +290,22 @@ func (s *Store) Tenants(ctx context.Context) ([]Tenant, error) {
 	var ts []Tenant
 	err := s.Conn(ctx).Order("name, slug").Find(&ts).Error
 	return ts, translate(err, "list tenants")
+}
+
+// keepStoredSpelling keeps a locale the tenant already has in the spelling it was stored with
+// (before tags were made canonical, "pt-br" was accepted as typed): translations are keyed by
+// that string, so re-spelling it would disable one locale and enable another.
+func keepStoredSpelling(in *TenantInput, t *Tenant) {
+	stored := func(l string) string {
+		for _, old := range t.Locales {
+			if strings.EqualFold(old, l) {
+				return old
+			}
+		}
+		return l
+	}
+	in.DefaultLocale = stored(in.DefaultLocale)
+	for i, l := range in.Locales {
+		in.Locales[i] = stored(l)
+	}
 }

@@ -49,7 +49,8 @@ type UserQuery struct {
 // TenantUser is a user and the roles they hold in one tenant.
 type TenantUser struct {
 	User
-	Roles []string
+	Roles   []string
+	Invited bool // invited and has not set a password yet: no set-password link of theirs is used
 }
 
 // UserPage is one page of a tenant's users and where it sits among all matching users.
@@ -90,11 +91,39 @@ func (s *Store) TenantUsers(ctx context.Context, tenantID uuid.UUID, q UserQuery
 	if err != nil {
 		return UserPage{}, err
 	}
+	invited, err := s.invitedAmong(ctx, users)
+	if err != nil {
+		return UserPage{}, err
+	}
 	page.Users = make([]TenantUser, len(users))
 	for i, u := range users {
-		page.Users[i] = TenantUser{User: u, Roles: roles[u.ID.String()]}
+		page.Users[i] = TenantUser{User: u, Roles: roles[u.ID.String()], Invited: invited[u.ID]}
 	}
 	return page, nil
+}
+
+// invitedAmong reports which of the users were invited and have not set their password yet:
+// they have set-password links and none of them is used. A user created with a password has
+// no link at all.
+func (s *Store) invitedAmong(ctx context.Context, users []User) (map[uuid.UUID]bool, error) {
+	out := map[uuid.UUID]bool{}
+	if len(users) == 0 {
+		return out, nil
+	}
+	ids := make([]uuid.UUID, len(users))
+	for i, u := range users {
+		ids[i] = u.ID
+	}
+	var invited []uuid.UUID
+	err := s.Conn(ctx).Model(&PasswordToken{}).Select("user_id").Where("user_id IN ?", ids).
+		Group("user_id").Having("COUNT(used_at) = 0").Pluck("user_id", &invited).Error
+	if err != nil {
+		return nil, translate(err, "invited users")
+	}
+	for _, id := range invited {
+		out[id] = true
+	}
+	return out, nil
 }
 
 // rolesInTenant returns the roles each of the users holds in the tenant, by user id, sorted.
@@ -133,7 +162,11 @@ func (s *Store) TenantUserByID(ctx context.Context, tenantID, userID uuid.UUID) 
 	if len(roles[u.ID.String()]) == 0 {
 		return nil, translate(gorm.ErrRecordNotFound, "user "+userID.String()+" in tenant")
 	}
-	return &TenantUser{User: *u, Roles: roles[u.ID.String()]}, nil
+	invited, err := s.invitedAmong(ctx, []User{*u})
+	if err != nil {
+		return nil, err
+	}
+	return &TenantUser{User: *u, Roles: roles[u.ID.String()], Invited: invited[u.ID]}, nil
 }
 
 // BelongsElsewhere reports whether the user holds a role outside the tenant: in another

@@ -169,9 +169,11 @@
       if (panel) { panel.hidden = !on; }
     });
   }
+  // The tabs are links to the same page with that tab open (so they work without JavaScript);
+  // here they switch in place, keeping what was typed.
   document.addEventListener("click", function (e) {
     var tab = e.target.closest("[role=tab]");
-    if (tab) { selectTab(tab); }
+    if (tab) { e.preventDefault(); selectTab(tab); }
   });
   document.addEventListener("keydown", function (e) {
     var tab = e.target.closest && e.target.closest("[role=tab]");
@@ -221,5 +223,41 @@
       t.form.querySelectorAll("input[type=checkbox][name=" + name + "]").forEach(function (b) { b.checked = t.checked; });
     }
     if (name || t.name === "ids") { updateCount(t.form); }
+  });
+
+  // Copy buttons: a button[data-copy=<id>] copies the value of that input. The buttons arrive
+  // hidden, so without JavaScript (or a clipboard) nobody is offered one that does nothing; the
+  // input is read-only and selectable either way.
+  function showCopyButtons(root) {
+    if (!navigator.clipboard || !root.querySelectorAll) { return; }
+    root.querySelectorAll("button[data-copy]").forEach(function (b) { b.hidden = false; });
+  }
+  showCopyButtons(document);
+  document.addEventListener("htmx:load", function (e) { showCopyButtons(e.target); });
+  document.addEventListener("click", function (e) {
+    var btn = e.target.closest("button[data-copy]");
+    var input = btn && document.getElementById(btn.getAttribute("data-copy"));
+    if (!input) { return; }
+    navigator.clipboard.writeText(input.value).then(function () {
+      btn.textContent = "Copied";
+      setTimeout(function () { btn.textContent = "Copy"; }, 2000);
+    }, function () { input.select(); });
+  });
+
+  // Slug from a name ([data-slug-from=<id of the name input>] around the slug input): while the
+  // slug is empty or still the last suggestion, typing the name fills it in. The server makes
+  // the same suggestion for an empty slug (models.SuggestTenantSlug), so this is only a preview.
+  function slugify(s) {
+    return s.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 63).replace(/-+$/, "");
+  }
+  document.addEventListener("input", function (e) {
+    var box = document.querySelector("[data-slug-from='" + e.target.id + "']");
+    var slug = box && box.querySelector("input");
+    if (!slug) { return; }
+    if (slug.value === "" || slug.value === slug.getAttribute("data-suggested")) {
+      slug.value = slugify(e.target.value);
+      slug.setAttribute("data-suggested", slug.value);
+    }
   });
 })();

@@ -1,6 +1,7 @@
 package nodes
 
 import (
+	"net/url"
 	"sort"
 	"strings"
 
@@ -44,10 +45,12 @@ type Edit struct {
 	DefaultLocale string
 	Parents       []ParentOption
 	Author        string
+	CanList       bool // may open the content list (the "← All content" link)
 	CanUpdate     bool // may save the form (nodes:create for a new node, nodes:update otherwise)
 	CanPublish    bool
 	CanDelete     bool
 	StatusError   string // why the last workflow move was refused
+	Tab           string // the locale tab asked for (?tab=, or the preview of a locale); "" for the default
 	CSRF          string
 }
 
@@ -55,9 +58,13 @@ type Edit struct {
 // even before anything is typed again (static/app.js).
 func (e Edit) Unsaved() bool { return len(e.Form.Errors) > 0 || e.Form.Stale != "" }
 
-// ShowsParent reports whether the form has the parent select: on create (the kind is chosen
-// there) and for pages.
+// ShowsParent reports whether the form has the page-only fields, parent and position: on create
+// (the kind is chosen there, and CSS hides them while it is "post") and for pages.
 func (e Edit) ShowsParent() bool { return e.IsNew() || e.Form.Kind == models.NodePage }
+
+// ShowsPosition reports whether the form has the position field: where it has the parent, and
+// on a post whose posted position was refused, so the error is never hidden.
+func (e Edit) ShowsPosition() bool { return e.ShowsParent() || e.Err("position") != "" }
 
 // IsNew reports whether this is the create form.
 func (e Edit) IsNew() bool { return e.Node == nil }
@@ -97,14 +104,30 @@ func (e Edit) LocaleHasError(locale string) bool {
 	return false
 }
 
-// ActiveLocale is the tab shown first: the first locale with an error, else the default.
+// ActiveLocale is the tab shown first: the first locale with an error, else the one asked
+// for, else the default.
 func (e Edit) ActiveLocale() string {
 	for _, tr := range e.Form.Translations {
 		if e.LocaleHasError(tr.Locale) {
 			return tr.Locale
 		}
 	}
+	for _, tr := range e.Form.Translations {
+		if tr.Locale == e.Tab {
+			return e.Tab
+		}
+	}
 	return e.DefaultLocale
+}
+
+// TabURL is where a locale tab links: the same page with that tab open, so every tab is
+// reachable without JavaScript (static/app.js switches tabs in place instead).
+func (e Edit) TabURL(locale string) string {
+	base := ListURL(e.Slug) + "/new"
+	if !e.IsNew() {
+		base = NodeURL(e.Slug, e.Node.ID)
+	}
+	return base + "?" + url.Values{"tab": {locale}}.Encode() + "#tab-" + locale
 }
 
 // fieldLabels name the node's own fields in the error summary.

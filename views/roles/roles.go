@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/google/uuid"
 
@@ -99,6 +100,10 @@ type Grid struct {
 	Editable bool   // the user may change permissions (roles:update)
 	Error    string // why the last change was refused
 	Notice   string // what the last change did
+	// Undo is the change that puts back the cells the last change flipped: the same cells with
+	// the opposite state. Empty when nothing changed.
+	Undo      []models.Permission
+	UndoGrant bool
 }
 
 // NewGrid builds the grid of a role from its permissions.
@@ -155,6 +160,62 @@ func (g Grid) ColumnChecked(action string) bool {
 
 // ManagedRow reports whether the resource's row holds manage, which implies the others.
 func (g Grid) ManagedRow(resource string) bool { return g.has(resource, "manage") }
+
+// Change is what a click on the cell, row (action "*") or column (resource "*") asking for
+// granted would change: the permissions not held yet for a grant, or held one by one for a
+// revoke (a cell implied by manage stays implied). It is what SetPermissions will change.
+func (g Grid) Change(resource, action string, granted bool) []models.Permission {
+	perms, err := models.ExpandPermission(resource, action)
+	if err != nil {
+		return nil
+	}
+	return g.ChangeOf(perms, granted)
+}
+
+// ChangeOf is the part of perms that asking for granted would change.
+func (g Grid) ChangeOf(perms []models.Permission, granted bool) []models.Permission {
+	var out []models.Permission
+	for _, p := range perms {
+		if g.has(p.Resource, p.Action) != granted {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// ChangeText says what a change does or did, naming every permission: "Grants 4 permissions:
+// nodes:list, nodes:read, nodes:create, nodes:update." A revoke says that the cells were set
+// one by one, so turning a column off never clears them silently.
+func ChangeText(perms []models.Permission, granted, done bool) string {
+	if len(perms) == 0 {
+		return "Changes nothing: every one of these permissions is already as asked."
+	}
+	verb := map[[2]bool]string{{true, false}: "Grants", {true, true}: "Granted", {false, false}: "Revokes", {false, true}: "Revoked"}[[2]bool{granted, done}]
+	names := make([]string, len(perms))
+	for i, p := range perms {
+		names[i] = p.Resource + ":" + p.Action
+	}
+	msg := verb + " " + strconv.Itoa(len(perms)) + " " + plural(len(perms), "permission", "permissions")
+	if !granted {
+		msg += ", " + plural(len(perms), "set by itself", "each set one by one")
+	}
+	return msg + ": " + strings.Join(names, ", ") + "."
+}
+
+// CellsValue is the cells field of a post: "resource:action" pairs joined by commas.
+func CellsValue(perms []models.Permission) string {
+	names := make([]string, len(perms))
+	for i, p := range perms {
+		names[i] = p.Resource + ":" + p.Action
+	}
+	return strings.Join(names, ",")
+}
+
+// undoVals is the hx-vals of the Undo button.
+func undoVals(g Grid) string {
+	b, _ := json.Marshal(map[string]string{"cells": CellsValue(g.Undo), "granted": strconv.FormatBool(g.UndoGrant)})
+	return string(b)
+}
 
 // cellID is the id of a checkbox; htmx gives focus back to the element with the same id after
 // the grid is swapped, so keyboard users stay where they were.
