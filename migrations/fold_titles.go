@@ -78,3 +78,18 @@ func batchQuery(dialect Dialect) string {
 	}
 	return fmt.Sprintf("SELECT id, title, title_search FROM node_translations WHERE id > ? ORDER BY id LIMIT %d", foldBatch)
 }
+
+// Name is how operators see a migration in `rustok migrate`: its file, or for a Go migration,
+// which has none, the file that holds its code.
+func Name(s *goose.Source) string {
+	if s == nil {
+		return ""
+	}
+	if s.Path != "" {
+		return s.Path
+	}
+	if s.Version == foldTitlesVersion {
+		return "00009_fold_titles.go"
+	}
+	return fmt.Sprintf("%05d (Go)", s.Version)
+}

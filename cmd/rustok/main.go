@@ -285,7 +285,7 @@ func migrate(cfg config.Config, args []string, stdout io.Writer) error {
 	case "up":
 		res, err := p.Up(ctx)
 		for _, r := range res {
-			fmt.Fprintf(stdout, "applied %s (%s)\n", r.Source.Path, r.Duration.Round(time.Millisecond))
+			fmt.Fprintf(stdout, "applied %s (%s)\n", migrations.Name(r.Source), r.Duration.Round(time.Millisecond))
 		}
 		if err == nil && len(res) == 0 {
 			fmt.Fprintln(stdout, "nothing to apply: the schema is current")
@@ -298,7 +298,7 @@ func migrate(cfg config.Config, args []string, stdout io.Writer) error {
 		}
 		r, err := p.Down(ctx)
 		if r != nil {
-			fmt.Fprintf(stdout, "rolled back %s\n", r.Source.Path)
+			fmt.Fprintf(stdout, "rolled back %s\n", migrations.Name(r.Source))
 		}
 		return err
 	case "status":
@@ -311,7 +311,7 @@ func migrate(cfg config.Config, args []string, stdout io.Writer) error {
 			if !s.AppliedAt.IsZero() {
 				when = "applied " + s.AppliedAt.Format(time.RFC3339)
 			}
-			fmt.Fprintf(stdout, "%05d  %-40s %s\n", s.Source.Version, s.Source.Path, when)
+			fmt.Fprintf(stdout, "%05d  %-40s %s\n", s.Source.Version, migrations.Name(s.Source), when)
 		}
 		return nil
 	}
