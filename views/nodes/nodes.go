@@ -6,7 +6,6 @@ package nodes
 import (
 	"net/url"
 	"strconv"
-	"time"
 
 	"github.com/google/uuid"
 
@@ -94,17 +93,6 @@ func Count(n int) string {
 		return "1 item"
 	}
 	return strconv.Itoa(n) + " items"
-}
-
-// FormatTime shows a time in UTC to the minute.
-func FormatTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") }
-
-// FormatTimePtr shows an optional time, or a dash.
-func FormatTimePtr(t *time.Time) string {
-	if t == nil {
-		return "—"
-	}
-	return FormatTime(*t)
 }
 
 // AuthorLabel is the author's name, or their email when they have none.

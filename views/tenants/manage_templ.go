@@ -411,7 +411,7 @@ func tenantColumns() templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = components.HeaderCell("Created (UTC)").Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = components.HeaderCell("Created").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
