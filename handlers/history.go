@@ -115,7 +115,7 @@ func (a *App) historyEntries(ctx context.Context, tenantID *uuid.UUID, rows []ev
 		return nil, err
 	}
 	if tenantID != nil {
-		if names.nodes, err = a.store.NodeTitles(ctx, *tenantID, nodeIDs); err != nil {
+		if names.nodes, err = a.store.NodeTitles(ctx, *tenantID, "", nodeIDs); err != nil {
 			return nil, err
 		}
 	}

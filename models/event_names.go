@@ -25,50 +25,31 @@ func (s *Store) TenantMembers(ctx context.Context, tenantID uuid.UUID) ([]User, 
 // roles are not looked up.
 func (s *Store) AggregateNames(ctx context.Context, tenant *Tenant, ids map[string][]uuid.UUID) (map[uuid.UUID]string, error) {
 	out := map[uuid.UUID]string{}
-	type named struct {
-		ID   uuid.UUID
-		Name string
-	}
-	lookup := func(what string, q func() ([]named, error)) error {
-		rows, err := q()
-		if err != nil {
-			return translate(err, what)
-		}
-		for _, r := range rows {
-			if r.Name != "" {
-				out[r.ID] = r.Name
+	keep := func(names map[uuid.UUID]string, err error) error {
+		for id, name := range names {
+			if name != "" {
+				out[id] = name
 			}
 		}
-		return nil
+		return err
 	}
-	db := s.Conn(ctx)
-	if v := ids["tenant"]; len(v) > 0 {
-		if err := lookup("tenant names", func() (rows []named, err error) {
-			err = db.Table("tenants").Select("id, name").Where("id IN ?", v).Scan(&rows).Error
-			return rows, err
-		}); err != nil {
-			return nil, err
-		}
+	if err := keep(s.TenantNames(ctx, ids["tenant"])); err != nil {
+		return nil, err
 	}
 	if tenant == nil {
 		return out, nil
 	}
 	if v := ids["role"]; len(v) > 0 {
-		if err := lookup("role names", func() (rows []named, err error) {
-			err = db.Table("roles").Select("id, name").Where("tenant_id = ? AND id IN ?", tenant.ID, v).Scan(&rows).Error
-			return rows, err
-		}); err != nil {
-			return nil, err
+		var roles []Role
+		if err := s.Conn(ctx).Select("id", "name").Where("tenant_id = ? AND id IN ?", tenant.ID, v).Find(&roles).Error; err != nil {
+			return nil, translate(err, "role names")
+		}
+		for _, r := range roles {
+			out[r.ID] = r.Name
 		}
 	}
-	if v := ids["node"]; len(v) > 0 {
-		if err := lookup("node titles", func() (rows []named, err error) {
-			err = db.Table("node_translations").Select("node_id AS id, title AS name").
-				Where("tenant_id = ? AND locale = ? AND node_id IN ?", tenant.ID, tenant.DefaultLocale, v).Scan(&rows).Error
-			return rows, err
-		}); err != nil {
-			return nil, err
-		}
+	if err := keep(s.NodeTitles(ctx, tenant.ID, tenant.DefaultLocale, ids["node"])); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -36,13 +36,7 @@ func (s *Store) RoleManagers(ctx context.Context, tenantID uuid.UUID) ([]uuid.UU
 	if err != nil {
 		return nil, translate(err, "role managers")
 	}
-	out := make([]uuid.UUID, 0, len(ids))
-	for _, id := range ids {
-		if u, err := uuid.Parse(id); err == nil {
-			out = append(out, u)
-		}
-	}
-	return out, nil
+	return parseUUIDs(ids), nil
 }
 
 // MembersOf returns the users holding the role in the tenant.
@@ -52,13 +46,7 @@ func (s *Store) MembersOf(ctx context.Context, tenantID uuid.UUID, role string) 
 	if err != nil {
 		return nil, translate(err, "members of "+role)
 	}
-	out := make([]uuid.UUID, 0, len(ids))
-	for _, id := range ids {
-		if u, err := uuid.Parse(id); err == nil {
-			out = append(out, u)
-		}
-	}
-	return out, nil
+	return parseUUIDs(ids), nil
 }
 
 // guardState is what the guardrails compare before and after a change, in one tenant.
@@ -396,4 +384,16 @@ func permName(p Permission) string { return p.Resource + ":" + p.Action }
 // IsGuardrail reports whether err is one of the guardrail refusals.
 func IsGuardrail(err error) bool {
 	return errors.Is(err, ErrLastRoleManager) || errors.Is(err, ErrOwnRoleManagement) || errors.Is(err, ErrLastAdmin)
+}
+
+// parseUUIDs turns the text ids casbin_rule holds into UUIDs, leaving out any that are not one
+// (role names live in the same columns).
+func parseUUIDs(ids []string) []uuid.UUID {
+	out := make([]uuid.UUID, 0, len(ids))
+	for _, id := range ids {
+		if u, err := uuid.Parse(id); err == nil {
+			out = append(out, u)
+		}
+	}
+	return out
 }

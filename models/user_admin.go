@@ -361,13 +361,7 @@ func (s *Store) tenantsManagedBy(ctx context.Context, userID uuid.UUID) ([]uuid.
 	if err != nil {
 		return nil, translate(err, "tenants managed by user")
 	}
-	out := make([]uuid.UUID, 0, len(ids))
-	for _, id := range ids {
-		if t, err := uuid.Parse(id); err == nil {
-			out = append(out, t)
-		}
-	}
-	return out, nil
+	return parseUUIDs(ids), nil
 }
 
 // PasswordToken is a one-time set-password link; only the SHA-256 of its token is stored.

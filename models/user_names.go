@@ -23,9 +23,10 @@ func (s *Store) UsersByIDs(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]
 	return out, nil
 }
 
-// NodeTitles returns a title of each of the tenant's nodes with the ids, keyed by id: the
-// default-ordered first non-empty one over its locales. History panels use it to name nodes.
-func (s *Store) NodeTitles(ctx context.Context, tenantID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]string, error) {
+// NodeTitles returns a title of each of the tenant's nodes with the ids, keyed by id: the one in
+// prefer when it has one, else the first non-empty one in locale order. History panels and the
+// event log use it to name nodes.
+func (s *Store) NodeTitles(ctx context.Context, tenantID uuid.UUID, prefer string, ids []uuid.UUID) (map[uuid.UUID]string, error) {
 	out := make(map[uuid.UUID]string, len(ids))
 	if len(ids) == 0 {
 		return out, nil
@@ -37,7 +38,7 @@ func (s *Store) NodeTitles(ctx context.Context, tenantID uuid.UUID, ids []uuid.U
 		return nil, translate(err, "node titles")
 	}
 	for _, r := range rows {
-		if _, ok := out[r.NodeID]; !ok {
+		if _, ok := out[r.NodeID]; !ok || r.Locale == prefer {
 			out[r.NodeID] = r.Title
 		}
 	}
