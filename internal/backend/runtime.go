@@ -47,7 +47,7 @@ func NewCaches(b *Backends, reg *prometheus.Registry, log *slog.Logger, now func
 				}),
 			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "rustok_cache_resets_total",
 				Help: "Times every cached tenant and policy was made stale at once (NATS link back, dropped messages)."},
-				func() float64 { n, _ := w.Resets(); return float64(n) }),
+				func() float64 { return float64(w.Resets()) }),
 		)
 	}
 	return &Caches{Tenants: tenants, Policies: policies, Watcher: w}, nil

@@ -58,11 +58,10 @@ type Config struct {
 type Watcher struct {
 	cfg Config
 
-	mu       sync.Mutex
-	watches  []watch
-	started  bool
-	resets   chan struct{} // closed and replaced at each reset, for tests and benchmarks
-	resetCnt atomic.Uint64
+	mu      sync.Mutex
+	watches []watch
+	started bool
+	resets  atomic.Uint64
 
 	resetAt atomic.Int64 // unix nanos: entries loaded before this are stale
 	linkUp  atomic.Bool
@@ -87,7 +86,7 @@ func New(cfg Config) *Watcher {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	w := &Watcher{cfg: cfg, resets: make(chan struct{})}
+	w := &Watcher{cfg: cfg}
 	// Without NATS there is no other process to hear from (events from operator commands reach
 	// this process through its own relay), so the link counts as up.
 	w.linkUp.Store(cfg.NATS == nil || cfg.NATS.IsConnected())
@@ -269,11 +268,7 @@ func (w *Watcher) linkRestored(why string) {
 // Reset makes every entry loaded until now stale.
 func (w *Watcher) Reset() {
 	w.resetAt.Store(w.cfg.Now().UnixNano() + 1)
-	w.mu.Lock()
-	w.resetCnt.Add(1)
-	close(w.resets)
-	w.resets = make(chan struct{})
-	w.mu.Unlock()
+	w.resets.Add(1)
 }
 
 // Fresh reports whether an entry whose load began at loaded may still be served. It is called
@@ -304,12 +299,8 @@ func (w *Watcher) Now() time.Time {
 // LinkUp reports whether the NATS link is believed to be working (always true without NATS).
 func (w *Watcher) LinkUp() bool { return w.linkUp.Load() }
 
-// Resets returns how many resets happened, and a channel closed at the next one.
-func (w *Watcher) Resets() (uint64, <-chan struct{}) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.resetCnt.Load(), w.resets
-}
+// Resets returns how many resets happened (rustok_cache_resets_total).
+func (w *Watcher) Resets() uint64 { return w.resets.Load() }
 
 // MaxStale is the bound on an entry's age while the link is down.
 func (w *Watcher) MaxStale() time.Duration { return w.cfg.MaxStale }
