@@ -21,7 +21,7 @@ func (a *App) homeShow(c *fiber.Ctx) error {
 	if t := requestedTenant(c); t != nil { // named by X-Tenant-ID or the tenant's own domain
 		return redirect(c, "/t/"+t.Slug+"/")
 	}
-	ts, err := a.store.TenantsForUser(ctx(c), currentUser(c).ID)
+	ts, err := a.store.TenantsForUser(ctx(c), currentUser(c).ID, 0)
 	if err != nil {
 		return err
 	}

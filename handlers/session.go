@@ -176,7 +176,7 @@ func (a *App) shellFor(c *fiber.Ctx, title string) layouts.Page {
 	if _, ok := a.routeIndex()[fiber.MethodGet+" /account"]; ok {
 		p.AccountHref = "/account"
 	}
-	ts, err := a.store.TenantsForUser(ctx(c), u.ID)
+	ts, err := a.store.TenantsForUser(ctx(c), u.ID, switcherTenants+1) // one more says there are more
 	if err != nil {
 		a.log.WarnContext(ctx(c), "tenants for the switcher", "err", err)
 	}

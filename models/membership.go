@@ -114,8 +114,8 @@ func (s *Store) RolesIn(ctx context.Context, userID, tenantID uuid.UUID) ([]stri
 }
 
 // TenantsForUser returns the active tenants the user may open: all of them for a super admin,
-// otherwise those where the user holds a role.
-func (s *Store) TenantsForUser(ctx context.Context, userID uuid.UUID) ([]Tenant, error) {
+// otherwise those where the user holds a role; at most limit of them, unless limit is 0.
+func (s *Store) TenantsForUser(ctx context.Context, userID uuid.UUID, limit int) ([]Tenant, error) {
 	super, err := s.IsSuperAdmin(ctx, userID)
 	if err != nil {
 		return nil, err
@@ -124,6 +124,9 @@ func (s *Store) TenantsForUser(ctx context.Context, userID uuid.UUID) ([]Tenant,
 	if !super {
 		member := s.Conn(ctx).Model(&CasbinRule{}).Select("v2").Where("ptype = 'g' AND v0 = ?", userID.String())
 		q = q.Where("CAST(id AS TEXT) IN (?)", member)
+	}
+	if limit > 0 {
+		q = q.Limit(limit)
 	}
 	var ts []Tenant
 	return ts, translate(q.Find(&ts).Error, "tenants for user")

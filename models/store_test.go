@@ -250,7 +250,7 @@ func TestTenantsForUser(t *testing.T) {
 	nobody := testkit.User(t, store).Create()
 
 	names := func(u testkit.FixtureUser) string {
-		ts, err := store.TenantsForUser(ctx, u.ID)
+		ts, err := store.TenantsForUser(ctx, u.ID, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
