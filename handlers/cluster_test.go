@@ -102,6 +102,16 @@ func must(t *testing.T, err error) {
 	}
 }
 
+// begin sets the case up and checks that B answers as before the change.
+func begin(t *testing.T, c *testkit.Cluster, tc propagationCase) (*testkit.HTTPClient, string, func()) {
+	t.Helper()
+	onB, path, change := tc.setup(t, c)
+	if got := status(onB, path); got != tc.before {
+		t.Fatalf("before the change B answers %d, want %d", got, tc.before)
+	}
+	return onB, path, change
+}
+
 // status asks B for path, without following redirects.
 func status(c *testkit.HTTPClient, path string) int { return c.Get(path).StatusCode }
 
@@ -111,20 +121,14 @@ func TestEveryChangeIsEnforcedOnAnotherProcess(t *testing.T) {
 	b := c.Processes[1]
 	for _, tc := range propagationCases() {
 		t.Run(tc.name+" on A is enforced on B within a second", func(t *testing.T) {
-			onB, path, change := tc.setup(t, c)
-			if got := status(onB, path); got != tc.before {
-				t.Fatalf("before the change B answers %d, want %d", got, tc.before)
-			}
+			onB, path, change := begin(t, c, tc)
 			change()
 			testkit.Eventually(t, time.Second, "B enforces it", func() bool { return status(onB, path) == tc.after })
 		})
 	}
 	for _, tc := range propagationCases() {
 		t.Run(tc.name+" while B is cut off from NATS is enforced within a second of B reconnecting", func(t *testing.T) {
-			onB, path, change := tc.setup(t, c)
-			if got := status(onB, path); got != tc.before {
-				t.Fatalf("before the change B answers %d, want %d", got, tc.before)
-			}
+			onB, path, change := begin(t, c, tc)
 			b.CutNATS(t)
 			change()
 			b.RestoreNATS(t)
@@ -133,10 +137,7 @@ func TestEveryChangeIsEnforcedOnAnotherProcess(t *testing.T) {
 	}
 	for _, tc := range propagationCases() {
 		t.Run(tc.name+" while B is cut off from NATS is enforced once B's cached decision is 5 s old", func(t *testing.T) {
-			onB, path, change := tc.setup(t, c)
-			if got := status(onB, path); got != tc.before {
-				t.Fatalf("before the change B answers %d, want %d", got, tc.before)
-			}
+			onB, path, change := begin(t, c, tc)
 			b.CutNATS(t)
 			defer b.RestoreNATS(t)
 			change()
