@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/rustok/rustok-admin/internal/events"
+	"github.com/rustok/rustok-admin/models"
 	"github.com/rustok/rustok-admin/views/components"
 	eventviews "github.com/rustok/rustok-admin/views/events"
 	userviews "github.com/rustok/rustok-admin/views/users"
@@ -57,7 +58,7 @@ func (a *App) eventsList(c *fiber.Ctx) error {
 	l := eventviews.List{Query: lp.done(), Platform: log.scope.Platform, Types: events.Types(),
 		AggregateTypes: events.AggregateTypes(), Before: filter.Before}
 	if !l.Query.Invalid() {
-		if l.Rows, l.Next, err = events.List(ctx(c), a.store.Conn(ctx(c)), filter); err != nil {
+		if l.Rows, l.Next, err = a.store.Events(ctx(c), filter); err != nil {
 			return err
 		}
 	}
@@ -172,8 +173,8 @@ func (a *App) eventByParam(c *fiber.Ctx, log eventLog) (*events.Row, error) {
 	if err != nil {
 		return nil, fiber.ErrNotFound
 	}
-	row, err := events.ByID(ctx(c), a.store.Conn(ctx(c)), log.scope, id)
-	if errors.Is(err, events.ErrNotFound) {
+	row, err := a.store.Event(ctx(c), log.scope, id)
+	if errors.Is(err, models.ErrNotFound) {
 		return nil, fiber.ErrNotFound
 	}
 	return row, err
@@ -219,8 +220,8 @@ func (a *App) eventRetryPost(c *fiber.Ctx) error {
 		return err
 	}
 	back := eventviews.DetailURL(log.base, *row)
-	switch err := events.Retry(ctx(c), a.store.Conn(ctx(c)), row.ID); {
-	case errors.Is(err, events.ErrNotFailed):
+	switch err := a.store.RetryEvent(ctx(c), log.scope, row.ID); {
+	case errors.Is(err, models.ErrNotFailed):
 		return a.flashRedirect(c, "info", "This event has not failed, so there is nothing to retry.", back)
 	case err != nil:
 		return err
@@ -240,7 +241,7 @@ func (a *App) eventsHistory(c *fiber.Ctx) error {
 	if err != nil || aggregateType == "" || len(aggregateType) > 50 {
 		return fiber.ErrNotFound
 	}
-	rows, err := events.History(ctx(c), a.store.Conn(ctx(c)), log.scope, aggregateType, aid, c.QueryInt("limit", 20))
+	rows, err := a.store.AggregateHistory(ctx(c), log.scope, aggregateType, aid, c.QueryInt("limit", 20))
 	if err != nil {
 		return err
 	}

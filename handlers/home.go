@@ -84,14 +84,14 @@ func (a *App) dashboardShow(c *fiber.Ctx) error {
 // dashboardEvents fills the event parts of the dashboard: today's and failed counts, the chart
 // of the last 30 days and the 10 newest events, named in one query per kind.
 func (a *App) dashboardEvents(c *fiber.Ctx, t *models.Tenant, d *dashboard.Data) error {
-	db, scope, now := a.store.Conn(ctx(c)), events.TenantScope(t.ID), a.now()
+	scope, now := events.TenantScope(t.ID), a.now()
 	d.Events, d.EventsBase = true, "/t/"+t.Slug+"/events"
 	today := now.UTC().Truncate(24 * time.Hour)
-	todays, err := events.Count(ctx(c), db, events.Filter{Scope: scope, From: &today})
+	todays, err := a.store.CountEvents(ctx(c), events.Filter{Scope: scope, From: &today})
 	if err != nil {
 		return err
 	}
-	failed, err := events.Count(ctx(c), db, events.Filter{Scope: scope, Status: events.StatusFailed})
+	failed, err := a.store.CountEvents(ctx(c), events.Filter{Scope: scope, Status: events.StatusFailed})
 	if err != nil {
 		return err
 	}
@@ -102,12 +102,12 @@ func (a *App) dashboardEvents(c *fiber.Ctx, t *models.Tenant, d *dashboard.Data)
 		d.Attention = append([]dashboard.Attention{{Text: howMany(failed, "failed event", "failed events") + " to retry",
 			Href: d.EventsBase + "?status=" + events.StatusFailed, TestID: "attention-failed"}}, d.Attention...)
 	}
-	days, err := events.PerDay(ctx(c), db, scope, now, 30)
+	days, err := a.store.EventsPerDay(ctx(c), scope, now, 30)
 	if err != nil {
 		return err
 	}
 	d.Chart = dashboard.NewChart(days)
-	rows, _, err := events.List(ctx(c), db, events.Filter{Scope: scope, Limit: 10})
+	rows, _, err := a.store.Events(ctx(c), events.Filter{Scope: scope, Limit: 10})
 	if err != nil {
 		return err
 	}

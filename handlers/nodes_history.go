@@ -20,7 +20,7 @@ func (a *App) nodeHistory(c *fiber.Ctx) error {
 		return err
 	}
 	t := currentTenant(c)
-	rows, err := events.History(ctx(c), a.store.Conn(ctx(c)), events.TenantScope(t.ID), "node", n.ID, nodeHistoryLimit)
+	rows, err := a.store.AggregateHistory(ctx(c), events.TenantScope(t.ID), "node", n.ID, nodeHistoryLimit)
 	if err != nil {
 		return err
 	}

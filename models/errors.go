@@ -20,6 +20,8 @@ var (
 	// ErrBusy means another process held SQLite's write lock for longer than busy_timeout: the
 	// transaction changed nothing and may be tried again.
 	ErrBusy = errors.New("database busy")
+	// ErrNotFailed means a retry named an event that has not failed, so there is nothing to retry.
+	ErrNotFailed = errors.New("event has not failed")
 )
 
 // ValidationError carries one message per form field. It matches ErrInvalid with errors.Is.

@@ -317,20 +317,30 @@ func truncate(s string, n int) string {
 	return s
 }
 
-// Retry puts a failed event back in the queue, to be delivered as soon as a relay looks.
-func Retry(ctx context.Context, db *gorm.DB, id uuid.UUID) error {
-	res := db.WithContext(ctx).Model(&Row{}).Where("id = ? AND status = ?", id, StatusFailed).
+// Retry puts a failed event of the scope back in the queue, to be delivered as soon as a relay
+// looks. The scope is part of the update, so a tenant's retry can never touch another tenant's
+// event: an id outside the scope is ErrNotFound, exactly like an unknown one.
+func Retry(ctx context.Context, db *gorm.DB, scope Scope, id uuid.UUID) error {
+	q, err := scope.apply(db.WithContext(ctx).Model(&Row{}))
+	if err != nil {
+		return err
+	}
+	res := q.Where("id = ? AND status = ?", id, StatusFailed).
 		Updates(map[string]any{"status": StatusPending, "attempts": 0, "next_attempt_at": time.Now().UTC(),
 			"claimed_by": nil, "claimed_at": nil})
 	if res.Error != nil {
-		return res.Error
+		return fmt.Errorf("events: retry %s: %w", id, res.Error)
 	}
 	if res.RowsAffected == 0 {
+		// Nothing changed: say whether the event is not visible here or just not failed.
+		if _, err := ByID(ctx, db, scope, id); err != nil {
+			return err
+		}
 		return fmt.Errorf("events: retry %s: %w", id, ErrNotFailed)
 	}
 	Nudge()
 	return nil
 }
 
-// ErrNotFailed means Retry found no failed event with that id.
+// ErrNotFailed means Retry found the event but it has not failed.
 var ErrNotFailed = errors.New("no failed event with that id")

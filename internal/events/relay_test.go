@@ -162,10 +162,10 @@ func TestRelayRetriesWithBackoffThenFails(t *testing.T) {
 	}
 
 	failing.Store(false)
-	if err := events.Retry(ctx, store.DB(), head.ID); err != nil {
+	if err := events.Retry(ctx, store.DB(), events.PlatformScope, head.ID); err != nil {
 		t.Fatal(err)
 	}
-	if err := events.Retry(ctx, store.DB(), head.ID); !errors.Is(err, events.ErrNotFailed) {
+	if err := events.Retry(ctx, store.DB(), events.PlatformScope, head.ID); !errors.Is(err, events.ErrNotFailed) {
 		t.Fatalf("retrying a pending event: %v", err)
 	}
 	drain(t, relay)
