@@ -69,8 +69,11 @@ func TestDashboard(t *testing.T) {
 			t.Fatalf("%d activity items, want 10", items.Length())
 		}
 		first := items.First()
+		if got := strings.TrimSpace(first.Find(`[data-testid="activity-title"]`).Text()); got != "Published" {
+			t.Errorf("newest activity is titled %q, want Published", got)
+		}
 		if got := strings.TrimSpace(first.Find(`[data-testid="activity-type"]`).Text()); got != "node.published" {
-			t.Errorf("newest activity %q, want node.published", got)
+			t.Errorf("newest activity's type %q, want node.published in small print", got)
 		}
 		if got := strings.TrimSpace(first.Find(`[data-testid="event-actor"]`).Text()); got != "Ada Admin" {
 			t.Errorf("actor %q, want Ada Admin", got)

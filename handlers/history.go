@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -48,16 +49,27 @@ func (n historyNames) node(id uuid.UUID) string {
 	return "an untitled or removed node"
 }
 
-// historyFormatter fills an entry's change lines, chips and diffs from one decoded event of
-// its aggregate type.
+// historyFormatter fills an entry's human title ("Published", "Role editor assigned to Ann"),
+// change lines, chips and diffs from one decoded event of its aggregate type. Every type of the
+// catalog gets a title from its formatter (TestHistoryTitles); the raw type stays in small print.
 type historyFormatter func(ev events.Event, names historyNames, e *components.HistoryEntry)
 
 // historyFormatters is the formatter of each aggregate type; others get historyGeneric.
 var historyFormatters = map[string]historyFormatter{
-	"node":   historyNode,
-	"tenant": historyTenant,
-	"user":   historyUser,
-	"role":   historyRole,
+	"node":          historyNode,
+	"tenant":        historyTenant,
+	"user":          historyUser,
+	"role":          historyRole,
+	"product":       historyProduct,
+	"login_attempt": historyLoginAttempt,
+}
+
+// historyFormatterOf returns the formatter of an aggregate type.
+func historyFormatterOf(aggregateType string) historyFormatter {
+	if format, ok := historyFormatters[aggregateType]; ok {
+		return format
+	}
+	return historyGeneric
 }
 
 // historyEntries turns rows of the event log into history entries, naming actors and the
@@ -86,8 +98,10 @@ func (a *App) historyEntries(ctx context.Context, tenantID *uuid.UUID, rows []ev
 		decoded[i] = ev
 		switch ev := ev.(type) {
 		case *events.UserRoleAssigned:
+			addUser(ev.UserID)
 			addTenant(&tenantIDs, ev.Tenant)
 		case *events.UserRoleRevoked:
+			addUser(ev.UserID)
 			addTenant(&tenantIDs, ev.Tenant)
 		case *events.NodeCreated:
 			addUser(ev.AuthorID)
@@ -121,16 +135,15 @@ func (a *App) historyEntries(ctx context.Context, tenantID *uuid.UUID, rows []ev
 	}
 	out := make([]components.HistoryEntry, 0, len(rows))
 	for i, r := range rows {
-		e := components.HistoryEntry{At: r.OccurredAt, Title: r.EventType, Actor: actorName(r.ActorID, names.users)}
+		e := components.HistoryEntry{At: r.OccurredAt, Type: r.EventType, Actor: actorName(r.ActorID, names.users)}
 		if eventURL != nil {
-			e.TitleURL = eventURL(r)
+			e.EventURL = eventURL(r)
 		}
 		if decoded[i] != nil {
-			format, ok := historyFormatters[r.AggregateType]
-			if !ok {
-				format = historyGeneric
-			}
-			format(decoded[i], names, &e)
+			historyFormatterOf(r.AggregateType)(decoded[i], names, &e)
+		}
+		if e.Title == "" { // a payload this build cannot read, or a type without a formatter
+			e.Title = typeTitle(r.EventType)
 		}
 		out = append(out, e)
 	}
@@ -193,13 +206,16 @@ func changeLines(prefix string, changes events.Changes, names historyNames) []st
 func historyNode(ev events.Event, names historyNames, e *components.HistoryEntry) {
 	switch ev := ev.(type) {
 	case *events.NodeCreated:
+		e.Title = sentence(ev.Kind + " created")
 		e.Lines = append(e.Lines, ev.Kind+", "+ev.Status+", by "+actorName(&ev.AuthorID, names.users))
 		if ev.ParentID != nil {
 			e.Lines = append(e.Lines, "under "+names.node(*ev.ParentID))
 		}
 	case *events.NodeUpdated:
+		e.Title = changedTitle(ev.Changes)
 		e.Lines = changeLines("", ev.Changes, names)
 	case *events.NodeTranslationUpdated:
+		e.Title = changedTitle(ev.Changes)
 		prefix := ev.Locale + " · "
 		rest := events.Changes{}
 		for f, ch := range ev.Changes {
@@ -220,18 +236,34 @@ func historyNode(ev events.Event, names historyNames, e *components.HistoryEntry
 				e.Diffs = append(e.Diffs, lineDiff(prefix+"body", old, nw))
 			}
 		}
+	case *events.NodePublished:
+		e.Title = "Published"
+	case *events.NodeUnpublished:
+		e.Title = "Unpublished"
+	case *events.NodeArchived:
+		e.Title = "Archived"
+	case *events.NodeDeleted:
+		e.Title = "Deleted"
 	}
 }
 
 func historyTenant(ev events.Event, names historyNames, e *components.HistoryEntry) {
 	switch ev := ev.(type) {
 	case *events.TenantCreated:
+		e.Title = "Tenant created"
 		e.Lines = []string{ev.Name + " (" + ev.Slug + "), default locale " + ev.DefaultLocale}
 	case *events.TenantUpdated:
+		e.Title = changedTitle(ev.Changes)
 		e.Lines = changeLines("", ev.Changes, names)
+	case *events.TenantActivated:
+		e.Title = "Tenant activated"
+	case *events.TenantDeactivated:
+		e.Title = "Tenant deactivated"
 	case *events.TenantLocaleEnabled:
+		e.Title = sentence(join("Locale", ev.Locale, "enabled"))
 		e.Chips = []components.HistoryChip{{Added: true, Text: ev.Locale}}
 	case *events.TenantLocaleDisabled:
+		e.Title = sentence(join("Locale", ev.Locale, "disabled"))
 		e.Chips = []components.HistoryChip{{Text: ev.Locale}}
 	}
 }
@@ -239,14 +271,28 @@ func historyTenant(ev events.Event, names historyNames, e *components.HistoryEnt
 func historyUser(ev events.Event, names historyNames, e *components.HistoryEntry) {
 	switch ev := ev.(type) {
 	case *events.UserRegistered:
+		e.Title = "Account created"
 		e.Lines = []string{nodeviews.AuthorLabel(ev.Name, "") + " <" + ev.Email + ">"}
 	case *events.UserUpdated:
+		e.Title = changedTitle(ev.Changes)
 		e.Lines = changeLines("", ev.Changes, names)
 	case *events.UserDeactivated:
+		e.Title = "Account deactivated"
+		if ev.Status == "banned" {
+			e.Title = "Account banned"
+		}
 		e.Lines = []string{"status: " + ev.Status}
+	case *events.UserDeleted:
+		e.Title = "Account deleted"
+	case *events.UserLoggedIn:
+		e.Title = "Signed in"
+	case *events.UserPasswordChanged:
+		e.Title = "Password changed"
 	case *events.UserRoleAssigned:
+		e.Title = join("Role", ev.Role, "assigned to "+actorName(&ev.UserID, names.users))
 		e.Chips = []components.HistoryChip{{Added: true, Text: ev.Role + " in " + names.tenant(ev.Tenant)}}
 	case *events.UserRoleRevoked:
+		e.Title = join("Role", ev.Role, "revoked from "+actorName(&ev.UserID, names.users))
 		e.Chips = []components.HistoryChip{{Text: ev.Role + " in " + names.tenant(ev.Tenant)}}
 	}
 }
@@ -254,23 +300,109 @@ func historyUser(ev events.Event, names historyNames, e *components.HistoryEntry
 func historyRole(ev events.Event, names historyNames, e *components.HistoryEntry) {
 	switch ev := ev.(type) {
 	case *events.RoleCreated:
+		e.Title = "Role created"
 		e.Lines = []string{ev.Name}
 		for _, perm := range ev.Permissions {
 			e.Chips = append(e.Chips, components.HistoryChip{Added: true, Text: perm})
 		}
 	case *events.RoleUpdated:
+		e.Title = changedTitle(ev.Changes)
 		e.Lines = changeLines("", ev.Changes, names)
 	case *events.RoleDeleted:
+		e.Title = "Role deleted"
 		e.Lines = []string{ev.Name}
 	case *events.RolePermissionGranted:
+		e.Title = "Permission granted"
 		e.Chips = []components.HistoryChip{{Added: true, Text: ev.Resource + ":" + ev.Action}}
 	case *events.RolePermissionRevoked:
+		e.Title = "Permission revoked"
 		e.Chips = []components.HistoryChip{{Text: ev.Resource + ":" + ev.Action}}
 	}
 }
 
-// historyGeneric describes events of other aggregates: their changes, or else their payload
-// fields other than ids.
+// historyProduct titles the events of a product and of its variants, stock and prices; their
+// lines are the generic ones.
+func historyProduct(ev events.Event, names historyNames, e *components.HistoryEntry) {
+	switch ev := ev.(type) {
+	case *events.ProductCreated:
+		e.Title = "Product created"
+	case *events.ProductUpdated:
+		e.Title = changedTitle(ev.Changes)
+	case *events.ProductPublished:
+		e.Title = "Published"
+	case *events.ProductUnpublished:
+		e.Title = "Unpublished"
+	case *events.ProductArchived:
+		e.Title = "Archived"
+	case *events.ProductDeleted:
+		e.Title = "Deleted"
+	case *events.VariantCreated:
+		e.Title = join("Variant", ev.SKU, "added")
+	case *events.VariantUpdated:
+		e.Title = "Variant " + strings.ToLower(changedTitle(ev.Changes))
+	case *events.VariantDeleted:
+		e.Title = join("Variant", ev.SKU, "removed")
+	case *events.InventoryUpdated:
+		e.Title = "Stock changed"
+	case *events.InventoryLow:
+		e.Title = "Stock low"
+	case *events.PriceUpdated:
+		e.Title = "Price changed"
+	}
+	historyGeneric(ev, names, e)
+}
+
+// historyLoginAttempt titles failed sign-ins, whose aggregate is the attempted address.
+func historyLoginAttempt(ev events.Event, names historyNames, e *components.HistoryEntry) {
+	if _, ok := ev.(*events.UserLoginFailed); ok {
+		e.Title = "Sign-in failed"
+	}
+	historyGeneric(ev, names, e)
+}
+
+// changedTitle says which fields changed: "Title changed", "Title and slug changed",
+// "Name, slug and default locale changed"; "Changed" when there are none.
+func changedTitle(changes events.Changes) string {
+	fields := make([]string, 0, len(changes))
+	for f := range changes {
+		fields = append(fields, strings.ReplaceAll(strings.TrimSuffix(f, "_id"), "_", " "))
+	}
+	sort.Strings(fields)
+	switch n := len(fields); n {
+	case 0:
+		return "Changed"
+	case 1:
+		return sentence(fields[0] + " changed")
+	default:
+		return sentence(strings.Join(fields[:n-1], ", ") + " and " + fields[n-1] + " changed")
+	}
+}
+
+// typeTitle words an event type for an entry no formatter titled: "node.published" is
+// "Node published". Every type of the catalog has a formatter's title; this covers a payload
+// this build cannot read.
+func typeTitle(eventType string) string {
+	return sentence(strings.NewReplacer(".", " ", "_", " ").Replace(eventType))
+}
+
+// join joins the words that are not empty with spaces: join("Role", "", "assigned") is
+// "Role assigned".
+func join(words ...string) string {
+	return strings.Join(slices.DeleteFunc(words, func(w string) bool { return w == "" }), " ")
+}
+
+// sentence trims s and starts it with a capital letter.
+func sentence(s string) string {
+	s = strings.TrimSpace(s)
+	r, size := utf8.DecodeRuneInString(s)
+	if size == 0 {
+		return ""
+	}
+	return string(unicode.ToUpper(r)) + s[size:]
+}
+
+// historyGeneric describes events no formatter words field by field (products, sign-in
+// attempts, unknown aggregates): their changes, or else their payload fields other than ids.
 func historyGeneric(ev events.Event, names historyNames, e *components.HistoryEntry) {
 	b, err := json.Marshal(ev)
 	if err != nil {

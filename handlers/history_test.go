@@ -107,6 +107,12 @@ func TestHistoryComponent(t *testing.T) {
 		if got := strings.TrimSpace(items.Eq(0).Find(`[data-testid="history-actor"]`).Text()); got != "Hanna History" {
 			t.Errorf("actor %q", got)
 		}
+		if got := texts(items.Find(`[data-testid="history-title"]`)); !slices.Equal(got, []string{"Permission revoked", "Permission granted", "Role created"}) {
+			t.Errorf("titles %q", got)
+		}
+		if got := texts(items.Find(`[data-testid="history-type"]`)); !slices.Equal(got, []string{"role.permission_revoked", "role.permission_granted", "role.created"}) {
+			t.Errorf("the raw types in small print are %q", got)
+		}
 	})
 
 	t.Run("a role assignment names the tenant", func(t *testing.T) {
@@ -117,6 +123,9 @@ func TestHistoryComponent(t *testing.T) {
 		h := frag.Get("/t/" + tn.Slug + "/events/aggregate/user/" + ulla.ID.String()).ExpectStatus(http.StatusOK)
 		if got := texts(h.TestID("chip-added")); !slices.Contains(got, "+ customer in Acme Books") {
 			t.Errorf("assignment chips %q:\n%s", got, h.Body)
+		}
+		if got := texts(h.TestID("history-title")); !slices.Contains(got, "Role customer assigned to Ulla User") {
+			t.Errorf("titles %q", got)
 		}
 	})
 
@@ -142,6 +151,9 @@ func TestHistoryComponent(t *testing.T) {
 		first := tenant.TestID("history-item").First()
 		if got := strings.TrimSpace(first.Find(`[data-testid="history-summary"]`).Text()); got != "name: Acme Books → Acme Books & Co" {
 			t.Errorf("tenant summary %q", got)
+		}
+		if got := strings.TrimSpace(first.Find(`[data-testid="history-title"]`).Text()); got != "Name changed" {
+			t.Errorf("tenant title %q", got)
 		}
 		if got := strings.TrimSpace(first.Find(`[data-testid="history-actor"]`).Text()); got != "Hanna History" {
 			t.Errorf("tenant actor %q", got)

@@ -124,7 +124,7 @@ func (a *App) dashboardEvents(c *fiber.Ctx, t *models.Tenant, d *dashboard.Data)
 	for i, r := range rows {
 		item := dashboard.Activity{Row: r}
 		if i < len(entries) {
-			item.Summary = activitySummary(entries[i])
+			item.Title, item.Summary = entries[i].Title, activitySummary(entries[i])
 		}
 		if mayRead {
 			item.Href = eventviews.DetailURL(d.EventsBase, r)

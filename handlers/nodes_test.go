@@ -1316,6 +1316,9 @@ func TestNodeHistory(t *testing.T) {
 				t.Errorf("%s missing from %v", want, types)
 			}
 		}
+		if got := texts(h, "history-title"); len(got) != 4 || got[0] != "Published" || got[1] != "Slug and title changed" || got[3] != "Post created" {
+			t.Errorf("titles %q, want Published, Slug and title changed, …, Post created", got)
+		}
 		for _, a := range texts(h, "history-actor") {
 			if a != "Hanna History" {
 				t.Errorf("actor %q, want Hanna History", a)
