@@ -1,6 +1,11 @@
 package paths_test
 
 import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/rustok/rustok-admin/internal/paths"
@@ -60,5 +65,49 @@ func TestPrefixIsTheFixedStartOfAPattern(t *testing.T) {
 		if got := paths.Prefix(pattern); got != want {
 			t.Errorf("Prefix(%q) = %q, want %q", pattern, got, want)
 		}
+	}
+}
+
+// handWrittenPath finds a string literal that spells an application path, and, in templ
+// markup, a link or form target written as a plain attribute.
+var (
+	handWrittenPath = regexp.MustCompile(`["` + "`" + `](/t/|/tenants|/events|/users|/system|/login|/logout|/set-password)`)
+	templAttrPath   = regexp.MustCompile(`\b(href|action|hx-get|hx-post|hx-put|hx-patch|hx-delete)="/`)
+)
+
+// TestNoPathIsWrittenByHand fails, naming file and line, when the views or handlers spell a
+// path instead of building it from this package, so a second copy of a path cannot come back.
+// Tests and generated *_templ.go files are left out.
+func TestNoPathIsWrittenByHand(t *testing.T) {
+	scanned := 0
+	for _, dir := range []string{"../../views", "../../handlers"} {
+		err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			name := d.Name()
+			isGo := strings.HasSuffix(name, ".go") && !strings.HasSuffix(name, "_test.go") && !strings.HasSuffix(name, "_templ.go")
+			isTempl := strings.HasSuffix(name, ".templ")
+			if !isGo && !isTempl {
+				return nil
+			}
+			b, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			scanned++
+			for i, line := range strings.Split(string(b), "\n") {
+				if handWrittenPath.MatchString(line) || isTempl && templAttrPath.MatchString(line) {
+					t.Errorf("%s:%d spells a path; build it with paths.URL (internal/paths): %s", path, i+1, strings.TrimSpace(line))
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if scanned < 20 {
+		t.Fatalf("only %d files scanned: is the walk looking in the right place?", scanned)
 	}
 }
