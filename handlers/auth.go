@@ -14,6 +14,7 @@ import (
 	"github.com/rustok/rustok-admin/internal/authz"
 	"github.com/rustok/rustok-admin/internal/backend"
 	"github.com/rustok/rustok-admin/internal/events"
+	"github.com/rustok/rustok-admin/internal/paths"
 	"github.com/rustok/rustok-admin/internal/tenancy"
 	"github.com/rustok/rustok-admin/models"
 	"github.com/rustok/rustok-admin/views/auth"
@@ -95,7 +96,7 @@ func (a *App) require(access Access, perm authz.Perm) fiber.Handler {
 		}
 		u := currentUser(c)
 		if u == nil {
-			target := "/login"
+			target := paths.Login
 			if c.Method() == fiber.MethodGet && c.OriginalURL() != "/" {
 				target += "?next=" + url.QueryEscape(c.OriginalURL())
 			}
@@ -277,7 +278,7 @@ func (a *App) logoutPost(c *fiber.Ctx) error {
 	if err := a.endSession(c, "success", "You have signed out."); err != nil {
 		return err
 	}
-	return redirect(c, "/login")
+	return redirect(c, paths.Login)
 }
 
 // loginLimiters bound failed sign-ins per client IP and per email address. Successful sign-ins
@@ -311,7 +312,7 @@ func safeNext(next string) string {
 	}
 	u, err := url.Parse(next)
 	if err != nil || u.Scheme != "" || u.Host != "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") ||
-		strings.HasPrefix(next, "/login") {
+		strings.HasPrefix(next, paths.Login) {
 		return ""
 	}
 	return next

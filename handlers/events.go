@@ -23,7 +23,7 @@ import (
 // the platform's (events of no tenant).
 type eventLog struct {
 	scope  events.Scope
-	base   string // URL of the list
+	base   eventviews.Log // where the log lives
 	title  string
 	tenant string // "Name (slug) · id" of the open tenant; "" for the platform
 }
@@ -35,13 +35,13 @@ func (a *App) eventLogOf(c *fiber.Ctx) (eventLog, error) {
 		if !a.isSuper(c) {
 			return eventLog{}, fiber.ErrForbidden
 		}
-		return eventLog{scope: events.PlatformScope, base: "/events", title: "Platform events"}, nil
+		return eventLog{scope: events.PlatformScope, base: eventviews.Log{}, title: "Platform events"}, nil
 	}
 	t := currentTenant(c)
 	if t == nil {
 		return eventLog{}, errors.New("events: tenant route without a tenant")
 	}
-	return eventLog{scope: events.TenantScope(t.ID), base: "/t/" + t.Slug + "/events", title: "Events",
+	return eventLog{scope: events.TenantScope(t.ID), base: eventviews.Log{Slug: t.Slug}, title: "Events",
 		tenant: t.Name + " (" + t.Slug + ") · " + t.ID.String()}, nil
 }
 
@@ -52,10 +52,10 @@ func (a *App) eventsList(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	lp := readList("events", log.base, query(c))
+	lp := readList("events", log.base.URL(), query(c))
 	filter := eventFilter(lp)
 	filter.Scope = log.scope
-	l := eventviews.List{Query: lp.done(), Platform: log.scope.Platform, Types: events.Types(),
+	l := eventviews.List{Query: lp.done(), Log: log.base, Types: events.Types(),
 		AggregateTypes: events.AggregateTypes(), Before: filter.Before}
 	if !l.Query.Invalid() {
 		if l.Rows, l.Next, err = a.store.Events(ctx(c), filter); err != nil {
@@ -197,7 +197,7 @@ func (a *App) eventShow(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	d := eventviews.Detail{Base: log.base, Tenant: log.tenant, Row: *row}
+	d := eventviews.Detail{Log: log.base, Tenant: log.tenant, Row: *row}
 	d.CurrentVersion, _ = events.CurrentVersion(row.EventType)
 	payload, err := decodedPayload(*row)
 	if err != nil {

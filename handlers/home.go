@@ -9,24 +9,28 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/rustok/rustok-admin/internal/events"
+	"github.com/rustok/rustok-admin/internal/paths"
 	"github.com/rustok/rustok-admin/models"
 	"github.com/rustok/rustok-admin/views/components"
 	"github.com/rustok/rustok-admin/views/dashboard"
 	eventviews "github.com/rustok/rustok-admin/views/events"
+	nodeviews "github.com/rustok/rustok-admin/views/nodes"
+	roleviews "github.com/rustok/rustok-admin/views/roles"
 	"github.com/rustok/rustok-admin/views/tenants"
+	userviews "github.com/rustok/rustok-admin/views/users"
 )
 
 // homeShow sends the user to their only tenant, or shows a picker when they have several or none.
 func (a *App) homeShow(c *fiber.Ctx) error {
 	if t := requestedTenant(c); t != nil { // named by X-Tenant-ID or the tenant's own domain
-		return redirect(c, "/t/"+t.Slug+"/")
+		return redirect(c, paths.URL(paths.Dashboard, t.Slug))
 	}
 	ts, err := a.store.TenantsForUser(ctx(c), currentUser(c).ID, 0)
 	if err != nil {
 		return err
 	}
 	if len(ts) == 1 {
-		return redirect(c, "/t/"+ts[0].Slug+"/")
+		return redirect(c, paths.URL(paths.Dashboard, ts[0].Slug))
 	}
 	choices := make([]tenants.Choice, len(ts))
 	for i, t := range ts {
@@ -42,36 +46,35 @@ func (a *App) dashboardShow(c *fiber.Ctx) error {
 	t := currentTenant(c)
 	roles, _ := c.Locals(localRoles).([]string)
 	d := dashboard.Data{TenantName: t.Name, TenantSlug: t.Slug, DefaultLocale: t.DefaultLocale, Locales: t.Locales, Roles: roles}
-	base := "/t/" + t.Slug
-	if a.mayGet(c, "/t/:slug/nodes") {
+	if a.mayGet(c, paths.Nodes) {
 		byStatus, err := a.store.NodeCountsByStatus(ctx(c), t.ID)
 		if err != nil {
 			return err
 		}
 		for _, s := range []string{models.NodeDraft, models.NodePublished, models.NodeArchived} {
 			d.Counts = append(d.Counts, dashboard.Count{Label: "Content " + s, Value: byStatus[s],
-				Href: base + "/nodes?status=" + s, TestID: "count-nodes-" + s})
+				Href: nodeviews.ListURL(t.Slug) + "?status=" + s, TestID: "count-nodes-" + s})
 		}
 		if n := byStatus[models.NodeDraft]; n > 0 {
 			d.Attention = append(d.Attention, dashboard.Attention{Text: howMany(n, "draft", "drafts") + " not yet published",
-				Href: base + "/nodes?status=" + models.NodeDraft, TestID: "attention-drafts"})
+				Href: nodeviews.ListURL(t.Slug) + "?status=" + models.NodeDraft, TestID: "attention-drafts"})
 		}
 	}
-	if a.mayGet(c, "/t/:slug/users") {
+	if a.mayGet(c, paths.Users) {
 		n, err := a.store.CountTenantMembers(ctx(c), t.ID)
 		if err != nil {
 			return err
 		}
-		d.Counts = append(d.Counts, dashboard.Count{Label: "Users", Value: n, Href: base + "/users", TestID: "count-users"})
+		d.Counts = append(d.Counts, dashboard.Count{Label: "Users", Value: n, Href: userviews.ListURL(t.Slug), TestID: "count-users"})
 	}
-	if a.mayGet(c, "/t/:slug/roles") {
+	if a.mayGet(c, paths.Roles) {
 		n, err := a.store.CountRoles(ctx(c), t.ID)
 		if err != nil {
 			return err
 		}
-		d.Counts = append(d.Counts, dashboard.Count{Label: "Roles", Value: n, Href: base + "/roles", TestID: "count-roles"})
+		d.Counts = append(d.Counts, dashboard.Count{Label: "Roles", Value: n, Href: roleviews.ListURL(t.Slug), TestID: "count-roles"})
 	}
-	if a.mayGet(c, "/t/:slug/events") {
+	if a.mayGet(c, paths.Events) {
 		if err := a.dashboardEvents(c, t, &d); err != nil {
 			return err
 		}
@@ -85,7 +88,7 @@ func (a *App) dashboardShow(c *fiber.Ctx) error {
 // of the last 30 days and the 10 newest events, named in one query per kind.
 func (a *App) dashboardEvents(c *fiber.Ctx, t *models.Tenant, d *dashboard.Data) error {
 	scope, now := events.TenantScope(t.ID), a.now()
-	d.Events, d.EventsBase = true, "/t/"+t.Slug+"/events"
+	d.Events, d.EventsLog = true, eventviews.Log{Slug: t.Slug}
 	today := now.UTC().Truncate(24 * time.Hour)
 	todays, err := a.store.CountEvents(ctx(c), events.Filter{Scope: scope, From: &today})
 	if err != nil {
@@ -96,11 +99,11 @@ func (a *App) dashboardEvents(c *fiber.Ctx, t *models.Tenant, d *dashboard.Data)
 		return err
 	}
 	d.Counts = append(d.Counts,
-		dashboard.Count{Label: "Events today (UTC)", Value: todays, Href: d.EventsBase + "?from=" + today.Format("2006-01-02"), TestID: "count-events-today"},
-		dashboard.Count{Label: "Failed events", Value: failed, Href: d.EventsBase + "?status=" + events.StatusFailed, TestID: "count-events-failed"})
+		dashboard.Count{Label: "Events today (UTC)", Value: todays, Href: d.EventsLog.URL() + "?from=" + today.Format("2006-01-02"), TestID: "count-events-today"},
+		dashboard.Count{Label: "Failed events", Value: failed, Href: d.EventsLog.URL() + "?status=" + events.StatusFailed, TestID: "count-events-failed"})
 	if failed > 0 {
 		d.Attention = append([]dashboard.Attention{{Text: howMany(failed, "failed event", "failed events") + " to retry",
-			Href: d.EventsBase + "?status=" + events.StatusFailed, TestID: "attention-failed"}}, d.Attention...)
+			Href: d.EventsLog.URL() + "?status=" + events.StatusFailed, TestID: "attention-failed"}}, d.Attention...)
 	}
 	days, err := a.store.EventsPerDay(ctx(c), scope, now, 30)
 	if err != nil {
@@ -114,7 +117,7 @@ func (a *App) dashboardEvents(c *fiber.Ctx, t *models.Tenant, d *dashboard.Data)
 	if d.Names, err = a.eventNames(c, rows, nil); err != nil {
 		return err
 	}
-	mayRead := a.mayGet(c, "/t/:slug/events/:id")
+	mayRead := a.mayGet(c, paths.Event)
 	// The same words as every history panel: one formatter per aggregate describes each event.
 	tid := currentTenant(c).ID
 	entries, err := a.historyEntries(ctx(c), &tid, rows, nil)
@@ -127,7 +130,7 @@ func (a *App) dashboardEvents(c *fiber.Ctx, t *models.Tenant, d *dashboard.Data)
 			item.Title, item.Summary = entries[i].Title, activitySummary(entries[i])
 		}
 		if mayRead {
-			item.Href = eventviews.DetailURL(d.EventsBase, r)
+			item.Href = eventviews.DetailURL(d.EventsLog, r)
 		}
 		d.Activity = append(d.Activity, item)
 	}

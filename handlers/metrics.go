@@ -10,6 +10,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/rustok/rustok-admin/internal/paths"
 )
 
 // NewRegistry returns a Prometheus registry with the Go runtime and process collectors.
@@ -63,6 +65,6 @@ func scrapeHandler(reg *prometheus.Registry) fiber.Handler {
 func NewMetricsApp(reg *prometheus.Registry) *fiber.App {
 	app := fiber.New(fiber.Config{AppName: "rustok-metrics", DisableStartupMessage: true,
 		ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 60 * time.Second})
-	app.Get("/metrics", scrapeHandler(reg))
+	app.Get(paths.Metrics, scrapeHandler(reg))
 	return app
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/rustok/rustok-admin/internal/events"
 	"github.com/rustok/rustok-admin/internal/logging"
+	"github.com/rustok/rustok-admin/internal/paths"
 )
 
 // Keys of values kept in fiber.Ctx.Locals.
@@ -90,8 +91,8 @@ func (a *App) observe(c *fiber.Ctx) error {
 		level = slog.LevelWarn
 	}
 	path := c.OriginalURL()
-	if strings.HasPrefix(path, "/set-password/") {
-		path = "/set-password/…" // the link is a secret: it never reaches the logs, whoever answered
+	if prefix := paths.Prefix(paths.SetPassword); strings.HasPrefix(path, prefix) {
+		path = prefix + "…" // the link is a secret: it never reaches the logs, whoever answered
 	}
 	a.log.Log(ctx(c), level, "request", "method", c.Method(), "path", path, "route", route,
 		"status", status, "duration_ms", strconv.FormatFloat(float64(elapsed.Microseconds())/1000, 'f', 2, 64),

@@ -24,14 +24,14 @@ func (a *App) nodeHistory(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	base := "/t/" + t.Slug + "/events"
+	log := eventviews.Log{Slug: t.Slug}
 	var eventURL func(events.Row) string
 	if a.may(c, t, p("events", "read")) {
-		eventURL = func(r events.Row) string { return eventviews.DetailURL(base, r) }
+		eventURL = func(r events.Row) string { return eventviews.DetailURL(log, r) }
 	}
 	h := components.History{ID: "node-history", Empty: "No changes recorded yet.", AllText: "All events of this node →"}
 	if a.may(c, t, p("events", "list")) {
-		h.AllURL = eventviews.AggregateURL(base, "node", n.ID.String())
+		h.AllURL = eventviews.AggregateURL(log, "node", n.ID.String())
 	}
 	if h.Entries, err = a.historyEntries(ctx(c), &t.ID, rows, eventURL); err != nil {
 		return err

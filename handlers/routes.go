@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/compress"
 
 	"github.com/rustok/rustok-admin/internal/authz"
+	"github.com/rustok/rustok-admin/internal/paths"
 )
 
 // Access says who may call a route; with InTenant and OnPlatform the route's Perm is checked
@@ -33,7 +34,7 @@ func (a Access) String() string {
 // Route is one entry of the route table.
 type Route struct {
 	Method  string
-	Path    string
+	Path    string // one of the patterns declared in internal/paths, never a literal
 	Access  Access
 	Perm    authz.Perm // the (resource, action) an InTenant or OnPlatform route requires
 	Handler fiber.Handler
@@ -44,67 +45,68 @@ type Route struct {
 func p(resource, action string) authz.Perm { return authz.Perm{Resource: resource, Action: action} }
 
 // Routes is the one place every route is declared with the access it requires. Tests walk it,
-// and registerRoutes refuses to register anything that is not listed here.
+// and registerRoutes refuses to register anything that is not listed here. Each path is a
+// named pattern of internal/paths, which the views build their links from.
 func (a *App) Routes() []Route {
 	return []Route{
-		{Method: fiber.MethodGet, Path: "/login", Access: Public, Handler: a.loginShow},
-		{Method: fiber.MethodPost, Path: "/login", Access: Public, Handler: a.loginPost, Extra: a.loginLimiters()},
-		{Method: fiber.MethodPost, Path: "/logout", Access: Public, Handler: a.logoutPost},
+		{Method: fiber.MethodGet, Path: paths.Login, Access: Public, Handler: a.loginShow},
+		{Method: fiber.MethodPost, Path: paths.Login, Access: Public, Handler: a.loginPost, Extra: a.loginLimiters()},
+		{Method: fiber.MethodPost, Path: paths.Logout, Access: Public, Handler: a.logoutPost},
 		// Invitation links: the token in the path is the credential.
-		{Method: fiber.MethodGet, Path: "/set-password/:token", Access: Public, Handler: a.setPasswordShow},
-		{Method: fiber.MethodPost, Path: "/set-password/:token", Access: Public, Handler: a.setPasswordPost},
+		{Method: fiber.MethodGet, Path: paths.SetPassword, Access: Public, Handler: a.setPasswordShow},
+		{Method: fiber.MethodPost, Path: paths.SetPassword, Access: Public, Handler: a.setPasswordPost},
 
-		{Method: fiber.MethodGet, Path: "/", Access: SignedIn, Handler: a.homeShow},
-		{Method: fiber.MethodGet, Path: "/t/:slug/", Access: TenantMember, Handler: a.dashboardShow},
+		{Method: fiber.MethodGet, Path: paths.Home, Access: SignedIn, Handler: a.homeShow},
+		{Method: fiber.MethodGet, Path: paths.Dashboard, Access: TenantMember, Handler: a.dashboardShow},
 		// Event log of the tenant.
-		{Method: fiber.MethodGet, Path: "/t/:slug/events", Access: InTenant, Perm: p("events", "list"), Handler: a.eventsList},
-		{Method: fiber.MethodGet, Path: "/t/:slug/events/aggregate/:type/:aid", Access: InTenant, Perm: p("events", "list"), Handler: a.eventsHistory},
-		{Method: fiber.MethodGet, Path: "/t/:slug/events/:id", Access: InTenant, Perm: p("events", "read"), Handler: a.eventShow},
-		{Method: fiber.MethodPost, Path: "/t/:slug/events/:id/retry", Access: InTenant, Perm: p("events", "update"), Handler: a.eventRetryPost},
+		{Method: fiber.MethodGet, Path: paths.Events, Access: InTenant, Perm: p("events", "list"), Handler: a.eventsList},
+		{Method: fiber.MethodGet, Path: paths.EventsAggregate, Access: InTenant, Perm: p("events", "list"), Handler: a.eventsHistory},
+		{Method: fiber.MethodGet, Path: paths.Event, Access: InTenant, Perm: p("events", "read"), Handler: a.eventShow},
+		{Method: fiber.MethodPost, Path: paths.EventRetry, Access: InTenant, Perm: p("events", "update"), Handler: a.eventRetryPost},
 		// Roles of the tenant and their permission grid. /roles/new comes before /roles/:name,
 		// which it would match ("new" is a reserved role name).
-		{Method: fiber.MethodGet, Path: "/t/:slug/roles", Access: InTenant, Perm: p("roles", "list"), Handler: a.rolesList},
-		{Method: fiber.MethodGet, Path: "/t/:slug/roles/new", Access: InTenant, Perm: p("roles", "create"), Handler: a.roleNew},
-		{Method: fiber.MethodPost, Path: "/t/:slug/roles", Access: InTenant, Perm: p("roles", "create"), Handler: a.roleCreatePost},
-		{Method: fiber.MethodGet, Path: "/t/:slug/roles/:name", Access: InTenant, Perm: p("roles", "read"), Handler: a.roleShow},
-		{Method: fiber.MethodPost, Path: "/t/:slug/roles/:name", Access: InTenant, Perm: p("roles", "update"), Handler: a.roleUpdatePost},
-		{Method: fiber.MethodPost, Path: "/t/:slug/roles/:name/delete", Access: InTenant, Perm: p("roles", "delete"), Handler: a.roleDeletePost},
-		{Method: fiber.MethodPost, Path: "/t/:slug/roles/:name/permissions", Access: InTenant, Perm: p("roles", "update"), Handler: a.rolePermissionsPost},
+		{Method: fiber.MethodGet, Path: paths.Roles, Access: InTenant, Perm: p("roles", "list"), Handler: a.rolesList},
+		{Method: fiber.MethodGet, Path: paths.RoleNew, Access: InTenant, Perm: p("roles", "create"), Handler: a.roleNew},
+		{Method: fiber.MethodPost, Path: paths.Roles, Access: InTenant, Perm: p("roles", "create"), Handler: a.roleCreatePost},
+		{Method: fiber.MethodGet, Path: paths.Role, Access: InTenant, Perm: p("roles", "read"), Handler: a.roleShow},
+		{Method: fiber.MethodPost, Path: paths.Role, Access: InTenant, Perm: p("roles", "update"), Handler: a.roleUpdatePost},
+		{Method: fiber.MethodPost, Path: paths.RoleDelete, Access: InTenant, Perm: p("roles", "delete"), Handler: a.roleDeletePost},
+		{Method: fiber.MethodPost, Path: paths.RolePermissions, Access: InTenant, Perm: p("roles", "update"), Handler: a.rolePermissionsPost},
 		// Users of the tenant. /users/new comes before /users/:id, which it would match.
-		{Method: fiber.MethodGet, Path: "/t/:slug/users", Access: InTenant, Perm: p("users", "list"), Handler: a.usersList},
-		{Method: fiber.MethodGet, Path: "/t/:slug/users/new", Access: InTenant, Perm: p("users", "create"), Handler: a.userNew},
-		{Method: fiber.MethodPost, Path: "/t/:slug/users", Access: InTenant, Perm: p("users", "create"), Handler: a.userCreatePost},
-		{Method: fiber.MethodGet, Path: "/t/:slug/users/:id", Access: InTenant, Perm: p("users", "read"), Handler: a.userShow},
-		{Method: fiber.MethodPost, Path: "/t/:slug/users/:id", Access: InTenant, Perm: p("users", "update"), Handler: a.userUpdatePost},
-		{Method: fiber.MethodPost, Path: "/t/:slug/users/:id/roles", Access: InTenant, Perm: p("users", "update"), Handler: a.userRoleAssignPost},
-		{Method: fiber.MethodPost, Path: "/t/:slug/users/:id/roles/revoke", Access: InTenant, Perm: p("users", "update"), Handler: a.userRoleRevokePost},
+		{Method: fiber.MethodGet, Path: paths.Users, Access: InTenant, Perm: p("users", "list"), Handler: a.usersList},
+		{Method: fiber.MethodGet, Path: paths.UserNew, Access: InTenant, Perm: p("users", "create"), Handler: a.userNew},
+		{Method: fiber.MethodPost, Path: paths.Users, Access: InTenant, Perm: p("users", "create"), Handler: a.userCreatePost},
+		{Method: fiber.MethodGet, Path: paths.User, Access: InTenant, Perm: p("users", "read"), Handler: a.userShow},
+		{Method: fiber.MethodPost, Path: paths.User, Access: InTenant, Perm: p("users", "update"), Handler: a.userUpdatePost},
+		{Method: fiber.MethodPost, Path: paths.UserRoles, Access: InTenant, Perm: p("users", "update"), Handler: a.userRoleAssignPost},
+		{Method: fiber.MethodPost, Path: paths.UserRoleRevoke, Access: InTenant, Perm: p("users", "update"), Handler: a.userRoleRevokePost},
 		// Content: posts and pages. Fixed paths come before /nodes/:id, which they would match.
 		// The preview changes and reveals nothing, so reading content is enough to use it; it is
 		// rate-limited per user, as it renders whatever it is sent.
-		{Method: fiber.MethodGet, Path: "/t/:slug/nodes", Access: InTenant, Perm: p("nodes", "list"), Handler: a.nodesList},
-		{Method: fiber.MethodGet, Path: "/t/:slug/nodes/new", Access: InTenant, Perm: p("nodes", "create"), Handler: a.nodeNew},
-		{Method: fiber.MethodPost, Path: "/t/:slug/nodes", Access: InTenant, Perm: p("nodes", "create"), Handler: a.nodeCreatePost},
-		{Method: fiber.MethodPost, Path: "/t/:slug/nodes/preview", Access: InTenant, Perm: p("nodes", "read"), Handler: a.nodePreviewPost, Extra: []fiber.Handler{a.previewLimiter()}},
-		{Method: fiber.MethodPost, Path: "/t/:slug/nodes/bulk/status", Access: InTenant, Perm: p("nodes", "publish"), Handler: a.nodesBulkStatusPost},
-		{Method: fiber.MethodPost, Path: "/t/:slug/nodes/bulk/delete", Access: InTenant, Perm: p("nodes", "delete"), Handler: a.nodesBulkDeletePost},
-		{Method: fiber.MethodGet, Path: "/t/:slug/nodes/:id", Access: InTenant, Perm: p("nodes", "read"), Handler: a.nodeShow},
-		{Method: fiber.MethodPost, Path: "/t/:slug/nodes/:id", Access: InTenant, Perm: p("nodes", "update"), Handler: a.nodeUpdatePost},
-		{Method: fiber.MethodPost, Path: "/t/:slug/nodes/:id/status", Access: InTenant, Perm: p("nodes", "publish"), Handler: a.nodeStatusPost},
-		{Method: fiber.MethodPost, Path: "/t/:slug/nodes/:id/delete", Access: InTenant, Perm: p("nodes", "delete"), Handler: a.nodeDeletePost},
-		{Method: fiber.MethodGet, Path: "/t/:slug/nodes/:id/history", Access: InTenant, Perm: p("nodes", "read"), Handler: a.nodeHistory, Extra: []fiber.Handler{a.fragmentInShell("History", "← Back to the content")}},
+		{Method: fiber.MethodGet, Path: paths.Nodes, Access: InTenant, Perm: p("nodes", "list"), Handler: a.nodesList},
+		{Method: fiber.MethodGet, Path: paths.NodeNew, Access: InTenant, Perm: p("nodes", "create"), Handler: a.nodeNew},
+		{Method: fiber.MethodPost, Path: paths.Nodes, Access: InTenant, Perm: p("nodes", "create"), Handler: a.nodeCreatePost},
+		{Method: fiber.MethodPost, Path: paths.NodePreview, Access: InTenant, Perm: p("nodes", "read"), Handler: a.nodePreviewPost, Extra: []fiber.Handler{a.previewLimiter()}},
+		{Method: fiber.MethodPost, Path: paths.NodesBulkStatus, Access: InTenant, Perm: p("nodes", "publish"), Handler: a.nodesBulkStatusPost},
+		{Method: fiber.MethodPost, Path: paths.NodesBulkDelete, Access: InTenant, Perm: p("nodes", "delete"), Handler: a.nodesBulkDeletePost},
+		{Method: fiber.MethodGet, Path: paths.Node, Access: InTenant, Perm: p("nodes", "read"), Handler: a.nodeShow},
+		{Method: fiber.MethodPost, Path: paths.Node, Access: InTenant, Perm: p("nodes", "update"), Handler: a.nodeUpdatePost},
+		{Method: fiber.MethodPost, Path: paths.NodeStatus, Access: InTenant, Perm: p("nodes", "publish"), Handler: a.nodeStatusPost},
+		{Method: fiber.MethodPost, Path: paths.NodeDelete, Access: InTenant, Perm: p("nodes", "delete"), Handler: a.nodeDeletePost},
+		{Method: fiber.MethodGet, Path: paths.NodeHistory, Access: InTenant, Perm: p("nodes", "read"), Handler: a.nodeHistory, Extra: []fiber.Handler{a.fragmentInShell("History", "← Back to the content")}},
 		// Platform events (no tenant: sign-ins, user accounts, platform roles).
-		{Method: fiber.MethodGet, Path: "/events", Access: OnPlatform, Perm: p("events", "list"), Handler: a.eventsList},
-		{Method: fiber.MethodGet, Path: "/events/:id", Access: OnPlatform, Perm: p("events", "read"), Handler: a.eventShow},
-		{Method: fiber.MethodPost, Path: "/events/:id/retry", Access: OnPlatform, Perm: p("events", "update"), Handler: a.eventRetryPost},
-		{Method: fiber.MethodGet, Path: "/system", Access: OnPlatform, Perm: p("settings", "read"), Handler: a.systemShow},
+		{Method: fiber.MethodGet, Path: paths.PlatformEvents, Access: OnPlatform, Perm: p("events", "list"), Handler: a.eventsList},
+		{Method: fiber.MethodGet, Path: paths.PlatformEvent, Access: OnPlatform, Perm: p("events", "read"), Handler: a.eventShow},
+		{Method: fiber.MethodPost, Path: paths.PlatformEventRetry, Access: OnPlatform, Perm: p("events", "update"), Handler: a.eventRetryPost},
+		{Method: fiber.MethodGet, Path: paths.System, Access: OnPlatform, Perm: p("settings", "read"), Handler: a.systemShow},
 		// Tenant management (platform). /tenants/new comes before /tenants/:id, which it would match.
-		{Method: fiber.MethodGet, Path: "/tenants", Access: OnPlatform, Perm: p("tenants", "list"), Handler: a.tenantsList},
-		{Method: fiber.MethodGet, Path: "/tenants/new", Access: OnPlatform, Perm: p("tenants", "create"), Handler: a.tenantNew},
-		{Method: fiber.MethodPost, Path: "/tenants", Access: OnPlatform, Perm: p("tenants", "create"), Handler: a.tenantCreatePost},
-		{Method: fiber.MethodGet, Path: "/tenants/:id", Access: OnPlatform, Perm: p("tenants", "read"), Handler: a.tenantShow},
-		{Method: fiber.MethodPost, Path: "/tenants/:id", Access: OnPlatform, Perm: p("tenants", "update"), Handler: a.tenantUpdatePost},
-		{Method: fiber.MethodPost, Path: "/tenants/:id/deactivate", Access: OnPlatform, Perm: p("tenants", "update"), Handler: a.tenantDeactivatePost},
-		{Method: fiber.MethodPost, Path: "/tenants/:id/activate", Access: OnPlatform, Perm: p("tenants", "update"), Handler: a.tenantActivatePost},
+		{Method: fiber.MethodGet, Path: paths.Tenants, Access: OnPlatform, Perm: p("tenants", "list"), Handler: a.tenantsList},
+		{Method: fiber.MethodGet, Path: paths.TenantNew, Access: OnPlatform, Perm: p("tenants", "create"), Handler: a.tenantNew},
+		{Method: fiber.MethodPost, Path: paths.Tenants, Access: OnPlatform, Perm: p("tenants", "create"), Handler: a.tenantCreatePost},
+		{Method: fiber.MethodGet, Path: paths.Tenant, Access: OnPlatform, Perm: p("tenants", "read"), Handler: a.tenantShow},
+		{Method: fiber.MethodPost, Path: paths.Tenant, Access: OnPlatform, Perm: p("tenants", "update"), Handler: a.tenantUpdatePost},
+		{Method: fiber.MethodPost, Path: paths.TenantDeactivate, Access: OnPlatform, Perm: p("tenants", "update"), Handler: a.tenantDeactivatePost},
+		{Method: fiber.MethodPost, Path: paths.TenantActivate, Access: OnPlatform, Perm: p("tenants", "update"), Handler: a.tenantActivatePost},
 	}
 }
 
@@ -122,15 +124,15 @@ func (a *App) routeIndex() map[string]Route {
 // OperationalRoutes are served before sessions and CSRF: probes, metrics and static files.
 func (a *App) OperationalRoutes() []Route {
 	routes := []Route{
-		{Method: fiber.MethodGet, Path: "/healthz", Access: Public, Handler: a.healthz},
-		{Method: fiber.MethodGet, Path: "/readyz", Access: Public, Handler: a.readyz},
-		{Method: fiber.MethodGet, Path: "/static/*", Access: Public, Handler: staticHandler()},
-		{Method: fiber.MethodGet, Path: "/favicon.ico", Access: Public, Handler: func(c *fiber.Ctx) error {
-			return c.Redirect("/static/favicon.svg", fiber.StatusMovedPermanently)
+		{Method: fiber.MethodGet, Path: paths.Healthz, Access: Public, Handler: a.healthz},
+		{Method: fiber.MethodGet, Path: paths.Readyz, Access: Public, Handler: a.readyz},
+		{Method: fiber.MethodGet, Path: paths.Static, Access: Public, Handler: staticHandler()},
+		{Method: fiber.MethodGet, Path: paths.Favicon, Access: Public, Handler: func(c *fiber.Ctx) error {
+			return c.Redirect(paths.URL(paths.Static, "favicon.svg"), fiber.StatusMovedPermanently)
 		}},
 	}
 	if a.cfg.MetricsAddr == "" { // else NewMetricsApp serves it on METRICS_ADDR
-		routes = slices.Insert(routes, 2, Route{Method: fiber.MethodGet, Path: "/metrics", Access: Public, Handler: a.metricsHandler()})
+		routes = slices.Insert(routes, 2, Route{Method: fiber.MethodGet, Path: paths.Metrics, Access: Public, Handler: a.metricsHandler()})
 	}
 	return routes
 }
@@ -177,6 +179,6 @@ func notFound(c *fiber.Ctx) error {
 // and HEAD requests (no body) are left alone, and /metrics is skipped: promhttp gzips it itself.
 func compressResponses() fiber.Handler {
 	return compress.New(compress.Config{Level: compress.LevelDefault, Next: func(c *fiber.Ctx) bool {
-		return c.Method() == fiber.MethodHead || c.Path() == "/metrics"
+		return c.Method() == fiber.MethodHead || c.Path() == paths.Metrics
 	}})
 }

@@ -2,8 +2,12 @@ package handlers_test
 
 import (
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -43,6 +47,65 @@ func TestEveryRouteIsDeclared(t *testing.T) {
 	for key := range table {
 		if !registered[key] {
 			t.Errorf("route %s is declared but not registered", key)
+		}
+	}
+}
+
+// declaredPatterns reads the named path patterns of internal/paths from its source, by name:
+// a Go program cannot list a package's constants, and the test must see every one of them.
+func declaredPatterns(t *testing.T) map[string]string {
+	t.Helper()
+	f, err := parser.ParseFile(token.NewFileSet(), "../internal/paths/paths.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, decl := range f.Decls {
+		gd, ok := decl.(*ast.GenDecl)
+		if !ok || gd.Tok != token.CONST {
+			continue
+		}
+		for _, spec := range gd.Specs {
+			vs := spec.(*ast.ValueSpec)
+			for i, name := range vs.Names {
+				lit, ok := vs.Values[i].(*ast.BasicLit)
+				if !ok || lit.Kind != token.STRING {
+					t.Fatalf("paths.%s is not a string literal", name.Name)
+				}
+				out[name.Name], _ = strconv.Unquote(lit.Value)
+			}
+		}
+	}
+	if len(out) < 10 {
+		t.Fatalf("only %d patterns read from internal/paths", len(out))
+	}
+	return out
+}
+
+// TestEveryRoutePathIsANamedPattern holds the route tables and internal/paths together: every
+// route's path is one of the named patterns, and every named pattern is routed, so no name is
+// left behind for a route that is gone.
+func TestEveryRoutePathIsANamedPattern(t *testing.T) {
+	t.Parallel()
+	app := testkit.NewApp(t)
+	patterns := declaredPatterns(t)
+	named := map[string]string{}
+	for name, pattern := range patterns {
+		if other, ok := named[pattern]; ok {
+			t.Errorf("paths.%s and paths.%s are both %q: one name per path", name, other, pattern)
+		}
+		named[pattern] = name
+	}
+	routed := map[string]bool{}
+	for _, r := range handlers.Table(app.Deps) {
+		if _, ok := named[r.Path]; !ok {
+			t.Errorf("route %s %s: its path is not a named pattern of internal/paths", r.Method, r.Path)
+		}
+		routed[r.Path] = true
+	}
+	for name, pattern := range patterns {
+		if !routed[pattern] {
+			t.Errorf("paths.%s (%q) is declared but no route uses it", name, pattern)
 		}
 	}
 }

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/rustok/rustok-admin/internal/authz"
 	"github.com/rustok/rustok-admin/internal/config"
+	"github.com/rustok/rustok-admin/internal/paths"
 	"github.com/rustok/rustok-admin/models"
 	"github.com/rustok/rustok-admin/views/components"
 	"github.com/rustok/rustok-admin/views/layouts"
@@ -191,26 +191,25 @@ func (a *App) shellFor(c *fiber.Ctx, title string) layouts.Page {
 }
 
 // navSection is one entry of the sidebar: its group, label, section, icon and the GET route it
-// opens. Whether a link shows is decided by that route's own declared access, so the navigation
-// can never offer a page that answers 403. An entry whose route does not exist is left out,
-// unless it is soon: then it shows as a disabled placeholder. A path with :slug is a section of
-// the open tenant; the others are platform pages.
+// opens (a pattern of internal/paths). Whether a link shows is decided by that route's own
+// declared access, so the navigation can never offer a page that answers 403. An entry with no
+// path is a section still to come: it shows as a disabled placeholder. A tenant entry is a
+// section of the open tenant; the others are platform pages.
 type navSection struct {
 	group, label, section, icon, path string
-	soon                              bool
+	tenant                            bool
 }
 
 var navSections = []navSection{
-	{"", "Dashboard", "dashboard", "layout-dashboard", "/t/:slug/", false},
-	{"Content", "Content", "nodes", "file-text", "/t/:slug/nodes", false},
-	{"Catalog", "Products", "products", "package", "/t/:slug/products", true},
-	{"People", "Users", "users", "users", "/t/:slug/users", false},
-	{"People", "Roles", "roles", "shield-check", "/t/:slug/roles", false},
-	{"Activity", "Events", "events", "activity", "/t/:slug/events", false},
-	{"Settings", "Settings", "settings", "settings", "/t/:slug/settings", false},
-	{"Platform", "Tenants", "tenants", "building-2", "/tenants", false},
-	{"Platform", "Platform events", "platform-events", "scroll-text", "/events", false},
-	{"Platform", "System", "system", "server", "/system", false},
+	{"", "Dashboard", "dashboard", "layout-dashboard", paths.Dashboard, true},
+	{"Content", "Content", "nodes", "file-text", paths.Nodes, true},
+	{"Catalog", "Products", "products", "package", "", true},
+	{"People", "Users", "users", "users", paths.Users, true},
+	{"People", "Roles", "roles", "shield-check", paths.Roles, true},
+	{"Activity", "Events", "events", "activity", paths.Events, true},
+	{"Platform", "Tenants", "tenants", "building-2", paths.Tenants, false},
+	{"Platform", "Platform events", "platform-events", "scroll-text", paths.PlatformEvents, false},
+	{"Platform", "System", "system", "server", paths.System, false},
 }
 
 // nav returns the sidebar of the current user: the sections of t (when a tenant is open) and
@@ -222,22 +221,19 @@ func (a *App) nav(c *fiber.Ctx, t *models.Tenant) []layouts.NavGroup {
 	}
 	var groups []layouts.NavGroup
 	for _, s := range navSections {
-		inTenant := strings.Contains(s.path, ":slug")
-		if inTenant && t == nil {
+		if s.tenant && t == nil {
 			continue
 		}
-		link := layouts.NavLink{Label: s.label, Section: s.section, Icon: s.icon, Href: s.path}
-		if inTenant {
-			link.Href = strings.Replace(s.path, ":slug", t.Slug, 1)
-		}
-		r, ok := a.routeIndex()[fiber.MethodGet+" "+s.path]
-		switch {
-		case !ok && !s.soon:
+		link := layouts.NavLink{Label: s.label, Section: s.section, Icon: s.icon}
+		switch r, ok := a.routeIndex()[fiber.MethodGet+" "+s.path]; {
+		case s.path == "":
+			link.Soon = true
+		case !ok, !a.mayOpen(c, u, t, r):
 			continue
-		case !ok:
-			link.Soon, link.Href = true, ""
-		case !a.mayOpen(c, u, t, r):
-			continue
+		case s.tenant:
+			link.Href = paths.URL(s.path, t.Slug)
+		default:
+			link.Href = paths.URL(s.path)
 		}
 		if n := len(groups); n > 0 && groups[n-1].Label == s.group {
 			groups[n-1].Links = append(groups[n-1].Links, link)

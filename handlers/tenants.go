@@ -18,7 +18,7 @@ import (
 // tenantsList renders one page of the tenants matching the search and status filter. An htmx
 // search or filter change gets only #tenants-table.
 func (a *App) tenantsList(c *fiber.Ctx) error {
-	lp := readList("tenants", "/tenants", query(c))
+	lp := readList("tenants", tenantviews.ListURL(), query(c))
 	q := models.TenantQuery{Search: lp.text("q", 0),
 		Status: lp.oneOf("status", []string{models.TenantActive, models.TenantInactive}, "Choose active or inactive.")}
 	q.Page, q.PerPage = lp.offset(models.MaxTenantsPerPage)

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/rustok/rustok-admin/internal/authz"
+	"github.com/rustok/rustok-admin/internal/paths"
 	"github.com/rustok/rustok-admin/models"
 	"github.com/rustok/rustok-admin/views/components"
 	"github.com/rustok/rustok-admin/views/layouts"
@@ -81,7 +82,7 @@ func (a *App) userCreatePost(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.Set(keyInviteLink, c.BaseURL()+"/set-password/"+token)
+	s.Set(keyInviteLink, c.BaseURL()+paths.URL(paths.SetPassword, token))
 	return a.flashRedirect(c, "success", "User "+u.Email+" invited with the role "+f.Role+".", back)
 }
 
@@ -352,7 +353,7 @@ func (a *App) setPasswordPost(c *fiber.Ctx) error {
 		return err
 	}
 	a.log.InfoContext(ctx(c), "password set with invitation link", "user_id", u.ID.String())
-	return a.flashRedirect(c, "success", "Your password is set. Sign in with "+u.Email+" and your new password.", "/login")
+	return a.flashRedirect(c, "success", "Your password is set. Sign in with "+u.Email+" and your new password.", paths.Login)
 }
 
 // linkProblem turns a refused set-password link into a status and a sentence; other errors

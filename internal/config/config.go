@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/rustok/rustok-admin/internal/paths"
 )
 
 // Config is everything the process needs to know at start. The environment variable names are
@@ -161,10 +163,10 @@ func (c *Config) Validate() error {
 func (c *Config) SignInURL() string {
 	host, port, err := net.SplitHostPort(c.Addr)
 	if err != nil {
-		return "http://localhost:8080/login"
+		return "http://localhost:8080" + paths.Login
 	}
 	if host == "" || host == "0.0.0.0" || host == "::" {
 		host = "localhost"
 	}
-	return "http://" + net.JoinHostPort(host, port) + "/login"
+	return "http://" + net.JoinHostPort(host, port) + paths.Login
 }

@@ -33,7 +33,7 @@ type Data struct {
 	Counts        []Count
 	Attention     []Attention
 	Events        bool
-	EventsBase    string // "/t/acme/events"
+	EventsLog     eventviews.Log
 	Activity      []Activity
 	Names         map[uuid.UUID]string // actors and aggregates of Activity, by id
 	Chart         Chart
@@ -376,7 +376,7 @@ func activityItem(d Data, a *Activity) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = eventviews.NamedActor(d.EventsBase, &a.Row, d.Names).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = eventviews.NamedActor(d.EventsLog, &a.Row, d.Names).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

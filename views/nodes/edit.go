@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/rustok/rustok-admin/internal/paths"
 	"github.com/rustok/rustok-admin/models"
 )
 
@@ -180,13 +181,13 @@ func (e Edit) Transitions() []string {
 }
 
 // StatusURL moves the node through the workflow.
-func (e Edit) StatusURL() string { return NodeURL(e.Slug, e.Node.ID) + "/status" }
+func (e Edit) StatusURL() string { return paths.URL(paths.NodeStatus, e.Slug, e.Node.ID.String()) }
 
 // DeleteURL deletes the node.
-func (e Edit) DeleteURL() string { return NodeURL(e.Slug, e.Node.ID) + "/delete" }
+func (e Edit) DeleteURL() string { return paths.URL(paths.NodeDelete, e.Slug, e.Node.ID.String()) }
 
 // HistoryURL is the fragment with the node's events.
-func (e Edit) HistoryURL() string { return NodeURL(e.Slug, e.Node.ID) + "/history" }
+func (e Edit) HistoryURL() string { return paths.URL(paths.NodeHistory, e.Slug, e.Node.ID.String()) }
 
 // FormFor fills the form with a node's stored values, one translation per tenant locale.
 func FormFor(n *models.Node, locales []string) Form {

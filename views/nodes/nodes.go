@@ -9,31 +9,32 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/rustok/rustok-admin/internal/paths"
 	"github.com/rustok/rustok-admin/models"
 )
 
 // ListURL is the node list of the tenant.
-func ListURL(slug string) string { return "/t/" + slug + "/nodes" }
+func ListURL(slug string) string { return paths.URL(paths.Nodes, slug) }
 
 // NewURL is the create form; kind preselects post or page.
 func NewURL(slug, kind string) string {
 	if kind == "" {
-		return "/t/" + slug + "/nodes/new"
+		return paths.URL(paths.NodeNew, slug)
 	}
-	return "/t/" + slug + "/nodes/new?kind=" + url.QueryEscape(kind)
+	return paths.URL(paths.NodeNew, slug) + "?kind=" + url.QueryEscape(kind)
 }
 
 // NodeURL is the page of one node.
-func NodeURL(slug string, id uuid.UUID) string { return "/t/" + slug + "/nodes/" + id.String() }
+func NodeURL(slug string, id uuid.UUID) string { return paths.URL(paths.Node, slug, id.String()) }
 
 // PreviewURL renders Markdown on the server.
-func PreviewURL(slug string) string { return "/t/" + slug + "/nodes/preview" }
+func PreviewURL(slug string) string { return paths.URL(paths.NodePreview, slug) }
 
-// BulkStatusURL and BulkDeleteURL take a selection of nodes.
-func BulkStatusURL(slug string) string { return "/t/" + slug + "/nodes/bulk/status" }
+// BulkStatusURL moves a selection of nodes to another status.
+func BulkStatusURL(slug string) string { return paths.URL(paths.NodesBulkStatus, slug) }
 
 // BulkDeleteURL deletes a selection of nodes.
-func BulkDeleteURL(slug string) string { return "/t/" + slug + "/nodes/bulk/delete" }
+func BulkDeleteURL(slug string) string { return paths.URL(paths.NodesBulkDelete, slug) }
 
 // KindLabel is how a kind reads in the interface.
 func KindLabel(kind string) string {

@@ -11,29 +11,33 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/rustok/rustok-admin/internal/authz"
+	"github.com/rustok/rustok-admin/internal/paths"
 	"github.com/rustok/rustok-admin/models"
 )
 
 // ListURL is the roles page of the tenant.
-func ListURL(slug string) string { return "/t/" + slug + "/roles" }
+func ListURL(slug string) string { return paths.URL(paths.Roles, slug) }
 
 // NewURL is the create form.
-func NewURL(slug string) string { return ListURL(slug) + "/new" }
+func NewURL(slug string) string { return paths.URL(paths.RoleNew, slug) }
 
 // RoleURL is the page of one role; role names are unique in a tenant and URL-safe.
-func RoleURL(slug, name string) string { return ListURL(slug) + "/" + name }
+func RoleURL(slug, name string) string { return paths.URL(paths.Role, slug, name) }
 
 // PermissionsURL is where the grid's checkboxes post.
-func PermissionsURL(slug, name string) string { return RoleURL(slug, name) + "/permissions" }
+func PermissionsURL(slug, name string) string { return paths.URL(paths.RolePermissions, slug, name) }
+
+// DeleteURL deletes the role.
+func DeleteURL(slug, name string) string { return paths.URL(paths.RoleDelete, slug, name) }
 
 // HistoryURL is the fragment with the events of the role aggregate.
 func HistoryURL(slug string, id uuid.UUID) string {
-	return "/t/" + slug + "/events/aggregate/role/" + id.String()
+	return paths.URL(paths.EventsAggregate, slug, "role", id.String())
 }
 
 // EventsURL lists the events of the role, for browsers without JavaScript.
 func EventsURL(slug string, id uuid.UUID) string {
-	return "/t/" + slug + "/events?" + url.Values{"aggregate_type": {"role"}, "aggregate_id": {id.String()}}.Encode()
+	return paths.URL(paths.Events, slug) + "?" + url.Values{"aggregate_type": {"role"}, "aggregate_id": {id.String()}}.Encode()
 }
 
 // List is the roles of a tenant with their member counts.

@@ -1,0 +1,113 @@
+// Package paths declares the path of every route once, by name, and builds URLs from them.
+// The route table (handlers/routes.go) takes each route's path from here and the views and
+// handlers build their links and redirects with URL, so a path is written in exactly one place.
+// It has no dependencies, so views can import it where they cannot import handlers.
+package paths
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// The path patterns, in Fiber's syntax: ":name" is one path segment, a final "*" the rest.
+// One name per path: a GET and a POST on the same path share it.
+const (
+	// Sign-in, sign-out and invitations (the token in the path is the credential).
+	Login       = "/login"
+	Logout      = "/logout"
+	SetPassword = "/set-password/:token"
+
+	// Home sends the user to their tenant or shows the picker; Dashboard is a tenant's start page.
+	Home      = "/"
+	Dashboard = "/t/:slug/"
+
+	// The event log of a tenant; EventsAggregate is the history fragment of one aggregate.
+	Events          = "/t/:slug/events"
+	EventsAggregate = "/t/:slug/events/aggregate/:type/:aid"
+	Event           = "/t/:slug/events/:id"
+	EventRetry      = "/t/:slug/events/:id/retry"
+
+	// The roles of a tenant and their permission grid.
+	Roles           = "/t/:slug/roles"
+	RoleNew         = "/t/:slug/roles/new"
+	Role            = "/t/:slug/roles/:name"
+	RoleDelete      = "/t/:slug/roles/:name/delete"
+	RolePermissions = "/t/:slug/roles/:name/permissions"
+
+	// The users of a tenant and their roles there.
+	Users          = "/t/:slug/users"
+	UserNew        = "/t/:slug/users/new"
+	User           = "/t/:slug/users/:id"
+	UserRoles      = "/t/:slug/users/:id/roles"
+	UserRoleRevoke = "/t/:slug/users/:id/roles/revoke"
+
+	// The content of a tenant: posts and pages.
+	Nodes           = "/t/:slug/nodes"
+	NodeNew         = "/t/:slug/nodes/new"
+	NodePreview     = "/t/:slug/nodes/preview"
+	NodesBulkStatus = "/t/:slug/nodes/bulk/status"
+	NodesBulkDelete = "/t/:slug/nodes/bulk/delete"
+	Node            = "/t/:slug/nodes/:id"
+	NodeStatus      = "/t/:slug/nodes/:id/status"
+	NodeDelete      = "/t/:slug/nodes/:id/delete"
+	NodeHistory     = "/t/:slug/nodes/:id/history"
+
+	// The platform: its event log (events of no tenant), the process figures and the tenants.
+	PlatformEvents     = "/events"
+	PlatformEvent      = "/events/:id"
+	PlatformEventRetry = "/events/:id/retry"
+	System             = "/system"
+	Tenants            = "/tenants"
+	TenantNew          = "/tenants/new"
+	Tenant             = "/tenants/:id"
+	TenantDeactivate   = "/tenants/:id/deactivate"
+	TenantActivate     = "/tenants/:id/activate"
+
+	// Operational routes, served before sessions: probes, metrics and static files.
+	Healthz = "/healthz"
+	Readyz  = "/readyz"
+	Metrics = "/metrics"
+	Static  = "/static/*"
+	Favicon = "/favicon.ico"
+)
+
+// URL fills the parameters of pattern with params, in order, and returns the path. Each
+// ":name" takes one param, path-escaped, so a "/" or "?" in it cannot change the route; a
+// final "*" takes the rest of the path, each of its segments escaped. A wrong number of params
+// is a programming mistake, so URL panics: the first test that renders the link finds it.
+func URL(pattern string, params ...string) string {
+	segments := strings.Split(pattern, "/")
+	n := 0
+	for i, s := range segments {
+		if s != "*" && !strings.HasPrefix(s, ":") {
+			continue
+		}
+		if n == len(params) {
+			panic("paths: " + pattern + " takes more than " + strconv.Itoa(len(params)) + " params")
+		}
+		if s == "*" {
+			rest := strings.Split(params[n], "/")
+			for j := range rest {
+				rest[j] = url.PathEscape(rest[j])
+			}
+			segments[i] = strings.Join(rest, "/")
+		} else {
+			segments[i] = url.PathEscape(params[n])
+		}
+		n++
+	}
+	if n != len(params) {
+		panic("paths: " + pattern + " takes " + strconv.Itoa(n) + " params, not " + strconv.Itoa(len(params)))
+	}
+	return strings.Join(segments, "/")
+}
+
+// Prefix is the fixed start of pattern, up to its first parameter: "/set-password/" of
+// SetPassword. Code that matches request paths by prefix (the access log) uses it.
+func Prefix(pattern string) string {
+	if i := strings.IndexAny(pattern, ":*"); i >= 0 {
+		return pattern[:i]
+	}
+	return pattern
+}
