@@ -55,6 +55,8 @@ func (a *App) Routes() []Route {
 		{Method: fiber.MethodPost, Path: "/set-password/:token", Access: Public, Handler: a.setPasswordPost},
 
 		{Method: fiber.MethodGet, Path: "/", Access: SignedIn, Handler: a.homeShow},
+		// The browser reports its time zone here (static/app.js); pages then show times in it.
+		{Method: fiber.MethodPost, Path: "/account/time-zone", Access: SignedIn, Handler: a.accountTimeZonePost},
 		{Method: fiber.MethodGet, Path: "/t/:slug/", Access: TenantMember, Handler: a.dashboardShow},
 		// Event log of the tenant.
 		{Method: fiber.MethodGet, Path: "/t/:slug/events", Access: InTenant, Perm: p("events", "list"), Handler: a.eventsList},
