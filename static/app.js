@@ -212,6 +212,19 @@
     if (next) { e.preventDefault(); selectTab(next); next.focus(); }
   });
 
+  // A locale tab's filled/empty marker (views/nodes/edit.templ, translationState) follows its
+  // title input ([data-filled-by=<id of the input>]): filled while the title is not blank, the
+  // rule of nodes.TranslationForm.Filled.
+  document.addEventListener("input", function (e) {
+    if (!e.target.id) { return; }
+    var filled = e.target.value.trim() !== "";
+    document.querySelectorAll('[data-filled-by="' + CSS.escape(e.target.id) + '"]').forEach(function (m) {
+      m.toggleAttribute("data-filled", filled);
+      m.querySelectorAll("[data-when-filled]").forEach(function (el) { el.hidden = !filled; });
+      m.querySelectorAll("[data-when-empty]").forEach(function (el) { el.hidden = filled; });
+    });
+  });
+
   // Row selection for bulk actions (form[data-bulk], views/components/bulk.templ): a
   // [data-select-all=name] box ticks every box of that name in its form, [data-selected-count]
   // says how many are ticked, and a [data-bulk-action=key] button is enabled only while a ticked
