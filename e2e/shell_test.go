@@ -263,9 +263,8 @@ func TestShellMenuThemeTimesToastAndConfirm(t *testing.T) {
 	if err != nil {
 		t.Fatalf("datetime %q: %v", tm[2], err)
 	}
-	tokyo := utc.In(time.FixedZone("JST", 9*3600))
-	if hour := tokyo.Format("3:04"); !strings.Contains(tm[0], hour) {
-		t.Errorf("published time %q does not show the Tokyo time %s", tm[0], hour)
+	if want := utc.In(time.FixedZone("JST", 9*3600)).Format("2006-01-02 15:04"); tm[0] != want {
+		t.Errorf("published time %q, want the Tokyo time %s", tm[0], want)
 	}
 
 	// Delete asks through the dialog: Cancel keeps the post.

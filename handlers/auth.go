@@ -18,6 +18,7 @@ import (
 	"github.com/rustok/rustok-admin/internal/tenancy"
 	"github.com/rustok/rustok-admin/models"
 	"github.com/rustok/rustok-admin/views/auth"
+	"github.com/rustok/rustok-admin/views/components"
 )
 
 const localIsSuper = "is_super"
@@ -63,7 +64,8 @@ func (a *App) loadUser(c *fiber.Ctx) error {
 		}
 	}
 	c.Locals(localUser, u)
-	c.SetUserContext(events.WithActor(c.UserContext(), u.ID))
+	// Every component rendered for the request shows times in the user's zone (UTC while none is stored).
+	c.SetUserContext(components.WithZone(events.WithActor(c.UserContext(), u.ID), u.Location()))
 	return c.Next()
 }
 

@@ -49,6 +49,7 @@ func knownFields(tn string) map[string]url.Values {
 	return map[string]url.Values{
 		"POST /login":                              {"email": {"someone@example.com"}, "password": {password}, "next": {"/"}},
 		"POST /logout":                             {},
+		"POST /account/time-zone":                  {"time_zone": {"Europe/Berlin"}},
 		"POST /set-password/:token":                {"password": {password}, "password_confirm": {password}},
 		"POST /t/:slug/events/:id/retry":           {},
 		"POST /t/:slug/roles":                      {"name": {"writers"}, "description": {"They write."}, "from": {""}},

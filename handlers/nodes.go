@@ -209,9 +209,6 @@ func withError(errs map[string]string, field, msg string) map[string]string {
 func (a *App) renderNodeForm(c *fiber.Ctx, status int, n *models.Node, f nodeviews.Form) error {
 	if n != nil {
 		f.Kind = n.Kind
-		for i := range f.Translations {
-			f.Translations[i].Saved = n.Translation(f.Translations[i].Locale) != nil
-		}
 	}
 	return a.renderNodeEdit(c, status, n, func(e *nodeviews.Edit) { e.Form, e.StatusError = f, f.Errors["status"] })
 }
@@ -432,9 +429,6 @@ func (a *App) nodePreviewPage(c *fiber.Ctx, n *models.Node, locale string) error
 	if n != nil {
 		f.Kind = n.Kind
 		f.Version = *formVersion(c)
-		for i := range f.Translations {
-			f.Translations[i].Saved = n.Translation(f.Translations[i].Locale) != nil
-		}
 	} else if f.Kind != models.NodePage {
 		f.Kind = models.NodePost
 	}

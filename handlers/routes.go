@@ -57,6 +57,8 @@ func (a *App) Routes() []Route {
 		{Method: fiber.MethodPost, Path: paths.SetPassword, Access: Public, Handler: a.setPasswordPost},
 
 		{Method: fiber.MethodGet, Path: paths.Home, Access: SignedIn, Handler: a.homeShow},
+		// The browser reports its time zone here (static/app.js); pages then show times in it.
+		{Method: fiber.MethodPost, Path: paths.AccountTimeZone, Access: SignedIn, Handler: a.accountTimeZonePost},
 		{Method: fiber.MethodGet, Path: paths.Dashboard, Access: TenantMember, Handler: a.dashboardShow},
 		// Event log of the tenant.
 		{Method: fiber.MethodGet, Path: paths.Events, Access: InTenant, Perm: p("events", "list"), Handler: a.eventsList},

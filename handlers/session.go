@@ -167,6 +167,9 @@ func (a *App) shellFor(c *fiber.Ctx, title string) layouts.Page {
 		return p
 	}
 	p.UserName, p.UserEmail = u.Name, u.Email
+	if u.Location() != nil {
+		p.TimeZone = *u.TimeZone
+	}
 	p.IsSuper = a.isSuper(c)
 	t := currentTenant(c)
 	if t != nil {

@@ -50,7 +50,8 @@ type User struct {
 	PasswordHash string    `gorm:"not null"`
 	Status       string    `gorm:"not null"`
 	LastLoginAt  *time.Time
-	Version      int `gorm:"not null;default:1"` // bumped by every change of name or status (version.go)
+	TimeZone     *string // the IANA zone the user's browser reported, nil until it has (user_zone.go)
+	Version      int     `gorm:"not null;default:1"` // bumped by every change of name or status (version.go)
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 }

@@ -46,26 +46,51 @@
     ask(e.detail.question, function () { e.detail.issueRequest(true); });
   });
 
-  // Times: a <time datetime> rendered in UTC on the server is shown in the viewer's time zone;
-  // its title keeps the UTC text. A date-only text (no ":") stays a date.
-  var dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
-  var dateTimeSeconds = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" });
-  var dateOnly = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
+  // Times (views/components/time.templ): the server renders each <time datetime> in the zone
+  // named by <body data-time-zone>, the one stored for the viewer, or in UTC, marked so, while
+  // none is stored (""). Here the text is written in the browser's zone with the server's
+  // layout (components.DateLayout, MinuteLayout, SecondLayout), so a time the server rendered
+  // in that zone keeps its text: nothing flickers. The title keeps the UTC time. When the
+  // browser's zone is not the stored one, it is posted to /account/time-zone (handlers/routes.go)
+  // with the page's CSRF token, and the next pages arrive in it.
+  var browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+  var localParts = new Intl.DateTimeFormat("en-US", { year: "numeric", month: "2-digit", day: "2-digit",
+    hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" });
+  function localText(d, el) {
+    var p = {};
+    localParts.formatToParts(d).forEach(function (x) { p[x.type] = x.value; });
+    var text = p.year + "-" + p.month + "-" + p.day;
+    if (el.hasAttribute("data-date")) { return text; }
+    text += " " + p.hour + ":" + p.minute;
+    return el.hasAttribute("data-seconds") ? text + ":" + p.second : text;
+  }
   function localTimes(root) {
-    if (!root.querySelectorAll) { return; }
+    if (!root.querySelectorAll || !browserZone) { return; }
     root.querySelectorAll("time[datetime]").forEach(function (el) {
-      if (el.hasAttribute("data-localized")) { return; }
       var d = new Date(el.getAttribute("datetime"));
-      if (isNaN(d.getTime())) { return; }
-      var utc = el.textContent.trim();
-      if (!el.title) { el.title = utc.indexOf("UTC") >= 0 ? utc : utc + " UTC"; }
-      var fmt = utc.indexOf(":") < 0 ? dateOnly : (el.hasAttribute("data-seconds") ? dateTimeSeconds : dateTime);
-      el.textContent = fmt.format(d);
-      el.setAttribute("data-localized", "");
+      if (!isNaN(d.getTime())) { el.textContent = localText(d, el); }
     });
   }
   localTimes(document);
   document.addEventListener("htmx:load", function (e) { localTimes(e.target); });
+  function reportZone() {
+    var stored = document.body.getAttribute("data-time-zone"); // null outside the signed-in shell
+    if (stored === null || !browserZone || stored === browserZone || !window.fetch) { return; }
+    var refused = "rustok-zone-refused"; // a zone the server does not know is not sent again this session
+    try { if (sessionStorage.getItem(refused) === browserZone) { return; } } catch (err) { /* no storage */ }
+    var token = "";
+    try { token = JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRF-Token"] || ""; } catch (err) { return; }
+    fetch("/account/time-zone", {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded", "X-CSRF-Token": token },
+      body: new URLSearchParams({ time_zone: browserZone }).toString(),
+      credentials: "same-origin"
+    }).then(function (res) {
+      if (res.ok) { document.body.setAttribute("data-time-zone", browserZone); }
+      if (res.status === 422) { try { sessionStorage.setItem(refused, browserZone); } catch (err) { /* no storage */ } }
+    }, function () { /* offline: try again on the next page */ });
+  }
+  reportZone();
 
   // Success messages are toasts: they fade after a few seconds. Errors stay until dismissed.
   function fadeToasts(root) {
@@ -185,6 +210,19 @@
     if (e.key === "Home") { next = tabs[0]; }
     if (e.key === "End") { next = tabs[tabs.length - 1]; }
     if (next) { e.preventDefault(); selectTab(next); next.focus(); }
+  });
+
+  // A locale tab's filled/empty marker (views/nodes/edit.templ, translationState) follows its
+  // title input ([data-filled-by=<id of the input>]): filled while the title is not blank, the
+  // rule of nodes.TranslationForm.Filled.
+  document.addEventListener("input", function (e) {
+    if (!e.target.id) { return; }
+    var filled = e.target.value.trim() !== "";
+    document.querySelectorAll('[data-filled-by="' + CSS.escape(e.target.id) + '"]').forEach(function (m) {
+      m.toggleAttribute("data-filled", filled);
+      m.querySelectorAll("[data-when-filled]").forEach(function (el) { el.hidden = !filled; });
+      m.querySelectorAll("[data-when-empty]").forEach(function (el) { el.hidden = filled; });
+    });
   });
 
   // Row selection for bulk actions (form[data-bulk], views/components/bulk.templ): a

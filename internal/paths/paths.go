@@ -22,6 +22,9 @@ const (
 	Home      = "/"
 	Dashboard = "/t/:slug/"
 
+	// The signed-in user's own settings: the browser reports its time zone here (static/app.js).
+	AccountTimeZone = "/account/time-zone"
+
 	// The event log of a tenant; EventsAggregate is the history fragment of one aggregate.
 	Events          = "/t/:slug/events"
 	EventsAggregate = "/t/:slug/events/aggregate/:type/:aid"

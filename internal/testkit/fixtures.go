@@ -80,11 +80,12 @@ type grant struct {
 
 // UserBuilder builds a user fixture: testkit.User(t, store).WithRole(tenant, "manager").Create().
 type UserBuilder struct {
-	t      testing.TB
-	store  *models.Store
-	in     models.UserInput
-	status string
-	grants []grant
+	t        testing.TB
+	store    *models.Store
+	in       models.UserInput
+	status   string
+	timeZone string
+	grants   []grant
 }
 
 // User starts a user fixture with a unique email and a valid password.
@@ -108,6 +109,9 @@ func (b *UserBuilder) Password(s string) *UserBuilder { b.in.Password = s; retur
 
 // Status sets active, inactive or banned.
 func (b *UserBuilder) Status(s string) *UserBuilder { b.status = s; return b }
+
+// TimeZone stores the time zone the user's browser would report (an IANA name).
+func (b *UserBuilder) TimeZone(name string) *UserBuilder { b.timeZone = name; return b }
 
 // SuperAdmin gives the user the platform role in every tenant.
 func (b *UserBuilder) SuperAdmin() *UserBuilder {
@@ -136,6 +140,12 @@ func (b *UserBuilder) Create() FixtureUser {
 				return err
 			}
 			u.Status = b.status
+		}
+		if b.timeZone != "" {
+			if _, err := b.store.SetUserTimeZone(ctx, u.ID, b.timeZone); err != nil {
+				return err
+			}
+			u.TimeZone = &b.timeZone
 		}
 		for _, g := range b.grants {
 			if err := b.store.AssignRole(ctx, u.ID, g.role, g.tenant); err != nil {

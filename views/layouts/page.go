@@ -21,6 +21,9 @@ type Page struct {
 	Tenants     []TenantRef
 	MoreTenants bool
 	AccountHref string // the user's own account page, when that route exists
+	// TimeZone is the viewer's stored time zone, the one times are rendered in; "" while none is
+	// stored. static/app.js reports the browser's zone when it differs.
+	TimeZone string
 }
 
 // NavGroup is one titled group of the sidebar; the first group may have no title.

@@ -16,9 +16,13 @@ type TranslationForm struct {
 	Slug    string
 	Excerpt string
 	Body    string
-	Saved   bool   // the node has a stored translation in this locale
 	Preview string // the body rendered and sanitised (internal/markdown), shown until the first edit
 }
+
+// Filled reports whether the translation is filled in: it has a title (a translation the model
+// stores always has one). Its locale tab says so; static/app.js keeps the tab saying so as the
+// title is typed, by the same rule.
+func (tr TranslationForm) Filled() bool { return strings.TrimSpace(tr.Title) != "" }
 
 // Form is the node form as typed, with one message per bad field, keyed as the model reports
 // them: kind, parent_id, position, status, translations.<locale>.<field>.
@@ -198,7 +202,7 @@ func FormFor(n *models.Node, locales []string) Form {
 	for _, loc := range locales {
 		tf := TranslationForm{Locale: loc}
 		if tr := n.Translation(loc); tr != nil {
-			tf = TranslationForm{Locale: loc, Title: tr.Title, Slug: tr.Slug, Excerpt: tr.Excerpt, Body: tr.Body, Saved: true}
+			tf = TranslationForm{Locale: loc, Title: tr.Title, Slug: tr.Slug, Excerpt: tr.Excerpt, Body: tr.Body}
 		}
 		f.Translations = append(f.Translations, tf)
 	}
