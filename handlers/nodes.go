@@ -485,7 +485,7 @@ func (a *App) nodesBulk(c *fiber.Ctx, b nodeviews.Bulk) bulkFlow {
 		done: func(res models.BulkResult) string {
 			verb := "Deleted"
 			if b.Action != "delete" {
-				d := nodeviews.StatusDone(models.NodePublished, b.To)
+				d := nodeviews.BulkDone(b.To)
 				verb = strings.ToUpper(d[:1]) + d[1:]
 			}
 			a.log.InfoContext(ctx(c), "bulk node action", "action", b.Action, "to", b.To, "done", len(res.Done), "skipped", len(res.Skipped))

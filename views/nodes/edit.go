@@ -171,10 +171,8 @@ func (e Edit) Transitions() []string {
 		return nil
 	}
 	var out []string
-	for _, to := range []string{models.NodePublished, models.NodeDraft, models.NodeArchived} {
-		if models.CanTransition(e.Node.Status, to) {
-			out = append(out, to)
-		}
+	for _, m := range models.NodeWorkflow.From(e.Node.Status) {
+		out = append(out, m.To)
 	}
 	return out
 }
