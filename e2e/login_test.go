@@ -17,7 +17,7 @@ const (
 	passwordInput = chromedp.ID("password")
 	signInButton  = chromedp.CSS(`[data-testid="sign-in"]`)
 	tenantName    = chromedp.CSS(`[data-testid="tenant-name"]`)
-	loginError    = chromedp.CSS(`[data-testid="login-error"]`)
+	loginError    = chromedp.CSS(`[data-testid="flash-message"]`)
 )
 
 // signIn opens the sign-in page, types the credentials and clicks "Sign in". It does not wait

@@ -231,22 +231,21 @@ func (a *App) loginShow(c *fiber.Ctx) error {
 func (a *App) loginPost(c *fiber.Ctx) error {
 	form := auth.LoginForm{Email: strings.TrimSpace(c.FormValue("email")), Next: safeNext(c.FormValue("next"))}
 	password := c.FormValue("password")
-	fields := map[string]string{}
 	if form.Email == "" {
-		fields["email"] = "Enter your email address."
+		form.Fail("email", "Enter your email address.")
 	}
 	if password == "" {
-		fields["password"] = "Enter your password."
+		form.Fail("password", "Enter your password.")
 	}
-	if len(fields) > 0 {
-		form.Fields = fields
+	if form.Invalid() {
+		form.Refuse("Enter your email and password to sign in.")
 		return a.loginFailed(c, form)
 	}
 	client := models.Client{IP: c.IP(), UserAgent: strings.Clone(c.Get(fiber.HeaderUserAgent))}
 	u, err := a.store.Authenticate(ctx(c), form.Email, password, client)
 	if errors.Is(err, models.ErrBadCredentials) {
 		a.log.WarnContext(ctx(c), "sign-in failed", "email", models.NormalizeEmail(form.Email), "ip", c.IP())
-		form.Error = "Incorrect email or password."
+		form.Refuse("Incorrect email or password.")
 		return a.loginFailed(c, form)
 	} else if err != nil {
 		return err
@@ -272,7 +271,7 @@ func (a *App) loginPost(c *fiber.Ctx) error {
 
 func (a *App) loginFailed(c *fiber.Ctx, form auth.LoginForm) error {
 	p := a.pageFor(c, "Sign in")
-	return page(c, fiber.StatusUnprocessableEntity, auth.LoginPage(p, form), auth.LoginCard(p, form))
+	return page(c, fiber.StatusUnprocessableEntity, auth.LoginPage(p, form), auth.LoginAnswer(p, form))
 }
 
 // logoutPost ends the session and returns to the sign-in page.

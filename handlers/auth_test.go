@@ -55,7 +55,7 @@ func TestSignIn(t *testing.T) {
 		var bodies []string
 		for _, try := range [][2]string{{"nobody@example.com", u.Password}, {u.Email, "not the password at all"}} {
 			res := c.PostForm("/login", url.Values{"email": {try[0]}, "password": {try[1]}}).ExpectStatus(http.StatusUnprocessableEntity)
-			if got := res.Text("login-error"); got != "Incorrect email or password." {
+			if got := res.Text("flash-message"); got != "Incorrect email or password." {
 				t.Fatalf("message %q", got)
 			}
 			if v, _ := res.Find("#email").Attr("value"); v != try[0] {
@@ -64,7 +64,7 @@ func TestSignIn(t *testing.T) {
 			if v, _ := res.Find("#password").Attr("value"); v != "" {
 				t.Fatal("the password was echoed back")
 			}
-			bodies = append(bodies, res.Text("login-error"))
+			bodies = append(bodies, res.Text("flash-message"))
 		}
 		if bodies[0] != bodies[1] {
 			t.Fatalf("messages differ: %q vs %q", bodies[0], bodies[1])

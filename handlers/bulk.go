@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -75,9 +74,8 @@ func (a *App) runBulk(c *fiber.Ctx, f bulkFlow, apply func(ids []uuid.UUID) (mod
 		return f.refuse(back, "None of the selected items exist any more.")
 	}
 	res, err := apply(ids)
-	var ve *models.ValidationError
-	if errors.As(err, &ve) {
-		return f.refuse(back, firstMessage(ve))
+	if st, ok := refusal(err, nil); ok {
+		return f.refuse(back, st.Result.Message)
 	} else if err != nil {
 		return err
 	}

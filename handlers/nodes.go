@@ -160,8 +160,8 @@ func parseNodeForm(c *fiber.Ctx, t *models.Tenant) (nodeviews.Form, models.NodeI
 	for _, loc := range order {
 		in.Translations = append(in.Translations, *posted[loc])
 	}
-	if len(errs) > 0 {
-		f.Errors = errs
+	for k, m := range errs {
+		f.Fail(k, m)
 	}
 	return f, in
 }
@@ -177,16 +177,15 @@ func (a *App) nodeCreatePost(c *fiber.Ctx) error {
 	if f.Kind != models.NodePage {
 		in.Kind, f.Kind = models.NodePost, models.NodePost
 		if k := strings.TrimSpace(c.FormValue("kind")); k != "" && k != models.NodePost {
-			f.Errors = withError(f.Errors, "kind", "Choose post or page.")
+			f.Fail("kind", "Choose post or page.")
 		}
 	}
-	if len(f.Errors) > 0 {
+	if f.Invalid() {
 		return a.renderNodeForm(c, fiber.StatusUnprocessableEntity, nil, f)
 	}
 	n, err := a.store.CreateNode(ctx(c), t, currentUser(c).ID, in)
-	var ve *models.ValidationError
-	if errors.As(err, &ve) {
-		f.Errors = ve.Fields
+	if st, ok := refusal(err, nodeFields); ok {
+		f.FormState = st
 		return a.renderNodeForm(c, fiber.StatusUnprocessableEntity, nil, f)
 	} else if err != nil {
 		return err
@@ -195,22 +194,18 @@ func (a *App) nodeCreatePost(c *fiber.Ctx) error {
 	return a.flashRedirect(c, "success", nodeviews.KindLabel(n.Kind)+" “"+nodeviews.TitleOf(n, t.DefaultLocale)+"” created as a draft.", nodeviews.NodeURL(t.Slug, n.ID))
 }
 
-func withError(errs map[string]string, field, msg string) map[string]string {
-	if errs == nil {
-		errs = map[string]string{}
-	}
-	errs[field] = msg
-	return errs
-}
+// nodeFields are the fields of the node form: all but "status", the workflow move, which the
+// result banner states on its own.
+func nodeFields(field string) bool { return field != "status" }
 
 // renderNodeForm answers a refused save — 422 for bad input, 409 when it was stale — with the
-// form as typed: the #node-form fragment for htmx, the whole page otherwise. A refused workflow
-// move ("status") is also shown beside the form.
+// form as typed: the #node-form fragment and the result banner for htmx, the whole page
+// otherwise.
 func (a *App) renderNodeForm(c *fiber.Ctx, status int, n *models.Node, f nodeviews.Form) error {
 	if n != nil {
 		f.Kind = n.Kind
 	}
-	return a.renderNodeEdit(c, status, n, func(e *nodeviews.Edit) { e.Form, e.StatusError = f, f.Errors["status"] })
+	return a.renderNodeEdit(c, status, n, func(e *nodeviews.Edit) { e.Form = f })
 }
 
 // renderNodeStale answers a save of the editor that models refused as stale: 409 and the form
@@ -218,7 +213,7 @@ func (a *App) renderNodeForm(c *fiber.Ctx, status int, n *models.Node, f nodevie
 // any other error.
 func (a *App) renderNodeStale(c *fiber.Ctx, err error, n *models.Node, f nodeviews.Form) (handled bool, _ error) {
 	return a.renderStale(c, err, tenantLocales(currentTenant(c)), func(st components.Stale) error {
-		f.Version, f.Stale = st.Version, st.Message
+		f.StaleAt(st)
 		return a.renderNodeForm(c, fiber.StatusConflict, n, f)
 	})
 }
@@ -258,7 +253,7 @@ func (a *App) renderNodeEdit(c *fiber.Ctx, status int, n *models.Node, edit func
 		}
 	}
 	if wantsFragment(c) && (status == fiber.StatusUnprocessableEntity || status == fiber.StatusConflict) {
-		return render(c, status, nodeviews.NodeForm(e))
+		return render(c, status, nodeviews.FormAnswer(e))
 	}
 	if e.ShowsParent() { // three list queries per hundred pages: not for a post's page
 		parents, err := a.parentOptions(c, t)
@@ -356,15 +351,10 @@ func (a *App) nodeStatusPost(c *fiber.Ctx) error {
 		return a.nodeSaveAndMove(c, n, to)
 	}
 	moved, err := a.store.TransitionNode(ctx(c), t, n.ID, to)
-	var ve *models.ValidationError
-	if errors.As(err, &ve) {
+	if st, ok := refusal(err, nodeFields); ok {
 		return a.renderNodeEdit(c, fiber.StatusUnprocessableEntity, n, func(e *nodeviews.Edit) {
-			e.StatusError = ve.Fields["status"]
-			for k, m := range ve.Fields {
-				if k != "status" {
-					e.Form.Errors = withError(e.Form.Errors, k, m)
-				}
-			}
+			st.Version = e.Form.Version
+			e.Form.FormState = st
 		})
 	} else if err != nil {
 		return err
@@ -425,7 +415,7 @@ func (a *App) nodeDeletePost(c *fiber.Ctx) error {
 // and every body rendered beside its field (renderNodeEdit renders the previews).
 func (a *App) nodePreviewPage(c *fiber.Ctx, n *models.Node, locale string) error {
 	f, _ := parseNodeForm(c, currentTenant(c))
-	f.Errors = nil // nothing is saved, so nothing is refused yet
+	f.FormState = components.FormState{} // nothing is saved, so nothing is refused yet
 	if n != nil {
 		f.Kind = n.Kind
 		f.Version = *formVersion(c)
@@ -479,7 +469,7 @@ func (a *App) nodesBulk(c *fiber.Ctx, b nodeviews.Bulk) bulkFlow {
 		done: func(res models.BulkResult) string {
 			verb := "Deleted"
 			if b.Action != "delete" {
-				d := nodeviews.StatusDone(models.NodePublished, b.To)
+				d := nodeviews.BulkDone(b.To)
 				verb = strings.ToUpper(d[:1]) + d[1:]
 			}
 			a.log.InfoContext(ctx(c), "bulk node action", "action", b.Action, "to", b.To, "done", len(res.Done), "skipped", len(res.Skipped))
@@ -514,13 +504,13 @@ func (a *App) saveNodeForm(c *fiber.Ctx, n *models.Node, t *models.Tenant, statu
 	f, in := parseNodeForm(c, t)
 	in.Version, in.Status = formVersion(c), status
 	f.Version = *in.Version
-	if len(f.Errors) > 0 {
+	if f.Invalid() {
 		return nil, true, a.renderNodeForm(c, fiber.StatusUnprocessableEntity, n, f)
 	}
 	saved, err = a.store.UpdateNode(ctx(c), t, n.ID, in)
-	var ve *models.ValidationError
-	if errors.As(err, &ve) {
-		f.Errors = ve.Fields
+	if st, ok := refusal(err, nodeFields); ok {
+		st.Version = f.Version
+		f.FormState = st
 		return nil, true, a.renderNodeForm(c, fiber.StatusUnprocessableEntity, n, f)
 	}
 	if handled, err := a.renderNodeStale(c, err, n, f); handled {

@@ -51,7 +51,7 @@ func TestNodeEditorWorksWithoutJavaScript(t *testing.T) {
 		if _, hidden := res.TestID("panel-de").Attr("hidden"); hidden || res.TestID("tr-de-title").AttrOr("value", "") != "Ohne Skript" {
 			t.Error("the de tab is not open with what was typed")
 		}
-		if res.TestID("form-errors").Length() != 0 {
+		if res.TestID("flash").Length() != 0 {
 			t.Error("the preview shows errors")
 		}
 		if reloadNode(t, app, tn, n.ID).Translation("de") != nil {

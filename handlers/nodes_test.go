@@ -177,7 +177,7 @@ func TestNodeCreateRefusesBadInput(t *testing.T) {
 		{"an excerpt of 501 characters", map[string]string{"t.en.excerpt": longExcerpt},
 			"tr-en-excerpt-error", "at most 500 characters", "en", map[string]string{"tr-en-excerpt": longExcerpt}},
 		{"a locale the tenant does not have", map[string]string{"t.xx.title": "Fremd"},
-			"form-errors", "“xx” is not one of this tenant's locales.", "", nil},
+			"flash", "“xx” is not one of this tenant's locales.", "", nil},
 		{"a negative position", map[string]string{"position": "-1"},
 			"node-position-error", "Position cannot be negative.", "", map[string]string{"node-position": "-1"}},
 		{"a position that is not a number", map[string]string{"position": "seven"},
@@ -209,8 +209,8 @@ func TestNodeCreateRefusesBadInput(t *testing.T) {
 			if !strings.Contains(res.Text(tc.errorID), tc.message) {
 				t.Errorf("%s %q, want it to say %q", tc.errorID, res.Text(tc.errorID), tc.message)
 			}
-			if !strings.Contains(res.Text("form-errors"), "Nothing was saved") || !strings.Contains(res.Text("form-errors"), tc.message) {
-				t.Errorf("error summary %q", res.Text("form-errors"))
+			if !strings.Contains(res.Text("flash"), "Nothing was saved") || !strings.Contains(res.Text("flash"), tc.message) {
+				t.Errorf("error summary %q", res.Text("flash"))
 			}
 			if tc.locale != "" {
 				panel := res.TestID("panel-" + tc.locale)
@@ -551,8 +551,8 @@ func TestNodeUpdate(t *testing.T) {
 	t.Run("the kind of a node cannot be changed", func(t *testing.T) {
 		rec := testkit.Events(t, app.Store)
 		res := save(t, n.ID, map[string]string{"kind": "page"}).ExpectStatus(http.StatusUnprocessableEntity)
-		if !strings.Contains(res.Text("form-errors"), "cannot be changed") {
-			t.Errorf("summary %q", res.Text("form-errors"))
+		if !strings.Contains(res.Text("flash"), "cannot be changed") {
+			t.Errorf("summary %q", res.Text("flash"))
 		}
 		if reloadNode(t, app, tn, n.ID).Kind != models.NodePost || len(rec.Types(t)) != 0 {
 			t.Error("the kind changed")
@@ -658,7 +658,7 @@ func TestNodeWorkflow(t *testing.T) {
 		for _, to := range []string{models.NodeArchived, models.NodeDraft, "bogus", ""} {
 			rec := testkit.Events(t, app.Store)
 			res := mgr.PostForm(path+"/status", url.Values{"to": {to}}).ExpectStatus(http.StatusUnprocessableEntity)
-			if res.Text("status-error") == "" {
+			if res.Text("flash") == "" {
 				t.Errorf("to %q: no status-error", to)
 			}
 			if got := reloadNode(t, app, tn, n.ID).Status; got != models.NodeDraft {
@@ -669,8 +669,8 @@ func TestNodeWorkflow(t *testing.T) {
 			}
 		}
 		res := mgr.PostForm(path+"/status", url.Values{"to": {models.NodeArchived}})
-		if res.Text("status-error") != "Cannot move a draft node to archived." {
-			t.Errorf("status-error %q", res.Text("status-error"))
+		if res.Text("flash") != "Cannot move a draft node to archived." {
+			t.Errorf("status-error %q", res.Text("flash"))
 		}
 	})
 
@@ -679,8 +679,8 @@ func TestNodeWorkflow(t *testing.T) {
 		rec := testkit.Events(t, app.Store)
 		res := mgr.PostForm(nodePath(tn, deOnly.ID)+"/status", url.Values{"to": {models.NodePublished}}).
 			ExpectStatus(http.StatusUnprocessableEntity)
-		if !strings.Contains(res.Text("status-error"), "Add a title and slug in en before publishing") {
-			t.Errorf("status-error %q", res.Text("status-error"))
+		if !strings.Contains(res.Text("flash"), "Add a title and slug in en before publishing") {
+			t.Errorf("status-error %q", res.Text("flash"))
 		}
 		if res.TestID("panel-en").Find(`[data-testid="tr-en-title-error"]`).Length() != 1 {
 			t.Error("the missing en title is not marked in the en tab")

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"errors"
-	"slices"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -48,9 +47,8 @@ func (a *App) roleCreatePost(c *fiber.Ctx) error {
 	} else {
 		r, err = a.store.CloneRole(ctx(c), t.ID, f.From, f.Name, f.Description)
 	}
-	var ve *models.ValidationError
-	if errors.As(err, &ve) {
-		f.Errors = ve.Fields
+	if st, ok := refusal(err, fields("name", "description", "from")); ok {
+		f.FormState = st
 		return a.renderRoleNew(c, fiber.StatusUnprocessableEntity, f)
 	} else if err != nil {
 		return err
@@ -123,18 +121,19 @@ func (a *App) roleUpdatePost(c *fiber.Ctx) error {
 		return a.renderRole(c, status, d)
 	}
 	updated, err := a.store.UpdateRole(ctx(c), t.ID, r.Name, models.RoleUpdate{Name: &name, Description: &description, Version: version, ID: r.ID})
-	var ve *models.ValidationError
-	if errors.As(err, &ve) {
+	onForm := fields("name", "description")
+	if r.IsSystem {
+		onForm = nil // a system role has no form to show it at
+	}
+	if st, ok := refusal(err, onForm); ok {
 		return again(fiber.StatusUnprocessableEntity, func(d *roleviews.Detail) {
-			d.Errors = ve.Fields
-			if r.IsSystem {
-				d.Refusal = validationMessage(ve) // a system role has no form to show it at
-			}
+			st.Version = d.Version
+			d.FormState = st
 		})
 	}
 	// The stale check's own error is kept apart, so it can never hide the save's.
 	if handled, serr := a.renderStale(c, err, nil, func(st components.Stale) error {
-		return again(fiber.StatusConflict, func(d *roleviews.Detail) { d.Version, d.Stale = st.Version, st.Message })
+		return again(fiber.StatusConflict, func(d *roleviews.Detail) { d.StaleAt(st) })
 	}); handled {
 		return serr
 	}
@@ -161,13 +160,12 @@ func (a *App) roleDeletePost(c *fiber.Ctx) error {
 		return err
 	}
 	err = a.store.DeleteRole(ctx(c), t.ID, r.Name)
-	var ve *models.ValidationError
-	if errors.As(err, &ve) {
+	if st, ok := refusal(err, nil); ok {
 		d, derr := a.roleDetail(c, r)
 		if derr != nil {
 			return derr
 		}
-		d.Refusal = validationMessage(ve)
+		d.Refuse(st.Result.Message)
 		return a.renderRole(c, fiber.StatusUnprocessableEntity, d)
 	} else if err != nil {
 		return err
@@ -209,10 +207,9 @@ func (a *App) rolePermissionsPost(c *fiber.Ctx) error {
 			err = a.store.SetPermissions(ctx(c), t.ID, r.Name, perms, granted)
 		}
 	}
-	status, refusal := fiber.StatusOK, ""
-	var ve *models.ValidationError
-	if errors.As(err, &ve) {
-		status, refusal = fiber.StatusUnprocessableEntity, validationMessage(ve)
+	status, refused := fiber.StatusOK, ""
+	if st, ok := refusal(err, nil); ok {
+		status, refused = fiber.StatusUnprocessableEntity, st.Result.Message
 	} else if err != nil {
 		return err
 	}
@@ -232,10 +229,10 @@ func (a *App) rolePermissionsPost(c *fiber.Ctx) error {
 			return a.flashRedirect(c, "success", notice, roleviews.RoleURL(t.Slug, r.Name))
 		}
 	}
-	d.Grid.Error, d.Grid.Notice = refusal, notice
+	d.Grid.Error, d.Grid.Notice = refused, notice
 	pg := a.pageFor(c, "Role "+r.Name)
 	pg.Section = "roles"
-	return page(c, status, roleviews.RolePage(pg, d), roleviews.GridFragment(d.Grid))
+	return page(c, status, roleviews.RolePage(pg, d), roleviews.GridAnswer(d.Grid))
 }
 
 // permissionNotice says which permissions a change of the grid changed, and — when a column
@@ -287,7 +284,7 @@ func parseCells(cells string) ([]models.Permission, error) {
 // roleDetail gathers what the page of a role shows and what the user may do on it.
 func (a *App) roleDetail(c *fiber.Ctx, r *models.Role) (roleviews.Detail, error) {
 	t := currentTenant(c)
-	d := roleviews.Detail{Slug: t.Slug, Role: *r, NewName: r.Name, NewDescription: r.Description, Version: r.Version}
+	d := roleviews.Detail{Slug: t.Slug, Role: *r, NewName: r.Name, NewDescription: r.Description, FormState: components.FormState{Version: r.Version}}
 	perms, err := a.store.PermissionsOf(ctx(c), t.ID, r.Name)
 	if err != nil {
 		return d, err
@@ -335,19 +332,4 @@ func (a *App) allowedHere(c *fiber.Ctx, perm authz.Perm) (bool, error) {
 		return false, nil
 	}
 	return a.authz.Allowed(ctx(c), u.ID, t.ID.String(), perm)
-}
-
-// validationMessage joins a validation error's messages, in field order, for a page that shows
-// them in one place.
-func validationMessage(ve *models.ValidationError) string {
-	fields := make([]string, 0, len(ve.Fields))
-	for f := range ve.Fields {
-		fields = append(fields, f)
-	}
-	slices.Sort(fields)
-	msgs := make([]string, len(fields))
-	for i, f := range fields {
-		msgs[i] = ve.Fields[f]
-	}
-	return strings.Join(msgs, " ")
 }

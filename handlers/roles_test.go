@@ -267,12 +267,12 @@ func TestRoleRenameAndDelete(t *testing.T) {
 		}
 		rec := testkit.Events(t, app.Store)
 		res := admin.PostForm(base+"/manager", url.Values{"version": {versionOf(app, "roles", "tenant_id = ? AND name = ?", tn.ID, "manager")}, "name": {"staff"}}).ExpectStatus(http.StatusUnprocessableEntity)
-		if !strings.Contains(res.Text("role-error"), "System roles cannot be renamed") {
-			t.Fatalf("rename refusal %q", res.Text("role-error"))
+		if !strings.Contains(res.Text("flash"), "System roles cannot be renamed") {
+			t.Fatalf("rename refusal %q", res.Text("flash"))
 		}
 		res = admin.PostForm(base+"/manager/delete", url.Values{}).ExpectStatus(http.StatusUnprocessableEntity)
-		if !strings.Contains(res.Text("role-error"), "System roles cannot be deleted") {
-			t.Fatalf("delete refusal %q", res.Text("role-error"))
+		if !strings.Contains(res.Text("flash"), "System roles cannot be deleted") {
+			t.Fatalf("delete refusal %q", res.Text("flash"))
 		}
 		admin.Get(base + "/manager").ExpectStatus(http.StatusOK)
 		if got := rec.Types(t); len(got) != 0 {
@@ -510,8 +510,8 @@ func TestPermissionGridGuardrailsAndAccess(t *testing.T) {
 		super := testkit.Client(t, app).LoginAs(testkit.User(t, app.Store).SuperAdmin().Create())
 		super.Get("/t/" + tn.Slug + "/roles/keepers").ExpectStatus(http.StatusOK)
 		res := super.PostForm("/t/"+tn.Slug+"/roles/keepers/delete", url.Values{}).ExpectStatus(http.StatusUnprocessableEntity)
-		if !strings.Contains(res.Text("role-error"), "able to manage roles") {
-			t.Fatalf("refusal %q", res.Text("role-error"))
+		if !strings.Contains(res.Text("flash"), "able to manage roles") {
+			t.Fatalf("refusal %q", res.Text("flash"))
 		}
 	})
 

@@ -51,7 +51,7 @@ func (a *App) tenantCreatePost(c *fiber.Ctx) error {
 	t, err := a.store.CreateTenant(ctx(c), models.TenantInput{Slug: f.Slug, Name: f.Name, Domain: f.Domain,
 		DefaultLocale: f.DefaultLocale, Locales: formLocales(f)})
 	if err != nil {
-		if f.Errors, err = a.tenantFormErrors(c, err, f.Slug); err != nil {
+		if f.FormState, err = a.tenantRefusal(c, err, f.Slug); err != nil {
 			return err
 		}
 		return a.renderTenantNew(c, fiber.StatusUnprocessableEntity, f)
@@ -89,24 +89,26 @@ func (a *App) tenantUpdatePost(c *fiber.Ctx) error {
 	version := formVersion(c)
 	f.Version = *version
 	locales := formLocales(f)
-	f.Errors = tenantEditErrors(t, f, locales)
+	f.FormState, _ = refusal(tenantEditErrors(t, f, locales), tenantFields)
+	f.Version = *version
 	var updated *models.Tenant
-	if len(f.Errors) == 0 {
+	if !f.Invalid() {
 		up := models.TenantUpdate{Name: &f.Name, Domain: &f.Domain, DefaultLocale: &f.DefaultLocale, Locales: locales, Version: version}
 		updated, err = a.store.UpdateTenant(ctx(c), t.ID, up)
 		if handled, err := a.renderStale(c, err, nil, func(st components.Stale) error {
-			f.Version, f.Stale = st.Version, st.Message
+			f.StaleAt(st)
 			return a.renderTenantEdit(c, fiber.StatusConflict, t, f)
 		}); handled {
 			return err
 		}
 		if err != nil {
-			if f.Errors, err = a.tenantFormErrors(c, err, ""); err != nil {
+			if f.FormState, err = a.tenantRefusal(c, err, ""); err != nil {
 				return err
 			}
+			f.Version = *version
 		}
 	}
-	if len(f.Errors) > 0 {
+	if f.Invalid() {
 		return a.renderTenantEdit(c, fiber.StatusUnprocessableEntity, t, f)
 	}
 	if !tenantChanged(t, updated) {
@@ -210,33 +212,38 @@ func splitLocales(s string) []string {
 	return out
 }
 
-// tenantFormErrors turns a failed create or update into field messages. A unique violation
+// tenantFields are the fields of the tenant form.
+var tenantFields = fields("name", "slug", "domain", "default_locale", "locales")
+
+// tenantRefusal turns a failed create or update into the form's state. A unique violation
 // does not portably say which column clashed; on create, a tenant already holding the slug
 // tells that it was the slug, otherwise it was the domain. Other errors are returned.
-func (a *App) tenantFormErrors(c *fiber.Ctx, err error, slug string) (map[string]string, error) {
-	var ve *models.ValidationError
-	switch {
-	case errors.As(err, &ve):
-		return ve.Fields, nil
-	case errors.Is(err, models.ErrConflict):
-		if slug = strings.TrimSpace(slug); slug != "" {
-			_, lookup := a.store.TenantBySlug(ctx(c), slug)
-			if lookup == nil {
-				return map[string]string{"slug": "This slug is already taken."}, nil
-			} else if !errors.Is(lookup, models.ErrNotFound) {
-				return nil, lookup
-			}
-		}
-		return map[string]string{"domain": "This domain is already used by another tenant."}, nil
+func (a *App) tenantRefusal(c *fiber.Ctx, err error, slug string) (components.FormState, error) {
+	if st, ok := refusal(err, tenantFields); ok {
+		return st, nil
 	}
-	return nil, err
+	var st components.FormState
+	if !errors.Is(err, models.ErrConflict) {
+		return st, err
+	}
+	if slug = strings.TrimSpace(slug); slug != "" {
+		_, lookup := a.store.TenantBySlug(ctx(c), slug)
+		if lookup == nil {
+			st.Fail("slug", "This slug is already taken.")
+			return st, nil
+		} else if !errors.Is(lookup, models.ErrNotFound) {
+			return st, lookup
+		}
+	}
+	st.Fail("domain", "This domain is already used by another tenant.")
+	return st, nil
 }
 
 // tenantEditErrors checks the edit form before anything is saved: the model's rules, and one
 // the form adds. TenantInput.Normalize quietly enables the default locale, which suits a new
 // tenant; on edit, leaving it out of the enabled locales must be refused instead, or disabling
 // it would look like it worked.
-func tenantEditErrors(t *models.Tenant, f tenantviews.Form, locales []string) map[string]string {
+func tenantEditErrors(t *models.Tenant, f tenantviews.Form, locales []string) error {
 	in := models.TenantInput{Slug: t.Slug, Name: f.Name, Domain: f.Domain, DefaultLocale: f.DefaultLocale, Locales: locales}
 	in.Normalize()
 	fields := map[string]string{}
@@ -257,7 +264,7 @@ func tenantEditErrors(t *models.Tenant, f tenantviews.Form, locales []string) ma
 	if len(fields) == 0 {
 		return nil
 	}
-	return fields
+	return &models.ValidationError{Fields: fields}
 }
 
 // tenantChanged reports whether an update changed what UpdateTenant records: name, domain,

@@ -406,7 +406,7 @@ func TestTenantCreate(t *testing.T) {
 					t.Errorf("the typed %s was lost: %q, want %q", field, got, form.Get(field))
 				}
 			}
-			if res.TestID("form-error").Length() != 1 {
+			if res.TestID("flash").Length() != 1 {
 				t.Error("no summary above the form")
 			}
 			if got := rec.Types(t); len(got) != 0 {

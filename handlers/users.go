@@ -53,7 +53,7 @@ func (a *App) userCreatePost(c *fiber.Ctx) error {
 	f := userviews.NewForm{Email: strings.TrimSpace(v("email")), Name: strings.TrimSpace(v("name")),
 		Role: strings.TrimSpace(v("role")), Mode: v("mode")}
 	if f.Mode != userviews.ModePassword && f.Mode != userviews.ModeInvite {
-		f.Errors = map[string]string{"mode": "Choose an initial password or an invite."}
+		f.Fail("mode", "Choose an initial password or an invite.")
 		return a.renderUserNew(c, fiber.StatusUnprocessableEntity, f)
 	}
 	var (
@@ -66,9 +66,8 @@ func (a *App) userCreatePost(c *fiber.Ctx) error {
 	} else {
 		u, err = a.store.CreateTenantUser(ctx(c), t.ID, models.UserInput{Email: f.Email, Name: f.Name, Password: v("password")}, f.Role)
 	}
-	var ve *models.ValidationError
-	if errors.As(err, &ve) {
-		f.Errors = ve.Fields
+	if st, ok := refusal(err, fields("email", "name", "role", "password", "mode")); ok {
+		f.FormState = st
 		return a.renderUserNew(c, fiber.StatusUnprocessableEntity, f)
 	} else if err != nil {
 		return err
@@ -132,14 +131,14 @@ func (a *App) userUpdatePost(c *fiber.Ctx) error {
 	version := formVersion(c)
 	form.Version = *version
 	updated, err := a.store.UpdateTenantUser(ctx(c), t.ID, tu.ID, models.UserUpdate{Name: &form.Name, Status: &form.Status, Version: version})
-	var ve *models.ValidationError
-	if errors.As(err, &ve) {
-		form.Errors = ve.Fields
+	if st, ok := refusal(err, fields("name", "status")); ok {
+		st.Version = form.Version
+		form.FormState = st
 		return a.renderUserEdit(c, fiber.StatusUnprocessableEntity, tu, func(e *userviews.Edit) { e.Form = form })
 	}
 	// The stale check's own error is kept apart, so it can never hide the save's.
 	if handled, serr := a.renderStale(c, err, nil, func(st components.Stale) error {
-		form.Version, form.Stale = st.Version, st.Message
+		form.StaleAt(st)
 		return a.renderUserEdit(c, fiber.StatusConflict, tu, func(e *userviews.Edit) { e.Form = form })
 	}); handled {
 		return serr
@@ -172,20 +171,14 @@ func (a *App) userRoleAssignPost(c *fiber.Ctx) error {
 	if slices.Contains(tu.Roles, role) {
 		return a.flashRedirect(c, "info", userviews.DisplayName(&tu.User)+" already has the role "+role+".", back)
 	}
-	msg := ""
 	if role == "" {
-		msg = "Choose a role to assign."
-	} else {
-		err = a.store.AssignRole(ctx(c), tu.ID, role, t.ID.String())
-		var ve *models.ValidationError
-		if errors.As(err, &ve) {
-			msg = firstMessage(ve)
-		} else if err != nil {
-			return err
-		}
+		return a.refuseRoleChange(c, tu, "Choose a role to assign.")
 	}
-	if msg != "" {
-		return a.renderUserEdit(c, fiber.StatusUnprocessableEntity, tu, func(e *userviews.Edit) { e.RoleError = msg })
+	err = a.store.AssignRole(ctx(c), tu.ID, role, t.ID.String())
+	if st, ok := refusal(err, nil); ok {
+		return a.refuseRoleChange(c, tu, st.Result.Message)
+	} else if err != nil {
+		return err
 	}
 	a.log.InfoContext(ctx(c), "role assigned", "user_id", tu.ID.String(), "role", role)
 	return a.flashRedirect(c, "success", userviews.DisplayName(&tu.User)+" now has the role "+role+".", back)
@@ -204,14 +197,11 @@ func (a *App) userRoleRevokePost(c *fiber.Ctx) error {
 	role := strings.TrimSpace(strings.Clone(c.FormValue("role")))
 	name := userviews.DisplayName(&tu.User)
 	if !slices.Contains(tu.Roles, role) {
-		return a.renderUserEdit(c, fiber.StatusUnprocessableEntity, tu, func(e *userviews.Edit) {
-			e.RoleError = name + " does not have the role “" + role + "” in this tenant."
-		})
+		return a.refuseRoleChange(c, tu, name+" does not have the role “"+role+"” in this tenant.")
 	}
 	err = a.store.RevokeRole(ctx(c), tu.ID, role, t.ID)
-	var ve *models.ValidationError
-	if errors.As(err, &ve) {
-		return a.renderUserEdit(c, fiber.StatusUnprocessableEntity, tu, func(e *userviews.Edit) { e.RoleError = firstMessage(ve) })
+	if st, ok := refusal(err, nil); ok {
+		return a.refuseRoleChange(c, tu, st.Result.Message)
 	} else if err != nil {
 		return err
 	}
@@ -220,6 +210,12 @@ func (a *App) userRoleRevokePost(c *fiber.Ctx) error {
 		return a.flashRedirect(c, "success", name+" no longer has the role "+role+" and, with no role left, has left this tenant.", userviews.ListURL(t.Slug))
 	}
 	return a.flashRedirect(c, "success", name+" no longer has the role "+role+".", userviews.UserURL(t.Slug, tu.ID.String()))
+}
+
+// refuseRoleChange answers a refused role assignment or revocation: 422 and the user's page
+// with the reason as its result; nothing changed.
+func (a *App) refuseRoleChange(c *fiber.Ctx, tu *models.TenantUser, why string) error {
+	return a.renderUserEdit(c, fiber.StatusUnprocessableEntity, tu, func(e *userviews.Edit) { e.Form.Refuse(why) })
 }
 
 // renderUserEdit renders the user's page with the current values; edit adjusts what the
@@ -300,19 +296,6 @@ func (a *App) takeInviteLink(c *fiber.Ctx) (string, error) {
 	return link, a.saveSession(c, s)
 }
 
-// firstMessage returns one message of a validation error, for a page that shows a single one.
-func firstMessage(ve *models.ValidationError) string {
-	for _, k := range []string{"guard", "role", "tenant"} {
-		if m := ve.Fields[k]; m != "" {
-			return m
-		}
-	}
-	for _, m := range ve.Fields {
-		return m
-	}
-	return "The change was refused."
-}
-
 // setPasswordShow renders the set-password form of an invitation link, or says plainly why the
 // link cannot be used: unknown (404), used or expired (410).
 func (a *App) setPasswordShow(c *fiber.Ctx) error {
@@ -339,13 +322,12 @@ func (a *App) setPasswordPost(c *fiber.Ctx) error {
 	form := userviews.SetPassword{Token: token, Email: u.Email}
 	password := c.FormValue("password")
 	if password != c.FormValue("password_confirm") {
-		form.Errors = map[string]string{"password_confirm": "The two passwords are not the same."}
+		form.Fail("password_confirm", "The two passwords are not the same.")
 		return a.renderSetPassword(c, fiber.StatusUnprocessableEntity, form)
 	}
 	u, err = a.store.SetPasswordWithToken(ctx(c), token, password)
-	var ve *models.ValidationError
-	if errors.As(err, &ve) {
-		form.Errors = ve.Fields
+	if st, ok := refusal(err, fields("password", "password_confirm")); ok {
+		form.FormState = st
 		return a.renderSetPassword(c, fiber.StatusUnprocessableEntity, form)
 	} else if status, problem := linkProblem(err); problem != "" {
 		return a.renderSetPassword(c, status, userviews.SetPassword{Problem: problem})

@@ -612,7 +612,7 @@ func TestUserRoles(t *testing.T) {
 		rec := testkit.Events(t, app.Store)
 		res := admin.PostForm(userURL(tn, adminUser.ID)+"/roles/revoke", url.Values{"role": {"admin"}}).
 			ExpectStatus(http.StatusUnprocessableEntity)
-		msg := res.Text("role-error")
+		msg := res.Text("flash")
 		guards := []string{models.ErrLastRoleManager.Fields["guard"], models.ErrOwnRoleManagement.Fields["guard"], models.ErrLastAdmin.Fields["guard"]}
 		if !slices.Contains(guards, msg) {
 			t.Fatalf("role error %q, want a guardrail message", msg)
@@ -628,12 +628,12 @@ func TestUserRoles(t *testing.T) {
 
 	t.Run("a role the user does not hold, or that does not exist, is a 422 on the page", func(t *testing.T) {
 		res := admin.PostForm(userURL(tn, mu.ID)+"/roles/revoke", url.Values{"role": {"admin"}}).ExpectStatus(http.StatusUnprocessableEntity)
-		if !strings.Contains(res.Text("role-error"), "does not have the role") {
-			t.Errorf("message %q", res.Text("role-error"))
+		if !strings.Contains(res.Text("flash"), "does not have the role") {
+			t.Errorf("message %q", res.Text("flash"))
 		}
 		res = admin.PostForm(userURL(tn, mu.ID)+"/roles", url.Values{"role": {"wizard"}}).ExpectStatus(http.StatusUnprocessableEntity)
-		if !strings.Contains(res.Text("role-error"), "no role “wizard”") {
-			t.Errorf("message %q", res.Text("role-error"))
+		if !strings.Contains(res.Text("flash"), "no role “wizard”") {
+			t.Errorf("message %q", res.Text("flash"))
 		}
 	})
 
@@ -642,8 +642,8 @@ func TestUserRoles(t *testing.T) {
 		hd, hu := usersClient(t, app, tn, "helpdesk")
 		hd.Get(userURL(tn, hu.ID)).ExpectStatus(http.StatusOK)
 		res := hd.PostForm(userURL(tn, hu.ID)+"/roles", url.Values{"role": {"admin"}}).ExpectStatus(http.StatusUnprocessableEntity)
-		if !strings.Contains(res.Text("role-error"), "You cannot give the role “admin”") {
-			t.Errorf("message %q", res.Text("role-error"))
+		if !strings.Contains(res.Text("flash"), "You cannot give the role “admin”") {
+			t.Errorf("message %q", res.Text("flash"))
 		}
 		if got := rolesHeld(t, app, tn, hu.ID); !slices.Equal(got, []string{"helpdesk"}) {
 			t.Fatalf("helpdesk gave themselves %v", got)
@@ -655,11 +655,11 @@ func TestUserRoles(t *testing.T) {
 		hd.Get(userURL(tn, adminUser.ID)).ExpectStatus(http.StatusOK)
 		rec := testkit.Events(t, app.Store)
 		res := hd.PostForm(userURL(tn, adminUser.ID)+"/roles/revoke", url.Values{"role": {"admin"}}).ExpectStatus(http.StatusUnprocessableEntity)
-		if got := res.Text("role-error"); !strings.HasPrefix(got, "You cannot take the role “admin” away from this user: it allows ") {
+		if got := res.Text("flash"); !strings.HasPrefix(got, "You cannot take the role “admin” away from this user: it allows ") {
 			t.Errorf("message %q", got)
 		}
 		res = hd.PostForm(userURL(tn, adminUser.ID), url.Values{"name": {"Demoted"}, "status": {models.UserBanned}}).ExpectStatus(http.StatusUnprocessableEntity)
-		if got := res.Text("form-error"); got != "You cannot change this user: they may do more than you." {
+		if got := res.Text("flash"); got != "You cannot change this user: they may do more than you." {
 			t.Errorf("message %q", got)
 		}
 		if got := rolesHeld(t, app, tn, adminUser.ID); !slices.Equal(got, []string{"admin"}) {

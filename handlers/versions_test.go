@@ -214,7 +214,7 @@ func TestStaleSaveIsRefused(t *testing.T) {
 
 			rec := testkit.Events(t, app.Store)
 			res := e.bob.PostForm(e.page, with(tabB, e.bobEdit)).ExpectStatus(http.StatusConflict)
-			notice := res.Text("stale-notice")
+			notice := res.Text("flash-message")
 			m := staleNotice.FindStringSubmatch(notice)
 			if m == nil || m[1] != e.changed {
 				t.Errorf("notice %q, want it to name Ann Smith and %q", notice, e.changed)
@@ -264,8 +264,8 @@ func TestStaleSaveWithoutAVersionIsRefused(t *testing.T) {
 			before := e.state(t)
 			rec := testkit.Events(t, app.Store)
 			res := e.bob.PostForm(e.page, with(tab, e.bobEdit)).ExpectStatus(http.StatusConflict)
-			if !strings.Contains(res.Text("stale-notice"), "Your changes are below; review them and save again.") {
-				t.Errorf("notice %q", res.Text("stale-notice"))
+			if !strings.Contains(res.Text("flash-message"), "Your changes are below; review them and save again.") {
+				t.Errorf("notice %q", res.Text("flash-message"))
 			}
 			if got := e.state(t); !maps.Equal(got, before) || len(rec.Types(t)) != 0 {
 				t.Errorf("saved without a version: %v (was %v), events %v", got, before, rec.Types(t))
@@ -377,7 +377,7 @@ func TestOtherWritesMakeOpenEditorsStale(t *testing.T) {
 		if formOf(t, res, form).Get(firstKey(set)) != set[firstKey(set)] {
 			t.Error("the re-rendered form lost what was typed")
 		}
-		return res.Text("stale-notice")
+		return res.Text("flash-message")
 	}
 
 	t.Run("publishing makes an editor loaded before it stale", func(t *testing.T) {
@@ -505,8 +505,8 @@ func TestNodeStatusButtonsSaveTheEdits(t *testing.T) {
 		rec := testkit.Events(t, app.Store)
 		res := ann.PostForm(nodePath(tn, n.ID)+"/status", with(tab, map[string]string{"t.de.excerpt": "Neu", "to": models.NodePublished})).
 			ExpectStatus(http.StatusUnprocessableEntity)
-		if !strings.Contains(res.Text("status-error"), "Add a title and slug in en") {
-			t.Errorf("status error %q", res.Text("status-error"))
+		if !strings.Contains(res.Text("flash"), "Add a title and slug in en") {
+			t.Errorf("status error %q", res.Text("flash"))
 		}
 		if formOf(t, res, "#node-form").Get("t.de.excerpt") != "Neu" || res.Find("#node-form[data-unsaved]").Length() != 1 {
 			t.Error("the form lost the edits or is not marked unsaved")
@@ -524,8 +524,8 @@ func TestNodeStatusButtonsSaveTheEdits(t *testing.T) {
 		rec := testkit.Events(t, app.Store)
 		res := bob.PostForm(nodePath(tn, n.ID)+"/status", with(tabB, map[string]string{"t.en.title": "Bob's race", "to": models.NodePublished})).
 			ExpectStatus(http.StatusConflict)
-		if m := staleNotice.FindStringSubmatch(res.Text("stale-notice")); m == nil || m[1] != "excerpt (en)" {
-			t.Errorf("notice %q", res.Text("stale-notice"))
+		if m := staleNotice.FindStringSubmatch(res.Text("flash-message")); m == nil || m[1] != "excerpt (en)" {
+			t.Errorf("notice %q", res.Text("flash-message"))
 		}
 		if got := reloadNode(t, app, tn, n.ID); got.Status != models.NodeDraft || got.Translation("en").Title != "Race" || len(rec.Types(t)) != 0 {
 			t.Errorf("the stale publish wrote: %s %q %v", got.Status, got.Translation("en").Title, rec.Types(t))
@@ -541,8 +541,8 @@ func TestNodeStatusButtonsSaveTheEdits(t *testing.T) {
 		if !nodesIsFragment(hx) || hx.Find("form#node-form[data-unsaved]").Length() != 1 {
 			t.Fatalf("want the #node-form fragment:\n%.1000s", hx.Body)
 		}
-		if m := staleNotice.FindStringSubmatch(hx.Text("stale-notice")); m == nil || m[1] != "title (de), slug (de)" {
-			t.Errorf("notice %q", hx.Text("stale-notice"))
+		if m := staleNotice.FindStringSubmatch(hx.Text("flash-message")); m == nil || m[1] != "title (de), slug (de)" {
+			t.Errorf("notice %q", hx.Text("flash-message"))
 		}
 	})
 

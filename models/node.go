@@ -454,16 +454,6 @@ func (s *Store) UpdateNode(ctx context.Context, tenant *Tenant, id uuid.UUID, in
 	return n, nil
 }
 
-// nodeTransitions lists the allowed workflow moves (DESIGN.md).
-var nodeTransitions = map[string][]string{
-	NodeDraft:     {NodePublished},
-	NodePublished: {NodeArchived, NodeDraft},
-	NodeArchived:  {NodeDraft},
-}
-
-// CanTransition reports whether a node may move from one status to another.
-func CanTransition(from, to string) bool { return slices.Contains(nodeTransitions[from], to) }
-
 // TransitionNode moves the tenant's node through the workflow: draft → published (node.published;
 // needs a title and slug in the tenant's default locale; sets published_at), published →
 // archived (node.archived), published → draft (node.unpublished; clears published_at), archived
@@ -502,8 +492,8 @@ func (s *Store) transitionLocked(ctx context.Context, tenant *Tenant, n *Node, t
 // refuses it with a *ValidationError; the caller writes the node.
 func (s *Store) move(tenant *Tenant, n *Node, to string) (events.Event, error) {
 	from := n.Status
-	if !CanTransition(from, to) {
-		return nil, &ValidationError{Fields: map[string]string{"status": "Cannot move a " + from + " node to " + to + "."}}
+	if _, err := NodeWorkflow.Move(from, to); err != nil {
+		return nil, err
 	}
 	ref := events.NodeRef{NodeID: n.ID}
 	var ev events.Event

@@ -90,8 +90,10 @@ func nodeListWhere(tenant *Tenant, q NodeQuery) (string, []any, error) {
 	if q.Kind != "" && q.Kind != NodePost && q.Kind != NodePage {
 		fe.add("kind", "Choose post or page.")
 	}
-	if q.Status != "" && !slices.Contains([]string{NodeDraft, NodePublished, NodeArchived}, q.Status) {
-		fe.add("status", "Choose draft, published or archived.")
+	if q.Status != "" {
+		if err := NodeWorkflow.Check(q.Status); err != nil {
+			fe.add("status", err.(*ValidationError).Fields["status"])
+		}
 	}
 	if q.Sort != "" && !slices.Contains(NodeSorts, q.Sort) {
 		fe.add("sort", "Sort by one of: "+strings.Join(NodeSorts, ", ")+".")
@@ -311,8 +313,8 @@ func (s *Store) nodeBulk(tenant *Tenant, apply func(ctx context.Context, n *Node
 // It is the preview the confirmation step and the list's checkboxes show, read from the list
 // row in any display locale; BulkTransition checks again under lock.
 func NodeMoveBlocker(tenant *Tenant, r NodeRow, to string) string {
-	if !CanTransition(r.Status, to) {
-		return "Cannot move a " + r.Status + " node to " + to + "."
+	if why := NodeWorkflow.Refusal(r.Status, to); why != "" {
+		return why
 	}
 	shown := r.TitleLocale == tenant.DefaultLocale
 	if to == NodePublished && (!slices.Contains(r.Locales, tenant.DefaultLocale) || shown && (r.Title == "" || r.Slug == "")) {
@@ -328,8 +330,8 @@ func NodeMoveBlocker(tenant *Tenant, r NodeRow, to string) string {
 // count once. More than MaxBulkNodes ids, or none, is a *ValidationError on "ids". An unknown
 // `to` is a *ValidationError on "status". A database error rolls back everything.
 func (s *Store) BulkTransition(ctx context.Context, tenant *Tenant, ids []uuid.UUID, to string) (BulkResult, error) {
-	if _, known := nodeTransitions[to]; !known {
-		return BulkResult{}, &ValidationError{Fields: map[string]string{"status": "Choose draft, published or archived."}}
+	if err := NodeWorkflow.Check(to); err != nil {
+		return BulkResult{}, err
 	}
 	return RunBulk(ctx, s, tenant.ID, ids, s.nodeBulk(tenant, func(ctx context.Context, n *Node) error {
 		return s.transitionLocked(ctx, tenant, n, to)

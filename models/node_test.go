@@ -367,7 +367,11 @@ func TestTransitionNode(t *testing.T) {
 				got, err := store.TransitionNode(ctx, tn, n.ID, to)
 				evType, ok := allowed[[2]string{from, to}]
 				if !ok {
-					if msg := fieldError(t, err, "status"); msg != "Cannot move a "+from+" node to "+to+"." {
+					want := "Cannot move a " + from + " node to " + to + "."
+					if to == "deleted" {
+						want = "Choose draft, published or archived."
+					}
+					if msg := fieldError(t, err, "status"); msg != want {
 						t.Fatalf("message %q", msg)
 					}
 					if after, _ := store.NodeByID(ctx, tn.ID, n.ID); after.Status != from {

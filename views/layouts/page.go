@@ -58,3 +58,12 @@ func (p Page) SignedIn() bool { return p.UserName != "" || p.UserEmail != "" }
 
 // groupID is the id of a navigation group's heading, for aria-labelledby.
 func groupID(i int) string { return "nav-group-" + string(rune('a'+i)) }
+
+// WithResult is the page with a form's result in its banner slot, replacing the flash: the
+// newest result is the only one shown (components.FormState).
+func (p Page) WithResult(f components.Flash) Page {
+	if f.Message != "" {
+		p.Flash = f
+	}
+	return p
+}

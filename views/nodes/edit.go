@@ -7,6 +7,7 @@ import (
 
 	"github.com/rustok/rustok-admin/internal/paths"
 	"github.com/rustok/rustok-admin/models"
+	"github.com/rustok/rustok-admin/views/components"
 )
 
 // TranslationForm is one locale's fields as typed.
@@ -31,9 +32,7 @@ type Form struct {
 	ParentID     string
 	Position     string
 	Translations []TranslationForm // one per tenant locale, default first
-	Errors       map[string]string
-	Version      int    // the version of the node the form was loaded from (models/version.go)
-	Stale        string // why a save was refused as stale: who changed what since
+	components.FormState
 }
 
 // ParentOption is a page a page can be placed under.
@@ -54,14 +53,24 @@ type Edit struct {
 	CanUpdate     bool // may save the form (nodes:create for a new node, nodes:update otherwise)
 	CanPublish    bool
 	CanDelete     bool
-	StatusError   string // why the last workflow move was refused
 	Tab           string // the locale tab asked for (?tab=, or the preview of a locale); "" for the default
 	CSRF          string
 }
 
 // Unsaved reports whether the form holds input a save refused, so leaving the page asks first
 // even before anything is typed again (static/app.js).
-func (e Edit) Unsaved() bool { return len(e.Form.Errors) > 0 || e.Form.Stale != "" }
+func (e Edit) Unsaved() bool { return e.Form.Unsaved() }
+
+// Result is the page's one result banner for the form: a refusal lists what has no field (a
+// refused workflow move), then every field's message with its locale (ErrorSummary), as the
+// fields may sit on tabs out of sight.
+func (e Edit) Result() components.Flash {
+	r := e.Form.Result
+	if e.Form.Invalid() {
+		r.Details = append(append([]string(nil), r.Details...), e.ErrorSummary()...)
+	}
+	return r
+}
 
 // ShowsParent reports whether the form has the page-only fields, parent and position: on create
 // (the kind is chosen there, and CSS hides them while it is "post") and for pages.
@@ -138,8 +147,8 @@ func (e Edit) TabURL(locale string) string {
 // fieldLabels name the node's own fields in the error summary.
 var fieldLabels = map[string]string{"kind": "Kind", "parent_id": "Parent page", "position": "Position", "status": "Status", "translations": "Translations"}
 
-// ErrorSummary lists every message, fields of the node first, then by locale, for the alert at
-// the top of the form (it also names locales that have no tab, such as an unknown one).
+// ErrorSummary lists every message, fields of the node first, then by locale, for the result
+// banner (it also names locales that have no tab, such as an unknown one).
 func (e Edit) ErrorSummary() []string {
 	keys := make([]string, 0, len(e.Form.Errors))
 	for k := range e.Form.Errors {
@@ -176,10 +185,8 @@ func (e Edit) Transitions() []string {
 		return nil
 	}
 	var out []string
-	for _, to := range []string{models.NodePublished, models.NodeDraft, models.NodeArchived} {
-		if models.CanTransition(e.Node.Status, to) {
-			out = append(out, to)
-		}
+	for _, m := range models.NodeWorkflow.From(e.Node.Status) {
+		out = append(out, m.To)
 	}
 	return out
 }
@@ -195,7 +202,7 @@ func (e Edit) HistoryURL() string { return paths.URL(paths.NodeHistory, e.Slug, 
 
 // FormFor fills the form with a node's stored values, one translation per tenant locale.
 func FormFor(n *models.Node, locales []string) Form {
-	f := Form{Kind: n.Kind, Position: itoa(n.Position), Version: n.Version}
+	f := Form{Kind: n.Kind, Position: itoa(n.Position), FormState: components.FormState{Version: n.Version}}
 	if n.ParentID != nil {
 		f.ParentID = n.ParentID.String()
 	}

@@ -82,7 +82,7 @@ func (b Bulk) URL() string {
 // be skipped if it will.
 func (b Bulk) Confirm(csrf string) components.BulkConfirm {
 	c := components.BulkConfirm{Verb: b.Verb(), URL: b.URL(), Back: b.Back, CSRF: csrf, Danger: b.Action == "delete",
-		One: "item", Many: "items", Done: StatusDone(models.NodePublished, b.To)}
+		One: "item", Many: "items", Done: BulkDone(b.To)}
 	if b.Action == "delete" {
 		c.Done = "deleted"
 	} else {

@@ -47,32 +47,28 @@ func KindLabel(kind string) string {
 	return kind
 }
 
-// StatusVerb is the button label of a move to status to from status from.
+// StatusVerb is the button label of a move to status to from status from (models.NodeWorkflow).
 func StatusVerb(from, to string) string {
-	switch {
-	case to == models.NodePublished:
-		return "Publish"
-	case to == models.NodeArchived:
-		return "Archive"
-	case from == models.NodePublished:
-		return "Unpublish"
-	default:
-		return "Restore as draft"
+	if m, err := models.NodeWorkflow.Move(from, to); err == nil {
+		return m.Verb
 	}
+	return to
 }
 
 // StatusDone says what a move did, for flash messages: "published", "archived"…
 func StatusDone(from, to string) string {
-	switch {
-	case to == models.NodePublished:
-		return "published"
-	case to == models.NodeArchived:
-		return "archived"
-	case from == models.NodePublished:
-		return "unpublished"
-	default:
-		return "restored as a draft"
+	if m, err := models.NodeWorkflow.Move(from, to); err == nil {
+		return m.Done
 	}
+	return to
+}
+
+// BulkDone says what a bulk move to status to did, from whatever status each node had.
+func BulkDone(to string) string {
+	if m, ok := models.NodeWorkflow.Into(to); ok {
+		return m.Done
+	}
+	return to
 }
 
 // BulkVerb is how a bulk move reads: "Publish", "Archive", "Move to draft".

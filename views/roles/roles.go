@@ -13,6 +13,7 @@ import (
 	"github.com/rustok/rustok-admin/internal/authz"
 	"github.com/rustok/rustok-admin/internal/paths"
 	"github.com/rustok/rustok-admin/models"
+	"github.com/rustok/rustok-admin/views/components"
 )
 
 // ListURL is the roles page of the tenant.
@@ -54,7 +55,7 @@ type Form struct {
 	Description string
 	From        string
 	Sources     []string
-	Errors      map[string]string
+	components.FormState
 }
 
 // Detail is one role's page: its permission grid, the rename form as typed, deletion, history.
@@ -63,25 +64,16 @@ type Detail struct {
 	Role    models.Role
 	Members int
 	Grid    Grid
-	// NewName, NewDescription and Errors are the role form as typed and what is wrong with it;
-	// Version is the version of the role it was loaded from (models/version.go) and Stale why
-	// a save was refused as stale: who changed what since.
+	// NewName and NewDescription are the role form as typed, and FormState what a refused save
+	// — a rename, a deletion or a system role's — said about it.
 	NewName        string
 	NewDescription string
-	Errors         map[string]string
-	Version        int
-	Stale          string
-	// Refusal says why a rename or deletion was refused when there is no field to show it at.
-	Refusal       string
+	components.FormState
 	CanCreate     bool
 	CanUpdate     bool
 	CanDelete     bool
 	CanSeeHistory bool
 }
-
-// Unsaved reports whether the role form holds input a save refused, so leaving the page asks
-// first (static/app.js).
-func (d Detail) Unsaved() bool { return len(d.Errors) > 0 || d.Stale != "" }
 
 // DeleteConfirm is the question asked before a role is deleted.
 func (d Detail) DeleteConfirm() string {
