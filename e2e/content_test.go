@@ -108,8 +108,8 @@ func TestContentManagerWritesTranslatesPublishesAndFinds(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`[data-testid="save-node"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#node-edit[data-node-id]`)),
 	)
-	if n := get(t, ctx, "look for form errors", chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="flash"]').length`)); n != 0 {
-		t.Fatalf("Create draft was refused: %q", text(t, ctx, `[data-testid="flash"]`))
+	if n := get(t, ctx, "look for form errors", chromedp.Evaluate[int](`document.querySelectorAll('[data-flash][role="alert"]').length`)); n != 0 {
+		t.Fatalf("Create draft was refused: %q", text(t, ctx, `[data-flash][role="alert"]`))
 	}
 	nodeID := get(t, ctx, "read the node id", chromedp.Evaluate[string](`document.getElementById("node-edit").dataset.nodeId`))
 	postID := testkit.MustUUID(t, nodeID)
