@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"maps"
 	"slices"
 	"strings"
 
@@ -39,22 +40,4 @@ func fields(names ...string) func(string) bool {
 	return func(f string) bool { return slices.Contains(names, f) }
 }
 
-// validationMessage joins a validation error's messages, in field order, for a page that shows
-// them in one place.
-func validationMessage(ve *models.ValidationError) string {
-	fs := sortedFields(ve)
-	msgs := make([]string, len(fs))
-	for i, f := range fs {
-		msgs[i] = ve.Fields[f]
-	}
-	return strings.Join(msgs, " ")
-}
-
-func sortedFields(ve *models.ValidationError) []string {
-	fs := make([]string, 0, len(ve.Fields))
-	for f := range ve.Fields {
-		fs = append(fs, f)
-	}
-	slices.Sort(fs)
-	return fs
-}
+func sortedFields(ve *models.ValidationError) []string { return slices.Sorted(maps.Keys(ve.Fields)) }
