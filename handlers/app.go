@@ -17,6 +17,7 @@ import (
 	"github.com/rustok/rustok-admin/internal/config"
 	"github.com/rustok/rustok-admin/internal/events"
 	"github.com/rustok/rustok-admin/internal/markdown"
+	"github.com/rustok/rustok-admin/internal/principal"
 	"github.com/rustok/rustok-admin/internal/tenancy"
 	"github.com/rustok/rustok-admin/models"
 )
@@ -56,6 +57,7 @@ type Deps struct {
 	Bus      *events.Bus          // in-process event subscribers (nil in tests that need none)
 	Tenants  *tenancy.Cache       // required: from backend.NewCaches (NewDeps), which keeps it fresh
 	Authz    *authz.Engine        // required: from backend.NewCaches (NewDeps), which keeps it fresh
+	Users    *principal.Cache     // required: from backend.NewCaches (NewDeps), which keeps it fresh
 	Now      func() time.Time     // nil = time.Now; tests move the clock to expire sessions
 	// Mount adds routes inside the full middleware chain, after the route table. Tests use it
 	// for routes that misbehave on purpose (a panic, a slow request); production leaves it nil.
@@ -79,6 +81,7 @@ type App struct {
 	mount    func(r fiber.Router)
 	tenants  *tenancy.Cache
 	authz    *authz.Engine
+	users    *principal.Cache
 
 	routesOnce sync.Once
 	routes     map[string]Route
@@ -139,10 +142,10 @@ func newApp(d Deps) *App {
 	a.sessions = newSessionStore(d.Config, backend.Prefixed(d.Storage, "sess:"))
 	// A cache built here would hear no invalidation: it would serve stale tenants and
 	// policies for ever. Only NewCaches builds them, with the watcher that keeps them fresh.
-	if d.Tenants == nil || d.Authz == nil {
-		panic("handlers: Deps.Tenants and Deps.Authz are required; build Deps with handlers.NewDeps")
+	if d.Tenants == nil || d.Authz == nil || d.Users == nil {
+		panic("handlers: Deps.Tenants, Deps.Authz and Deps.Users are required; build Deps with handlers.NewDeps")
 	}
-	a.tenants, a.authz = d.Tenants, d.Authz
+	a.tenants, a.authz, a.users = d.Tenants, d.Authz, d.Users
 	return a
 }
 
@@ -163,7 +166,7 @@ func NewDeps(cfg config.Config, b *backend.Backends, reg *prometheus.Registry, l
 		return Deps{}, nil, err
 	}
 	return Deps{Config: cfg, Store: b.Store, Storage: b.Storage, Checks: b.Checks(), Logger: log, Registry: reg,
-		Bus: b.Bus, Tenants: caches.Tenants, Authz: caches.Policies}, caches, nil
+		Bus: b.Bus, Tenants: caches.Tenants, Authz: caches.Policies, Users: caches.Principals}, caches, nil
 }
 
 func proxyHeader(trusted []string) string {

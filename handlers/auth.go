@@ -42,9 +42,13 @@ func (a *App) loadUser(c *fiber.Ctx) error {
 	id, perr := uuid.Parse(raw)
 	var u *models.User
 	if !expired && perr == nil {
-		u, err = a.store.UserByID(ctx(c), id)
+		p, err := a.users.Get(ctx(c), id)
 		if err != nil && !errors.Is(err, models.ErrNotFound) {
 			return err
+		}
+		if p != nil {
+			u = p.User
+			c.Locals(localPrincipal, p)
 		}
 	}
 	if u == nil || u.Status != models.UserActive {
@@ -80,6 +84,7 @@ func (a *App) endSession(c *fiber.Ctx, flashKind, flashMsg string) error {
 	for _, k := range []string{keyUserID, keyAuthAt, keySeenAt, keyCSRFToken} {
 		s.Delete(k)
 	}
+	c.Locals(localCSRF, nil)
 	if flashMsg != "" {
 		setFlash(s, flashKind, flashMsg)
 	}
@@ -118,22 +123,17 @@ func (a *App) require(access Access, perm authz.Perm) fiber.Handler {
 	}
 }
 
-// isSuper reports whether the signed-in user holds the platform role. It asks the database at
-// most once per request, and not at all on tenant pages, where requireMember learns it from the
-// roles it reads anyway. An error counts as no (the checks that use it then refuse).
+// isSuper reports whether the signed-in user holds the platform role, from the memberships the
+// principal cache holds for them (no statement).
 func (a *App) isSuper(c *fiber.Ctx) bool {
 	if v, ok := c.Locals(localIsSuper).(bool); ok {
 		return v
 	}
-	u := currentUser(c)
-	if u == nil {
+	p := currentPrincipal(c)
+	if p == nil {
 		return false
 	}
-	super, err := a.store.IsSuperAdmin(ctx(c), u.ID)
-	if err != nil {
-		a.log.WarnContext(ctx(c), "super admin check", "err", err.Error())
-		return false
-	}
+	super := p.Super()
 	c.Locals(localIsSuper, super)
 	return super
 }
@@ -197,10 +197,7 @@ func (a *App) requireMember(c *fiber.Ctx, u *models.User, perm authz.Perm) error
 	if err != nil {
 		return err
 	}
-	roles, err := a.store.RolesIn(ctx(c), u.ID, t.ID)
-	if err != nil {
-		return err
-	}
+	roles := currentPrincipal(c).RolesIn(t.ID)
 	if len(roles) == 0 {
 		return fiber.NewError(fiber.StatusForbidden, "You do not have a role in this tenant.")
 	}
@@ -258,7 +255,7 @@ func (a *App) loginPost(c *fiber.Ctx) error {
 		return err
 	}
 	now := a.now().Unix()
-	s.Delete(keyCSRFToken)
+	a.newCSRFToken(c, s) // a token of the signed-out session is not valid signed in
 	s.Set(keyUserID, u.ID.String())
 	s.Set(keyAuthAt, now)
 	s.Set(keySeenAt, now)

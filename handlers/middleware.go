@@ -24,6 +24,7 @@ const (
 	localRequestID = "requestid"
 	localUnmatched = "unmatched"
 	localUser      = "user"
+	localPrincipal = "principal"
 	localSession   = "session"
 	localTenant    = "tenant"
 	localRoles     = "roles"

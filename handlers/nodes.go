@@ -49,7 +49,7 @@ func (a *App) renderNodesList(c *fiber.Ctx, status int, get func(string) string,
 	l := nodeviews.List{Tenant: t, Query: lp.done(), BulkError: bulkError,
 		CanCreate: a.may(c, t, p("nodes", "create")), CanPublish: a.may(c, t, p("nodes", "publish")),
 		CanDelete: a.may(c, t, p("nodes", "delete"))}
-	l.CSRF, _ = c.Locals(localCSRF).(string)
+	l.CSRF = a.csrfToken(c)
 	if !l.Query.Invalid() {
 		pg, err := a.store.ListNodes(ctx(c), t, q)
 		if err != nil {
@@ -222,7 +222,7 @@ func (a *App) renderNodeStale(c *fiber.Ctx, err error, n *models.Node, f nodevie
 func (a *App) renderNodeEdit(c *fiber.Ctx, status int, n *models.Node, edit func(*nodeviews.Edit)) error {
 	t := currentTenant(c)
 	e := nodeviews.Edit{Slug: t.Slug, Node: n, DefaultLocale: t.DefaultLocale}
-	e.CSRF, _ = c.Locals(localCSRF).(string)
+	e.CSRF = a.csrfToken(c)
 	e.CanList = a.may(c, t, p("nodes", "list"))
 	e.Tab = strings.Clone(c.Query("tab"))
 	if n == nil {

@@ -1,6 +1,10 @@
 package handlers
 
 import (
+	"cmp"
+	"crypto/subtle"
+	"errors"
+	"slices"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -11,6 +15,8 @@ import (
 	"github.com/rustok/rustok-admin/internal/authz"
 	"github.com/rustok/rustok-admin/internal/config"
 	"github.com/rustok/rustok-admin/internal/paths"
+	"github.com/rustok/rustok-admin/internal/principal"
+	"github.com/rustok/rustok-admin/internal/tenancy"
 	"github.com/rustok/rustok-admin/models"
 	"github.com/rustok/rustok-admin/views/components"
 	"github.com/rustok/rustok-admin/views/layouts"
@@ -27,7 +33,7 @@ const (
 	keySeenAt       = "seen_at" // unix seconds of the last request: the idle timeout counts from here
 	keyFlashKind    = "flash_kind"
 	keyFlashMessage = "flash_msg"
-	keyCSRFToken    = "csrf_token"
+	keyCSRFToken    = "csrf" // before issue 12 Fiber's csrf middleware kept a csrf.Token under "csrf_token"
 )
 
 // seenAtResolution is how stale seen_at may get before a request writes the session again;
@@ -35,7 +41,7 @@ const (
 const seenAtResolution = time.Minute
 
 func newSessionStore(cfg config.Config, storage fiber.Storage) *session.Store {
-	return session.New(session.Config{
+	store := session.New(session.Config{
 		Storage:           storage,
 		Expiration:        cfg.SessionMaxAge,
 		KeyLookup:         "cookie:" + SessionCookie,
@@ -45,34 +51,73 @@ func newSessionStore(cfg config.Config, storage fiber.Storage) *session.Store {
 		CookieSessionOnly: true,
 		KeyGenerator:      utils.UUIDv4,
 	})
+	// Sessions saved before issue 12 hold a csrf.Token; gob cannot decode them without the type.
+	store.RegisterType(csrf.Token{})
+	return store
 }
 
-// csrf protects every POST, PUT, PATCH and DELETE with a token kept in the session. Forms send
-// it as the _csrf field; htmx sends it as the X-CSRF-Token header (set on <body hx-headers>).
+// csrf protects every POST, PUT, PATCH and DELETE with a token kept in the session (the
+// synchronizer-token pattern). Forms send it as the _csrf field; htmx sends it as the
+// X-CSRF-Token header (set on <body hx-headers>). A safe request only reads the session, so a
+// signed-in GET writes nothing: Fiber's own csrf middleware extends its token in the store on
+// every request, one write per page, which is why this one is ours (README "Request path").
+// The token lives as long as the session; sign-in and sign-out replace it.
 func (a *App) csrf() fiber.Handler {
-	return csrf.New(csrf.Config{
-		Session:        a.sessions,
-		SessionKey:     keyCSRFToken,
-		CookieName:     CSRFCookie,
-		CookieSameSite: fiber.CookieSameSiteLaxMode,
-		CookieSecure:   a.cfg.CookieSecure,
-		CookieHTTPOnly: true,
-		Expiration:     a.cfg.SessionMaxAge,
-		ContextKey:     localCSRF,
-		KeyGenerator:   utils.UUIDv4,
-		Extractor: func(c *fiber.Ctx) (string, error) {
-			if t := c.Get(HeaderCSRF); t != "" {
-				return t, nil
-			}
-			if t := c.FormValue(FormCSRF); t != "" {
-				return t, nil
-			}
-			return "", csrf.ErrTokenNotFound
-		},
-		ErrorHandler: func(c *fiber.Ctx, err error) error {
-			return fiber.NewError(fiber.StatusForbidden, "The form was stale or incomplete (missing security token). Reload the page and try again.")
-		},
-	})
+	refuse := fiber.NewError(fiber.StatusForbidden, "The form was stale or incomplete (missing security token). Reload the page and try again.")
+	return func(c *fiber.Ctx) error {
+		switch c.Method() {
+		case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions, fiber.MethodTrace:
+			return c.Next()
+		}
+		sent := c.Get(HeaderCSRF)
+		if sent == "" {
+			sent = c.FormValue(FormCSRF)
+		}
+		s, err := a.session(c)
+		if err != nil {
+			return err
+		}
+		token, _ := s.Get(keyCSRFToken).(string)
+		if sent == "" || token == "" || subtle.ConstantTimeCompare([]byte(sent), []byte(token)) != 1 {
+			return refuse
+		}
+		c.Locals(localCSRF, token)
+		return c.Next()
+	}
+}
+
+// csrfToken returns the session's CSRF token for a page or fragment to embed, making one (and
+// saving the session) the first time a session needs it. It also keeps the token in a cookie
+// that scripts cannot read, which tools and the test kit use to learn the current token.
+func (a *App) csrfToken(c *fiber.Ctx) string {
+	if t, ok := c.Locals(localCSRF).(string); ok && t != "" {
+		return t
+	}
+	s, err := a.session(c)
+	if err != nil {
+		a.log.WarnContext(ctx(c), "session for the CSRF token", "err", err)
+		return ""
+	}
+	token, _ := s.Get(keyCSRFToken).(string)
+	if token == "" {
+		token = a.newCSRFToken(c, s)
+		if err := a.saveSession(c, s); err != nil {
+			a.log.WarnContext(ctx(c), "save session", "err", err)
+			return ""
+		}
+	}
+	c.Locals(localCSRF, token)
+	return token
+}
+
+// newCSRFToken puts a fresh token in s (the caller saves it) and in the cookie.
+func (a *App) newCSRFToken(c *fiber.Ctx, s *session.Session) string {
+	token := utils.UUIDv4()
+	s.Set(keyCSRFToken, token)
+	c.Cookie(&fiber.Cookie{Name: CSRFCookie, Value: token, Path: "/", HTTPOnly: true,
+		Secure: a.cfg.CookieSecure, SameSite: fiber.CookieSameSiteLaxMode, SessionOnly: true})
+	c.Locals(localCSRF, token)
+	return token
 }
 
 // session returns the request's session, loaded once and cached until it is saved.
@@ -140,6 +185,13 @@ func currentUser(c *fiber.Ctx) *models.User {
 	return u
 }
 
+// currentPrincipal returns the signed-in user with the roles they hold (from the per-process
+// cache, internal/principal), or nil.
+func currentPrincipal(c *fiber.Ctx) *principal.Principal {
+	p, _ := c.Locals(localPrincipal).(*principal.Principal)
+	return p
+}
+
 // currentTenant returns the tenant of a /t/:slug route, or nil.
 func currentTenant(c *fiber.Ctx) *models.Tenant {
 	t, _ := c.Locals(localTenant).(*models.Tenant)
@@ -160,7 +212,7 @@ const switcherTenants = 8
 // the next real page is not lost on a 404 or 403 in between.
 func (a *App) shellFor(c *fiber.Ctx, title string) layouts.Page {
 	p := layouts.Page{Title: title}
-	p.CSRFToken, _ = c.Locals(localCSRF).(string)
+	p.CSRFToken = a.csrfToken(c)
 	p.RequestID, _ = c.Locals(localRequestID).(string)
 	u := currentUser(c)
 	if u == nil {
@@ -179,7 +231,7 @@ func (a *App) shellFor(c *fiber.Ctx, title string) layouts.Page {
 	if _, ok := a.routeIndex()[fiber.MethodGet+" /account"]; ok {
 		p.AccountHref = "/account"
 	}
-	ts, err := a.store.TenantsForUser(ctx(c), u.ID, switcherTenants+1) // one more says there are more
+	ts, err := a.switcher(c)
 	if err != nil {
 		a.log.WarnContext(ctx(c), "tenants for the switcher", "err", err)
 	}
@@ -191,6 +243,36 @@ func (a *App) shellFor(c *fiber.Ctx, title string) layouts.Page {
 		p.Tenants = append(p.Tenants, layouts.TenantRef{Slug: tn.Slug, Name: tn.Name})
 	}
 	return p
+}
+
+// switcher returns the first switcherTenants+1 active tenants the user may open (one more says
+// there are more), by name then slug, as models.Store.TenantsForUser would, from the caches: a
+// super admin's from the principal cache, anyone else's from their memberships and the tenant
+// cache.
+func (a *App) switcher(c *fiber.Ctx) ([]models.Tenant, error) {
+	p := currentPrincipal(c)
+	if p == nil {
+		return nil, nil
+	}
+	if p.Super() {
+		return a.users.ActiveTenants(ctx(c), switcherTenants+1)
+	}
+	var ts []models.Tenant
+	for _, id := range p.TenantIDs() {
+		t, err := a.tenants.Resolve(ctx(c), tenancy.ByID, id.String())
+		switch {
+		case errors.Is(err, tenancy.ErrNotFound):
+			continue
+		case err != nil:
+			return nil, err
+		case t.IsActive:
+			ts = append(ts, *t)
+		}
+	}
+	slices.SortFunc(ts, func(x, y models.Tenant) int {
+		return cmp.Or(cmp.Compare(x.Name, y.Name), cmp.Compare(x.Slug, y.Slug))
+	})
+	return ts[:min(len(ts), switcherTenants+1)], nil
 }
 
 // navSection is one entry of the sidebar: its group, label, section, icon and the GET route it

@@ -131,3 +131,35 @@ func (s *Store) TenantsForUser(ctx context.Context, userID uuid.UUID, limit int)
 	var ts []Tenant
 	return ts, translate(q.Find(&ts).Error, "tenants for user")
 }
+
+// Membership is one role a user holds: in a tenant (Domain is its id) or on the platform
+// (Domain is AllTenants).
+type Membership struct {
+	Role   string
+	Domain string
+}
+
+// MembershipsOf returns every role the user holds, sorted by domain, then role.
+func (s *Store) MembershipsOf(ctx context.Context, userID uuid.UUID) ([]Membership, error) {
+	var rows []CasbinRule
+	err := s.Conn(ctx).Model(&CasbinRule{}).Select("v1", "v2").
+		Where("ptype = 'g' AND v0 = ?", userID.String()).Order("v2, v1").Find(&rows).Error
+	if err != nil {
+		return nil, translate(err, "memberships of user")
+	}
+	out := make([]Membership, len(rows))
+	for i, r := range rows {
+		out[i] = Membership{Role: r.V1, Domain: r.V2}
+	}
+	return out, nil
+}
+
+// ActiveTenants returns the active tenants by name, then slug; at most limit unless limit is 0.
+func (s *Store) ActiveTenants(ctx context.Context, limit int) ([]Tenant, error) {
+	q := s.Conn(ctx).Where("is_active = ?", true).Order("name, slug")
+	if limit > 0 {
+		q = q.Limit(limit)
+	}
+	var ts []Tenant
+	return ts, translate(q.Find(&ts).Error, "active tenants")
+}

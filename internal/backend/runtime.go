@@ -11,16 +11,19 @@ import (
 	"github.com/rustok/rustok-admin/internal/authz"
 	"github.com/rustok/rustok-admin/internal/events"
 	"github.com/rustok/rustok-admin/internal/freshness"
+	"github.com/rustok/rustok-admin/internal/principal"
 	"github.com/rustok/rustok-admin/internal/tenancy"
 )
 
-// Caches are a serving process's caches of decisions — tenants and policies — and the one
+// Caches are a serving process's caches of decisions — tenants, policies and principals (who a
+// signed-in user is and the roles they hold) — and the one
 // watcher that keeps them fresh. serve and the test kit build them with NewCaches, so tests
 // exercise exactly the subscriptions production uses.
 type Caches struct {
-	Tenants  *tenancy.Cache
-	Policies *authz.Engine
-	Watcher  *freshness.Watcher
+	Tenants    *tenancy.Cache
+	Policies   *authz.Engine
+	Principals *principal.Cache
+	Watcher    *freshness.Watcher
 }
 
 // NewCaches builds the caches over b: events from b.Store's commits, b.Bus (this process's
@@ -33,8 +36,10 @@ func NewCaches(b *Backends, reg *prometheus.Registry, log *slog.Logger, now func
 	if err != nil {
 		return nil, err
 	}
+	principals := principal.New(b.Store, principal.Config{})
 	tenants.Follow(w)
 	followPolicies(policies, w)
+	principals.Follow(w)
 	if reg != nil {
 		reg.MustRegister(
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "rustok_nats_link_up",
@@ -50,7 +55,7 @@ func NewCaches(b *Backends, reg *prometheus.Registry, log *slog.Logger, now func
 				func() float64 { return float64(w.Resets()) }),
 		)
 	}
-	return &Caches{Tenants: tenants, Policies: policies, Watcher: w}, nil
+	return &Caches{Tenants: tenants, Policies: policies, Principals: principals, Watcher: w}, nil
 }
 
 // followPolicies makes the engine hear role and membership events through w (this process's

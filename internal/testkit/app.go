@@ -33,14 +33,24 @@ type Option func(t testing.TB, d *handlers.Deps)
 // get a random namespace, so tests sharing the server never see each other's counters.
 func WithRedis() Option {
 	return func(t testing.TB, d *handlers.Deps) {
-		client, err := backend.OpenRedis(context.Background(), RedisURL(t))
-		if err != nil {
-			skipOrFail(t, "%v", err)
-		}
-		t.Cleanup(func() { client.Close() })
-		d.Storage = backend.Prefixed(redisstore.NewFromConnection(client), "test-"+randomName()+":")
+		d.Storage = redisStorage(t, d)
+	}
+}
+
+// RedisStorage is a namespace of the real Redis as the app's shared storage (skips when Redis
+// is down): pass it to WithStorage to share it between apps, or wrap it (CountCommands).
+func RedisStorage(t testing.TB) fiber.Storage { return redisStorage(t, nil) }
+
+func redisStorage(t testing.TB, d *handlers.Deps) fiber.Storage {
+	client, err := backend.OpenRedis(context.Background(), RedisURL(t))
+	if err != nil {
+		skipOrFail(t, "%v", err)
+	}
+	t.Cleanup(func() { client.Close() })
+	if d != nil {
 		d.Checks = append(d.Checks, backend.Check{Name: "redis", Ping: func(ctx context.Context) error { return client.Ping(ctx).Err() }})
 	}
+	return backend.Prefixed(redisstore.NewFromConnection(client), "test-"+randomName()+":")
 }
 
 // WithStorage shares a storage with another app, as two processes share one Redis.
@@ -93,7 +103,7 @@ func NewApp(t testing.TB, opts ...Option) *TestApp {
 	d.Checks = append([]backend.Check{{Name: "database", Ping: store.Ping}}, d.Checks...)
 	// Like serve (handlers.NewDeps): the tenant cache and the policies follow this process's
 	// commits at once. A Cluster process brings its own, built the same way over real backends.
-	if d.Tenants == nil || d.Authz == nil {
+	if d.Tenants == nil || d.Authz == nil || d.Users == nil {
 		b := &backend.Backends{Store: store, Storage: d.Storage, Bus: d.Bus}
 		built, caches, err := handlers.NewDeps(d.Config, b, d.Registry, d.Logger, nil)
 		if err != nil {
@@ -104,7 +114,7 @@ func NewApp(t testing.TB, opts ...Option) *TestApp {
 			t.Fatalf("testkit: %v", err)
 		}
 		t.Cleanup(stop)
-		d.Registry, d.Tenants, d.Authz = built.Registry, built.Tenants, built.Authz
+		d.Registry, d.Tenants, d.Authz, d.Users = built.Registry, built.Tenants, built.Authz, built.Users
 	}
 	app := handlers.New(d)
 	return &TestApp{Fiber: app, Store: store, Deps: d, Clock: clock}

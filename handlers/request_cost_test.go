@@ -1,0 +1,79 @@
+package handlers_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/rustok/rustok-admin/internal/testkit"
+)
+
+// pageCosts are the budgets of the signed-in request path (issue 12): a list page makes at most
+// 2 database statements and 1 Redis round trip, and a GET writes no session. The dashboard
+// and the role grid are not lists; their budgets are what they need, pinned here so a new query
+// on the request path fails a test rather than slipping in.
+var pageCosts = []struct {
+	name, path string
+	htmx       bool
+	super      bool
+	statements int
+}{
+	{"dashboard", "/t/{slug}/", false, false, 3},
+	{"content list", "/t/{slug}/nodes", false, false, 2},
+	{"content list, htmx fragment", "/t/{slug}/nodes?status=draft", true, false, 2},
+	{"users list", "/t/{slug}/users", false, false, 2},
+	{"roles list", "/t/{slug}/roles", false, false, 2},
+	{"event log", "/t/{slug}/events", false, false, 2},
+	{"tenants list", "/tenants", false, true, 2},
+	{"platform event log", "/events", false, true, 2},
+}
+
+// TestSignedInPagesStayWithinTheirStatementAndRedisBudget counts, for the second request of each
+// main page (the first fills the per-process caches as a real server's first request would),
+// the SQL statements sent and the session store commands, on this run's database with sessions
+// in the real Redis.
+func TestSignedInPagesStayWithinTheirStatementAndRedisBudget(t *testing.T) {
+	t.Parallel()
+	store := testkit.NewDB(t)
+	redis := testkit.CountCommands(testkit.RedisStorage(t))
+	app := testkit.NewApp(t, testkit.WithStore(store), testkit.WithStorage(redis))
+	sql := testkit.CountStatements(t, store)
+	tn := testkit.Tenant(t, store).Create()
+	other := testkit.Tenant(t, store).Create()
+	admin := testkit.User(t, store).Name("Ada Admin").WithRole(tn, "admin").WithRole(other, "manager").Create()
+	root := testkit.User(t, store).Name("Root").SuperAdmin().Create()
+	for i := range 3 {
+		testkit.Node(t, store, tn).Author(admin.ID).Translation(tn.DefaultLocale, "Post "+string(rune('A'+i)), "").Create()
+	}
+	clients := map[bool]*testkit.HTTPClient{
+		false: testkit.Client(t, app).LoginAs(admin),
+		true:  testkit.Client(t, app).LoginAs(root),
+	}
+	for _, pc := range pageCosts {
+		t.Run(pc.name, func(t *testing.T) {
+			c := clients[pc.super]
+			path := strings.ReplaceAll(pc.path, "{slug}", tn.Slug)
+			get := func() *testkit.Response {
+				req, _ := http.NewRequest(http.MethodGet, path, nil)
+				if pc.htmx {
+					req.Header.Set("HX-Request", "true")
+				}
+				return c.Do(req).ExpectStatus(http.StatusOK)
+			}
+			get()
+			sql.Start()
+			redis.Start()
+			get()
+			stmts, cmds := sql.Stop(), redis.Stop()
+			if len(stmts) > pc.statements {
+				t.Errorf("%d statements, want at most %d:\n%s", len(stmts), pc.statements, strings.Join(stmts, "\n"))
+			}
+			if len(cmds) > 1 {
+				t.Errorf("%d session store round trips, want at most 1: %v", len(cmds), cmds)
+			}
+			if w := testkit.Writes(cmds); len(w) > 0 {
+				t.Errorf("a GET wrote to the session store: %v", w)
+			}
+		})
+	}
+}

@@ -1,0 +1,206 @@
+// Package principal caches, per process, who a signed-in request is: the user row and the
+// roles they hold in every tenant. Every signed-in request needs both, and both change rarely,
+// so a request reads them from memory: no statement on the request path.
+//
+// The cache keeps exactly the freshness rules of the tenant cache and the policy engine (it
+// follows the same freshness.Watcher): an entry is dropped when an event about its user — any
+// user.* event, which covers deactivation, deletion, role changes and password changes — or
+// any role.* event reaches this process, by its own commit, its relay or NATS from another
+// process. While the NATS link is down entries older than the watcher's bound (5 s) are
+// reloaded, and when it comes back everything loaded before is reloaded. A load that raced an
+// invalidation is not kept. Entries also expire after MaxAge, which bounds the one change that
+// has no event (a user's display time zone, see models.Store.SetUserTimeZone).
+package principal
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+	lru "github.com/hashicorp/golang-lru/v2"
+	"golang.org/x/sync/singleflight"
+
+	"github.com/rustok/rustok-admin/internal/events"
+	"github.com/rustok/rustok-admin/internal/freshness"
+	"github.com/rustok/rustok-admin/models"
+)
+
+// Principal is a signed-in user and everything they hold. It is shared between requests:
+// never modify it.
+type Principal struct {
+	User        *models.User
+	Memberships []models.Membership // sorted by domain, then role
+}
+
+// Super reports whether the user holds the platform role.
+func (p *Principal) Super() bool {
+	return slices.Contains(p.Memberships, models.Membership{Role: models.RoleSuperAdmin, Domain: models.AllTenants})
+}
+
+// RolesIn returns the roles held in the tenant, platform roles included, sorted (the same
+// answer as models.Store.RolesIn).
+func (p *Principal) RolesIn(tenantID uuid.UUID) []string {
+	dom := tenantID.String()
+	var roles []string
+	for _, m := range p.Memberships {
+		if m.Domain == dom || m.Domain == models.AllTenants {
+			roles = append(roles, m.Role)
+		}
+	}
+	slices.Sort(roles)
+	return roles
+}
+
+// TenantIDs returns the tenants the user holds a role in (not the platform), each once.
+func (p *Principal) TenantIDs() []uuid.UUID {
+	var out []uuid.UUID
+	for _, m := range p.Memberships {
+		if id, err := uuid.Parse(m.Domain); err == nil && !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// Loader reads what the cache holds; models.Store is one.
+type Loader interface {
+	UserByID(ctx context.Context, id uuid.UUID) (*models.User, error)
+	MembershipsOf(ctx context.Context, userID uuid.UUID) ([]models.Membership, error)
+	ActiveTenants(ctx context.Context, limit int) ([]models.Tenant, error)
+}
+
+// Config sizes the cache.
+type Config struct {
+	Size   int           // users kept; default 10,000
+	MaxAge time.Duration // an entry is reloaded after this even without an event; default 30 s
+}
+
+type entry struct {
+	p      *Principal
+	loaded time.Time // when its load began, on the watcher's clock
+}
+
+type tenantsEntry struct {
+	tenants []models.Tenant
+	limit   int
+	loaded  time.Time
+}
+
+// Cache is the per-process principal cache.
+type Cache struct {
+	cfg        Config
+	loader     Loader
+	lru        *lru.Cache[uuid.UUID, entry]
+	group      singleflight.Group
+	fresh      *freshness.Watcher
+	generation atomic.Uint64 // bumped by every invalidation: a load that raced one is not kept
+	tenants    atomic.Pointer[tenantsEntry]
+	loads      atomic.Uint64
+}
+
+// New builds a cache over loader. Call Follow before use so it hears invalidations.
+func New(loader Loader, cfg Config) *Cache {
+	if cfg.Size <= 0 {
+		cfg.Size = 10000
+	}
+	if cfg.MaxAge <= 0 {
+		cfg.MaxAge = 30 * time.Second
+	}
+	l, err := lru.New[uuid.UUID, entry](cfg.Size)
+	if err != nil {
+		panic(err) // only for a size below 1
+	}
+	return &Cache{cfg: cfg, loader: loader, lru: l}
+}
+
+// Follow makes the cache hear user, role and tenant events through w and ask w whether an
+// entry is still fresh. Call it before w.Start.
+func (c *Cache) Follow(w *freshness.Watcher) {
+	c.fresh = w
+	w.Watch("user.*", func(_ context.Context, env events.Envelope) error {
+		c.Forget(env.AggregateID)
+		return nil
+	})
+	w.Watch("role.*", func(context.Context, events.Envelope) error {
+		c.ForgetAll()
+		return nil
+	})
+	w.Watch("tenant.*", func(context.Context, events.Envelope) error {
+		c.generation.Add(1)
+		c.tenants.Store(nil)
+		return nil
+	})
+}
+
+func (c *Cache) usable(loaded time.Time) bool {
+	return c.fresh.Now().Sub(loaded) < c.cfg.MaxAge && c.fresh.Fresh(loaded)
+}
+
+// Get returns the user's principal; models.ErrNotFound when there is no such user.
+func (c *Cache) Get(ctx context.Context, userID uuid.UUID) (*Principal, error) {
+	if e, ok := c.lru.Get(userID); ok && c.usable(e.loaded) {
+		return e.p, nil
+	}
+	v, err, _ := c.group.Do(userID.String(), func() (any, error) {
+		loaded, gen := c.fresh.Now(), c.generation.Load()
+		c.loads.Add(1)
+		u, err := c.loader.UserByID(ctx, userID)
+		if err != nil {
+			return nil, err
+		}
+		ms, err := c.loader.MembershipsOf(ctx, userID)
+		if err != nil {
+			return nil, err
+		}
+		p := &Principal{User: u, Memberships: ms}
+		if c.generation.Load() == gen {
+			c.lru.Add(userID, entry{p: p, loaded: loaded})
+		}
+		return p, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*Principal), nil
+}
+
+// ActiveTenants returns the first limit active tenants by name (what a super admin's tenant
+// switcher lists), cached like principals and dropped on any tenant event.
+func (c *Cache) ActiveTenants(ctx context.Context, limit int) ([]models.Tenant, error) {
+	if e := c.tenants.Load(); e != nil && e.limit == limit && c.usable(e.loaded) {
+		return e.tenants, nil
+	}
+	v, err, _ := c.group.Do("tenants:"+strconv.Itoa(limit), func() (any, error) {
+		loaded, gen := c.fresh.Now(), c.generation.Load()
+		ts, err := c.loader.ActiveTenants(ctx, limit)
+		if err != nil {
+			return nil, err
+		}
+		if c.generation.Load() == gen {
+			c.tenants.Store(&tenantsEntry{tenants: ts, limit: limit, loaded: loaded})
+		}
+		return ts, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.([]models.Tenant), nil
+}
+
+// Forget drops what is cached about the user.
+func (c *Cache) Forget(userID uuid.UUID) {
+	c.generation.Add(1)
+	c.lru.Remove(userID)
+}
+
+// ForgetAll drops every cached principal.
+func (c *Cache) ForgetAll() {
+	c.generation.Add(1)
+	c.lru.Purge()
+}
+
+// Loads counts the loads so far (tests and the benchmark read it).
+func (c *Cache) Loads() uint64 { return c.loads.Load() }
