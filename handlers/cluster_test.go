@@ -20,9 +20,9 @@ type propagationCase struct {
 	name string
 	// setup makes the tenant and users on A and returns a client signed in on B, the path to
 	// ask, and the change to make on A.
-	setup       func(t *testing.T, c *testkit.Cluster) (onB *testkit.HTTPClient, path string, change func())
-	before      int
-	after       int
+	setup  func(t *testing.T, c *testkit.Cluster) (onB *testkit.HTTPClient, path string, change func())
+	before int
+	after  int
 }
 
 func propagationCases() []propagationCase {
