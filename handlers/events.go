@@ -97,38 +97,69 @@ func eventFilter(lp *listParams) events.Filter {
 	return f
 }
 
-// eventNames names the people and aggregates of a page of events, keyed by id, in at most one
-// query per kind however long the page: users (actors, user aggregates and the person filtered
-// on) with UsersByIDs, nodes, roles and tenants with AggregateNames. Unnamed ids are left out,
-// and the views fall back to the short id.
+// eventNames names the people and aggregates of a page of events, keyed by id, in one
+// statement however long the page (models.Store.Names): users (actors, user aggregates and the
+// person filtered on), nodes, roles and tenants. Unnamed ids are left out, and the views fall
+// back to the short id.
 func (a *App) eventNames(c *fiber.Ctx, rows []events.Row, actor *uuid.UUID) (map[uuid.UUID]string, error) {
-	var users []uuid.UUID
-	if actor != nil {
-		users = append(users, *actor)
+	t := currentTenant(c)
+	q := eventNameQuery(t, rows, actor)
+	names, err := a.store.Names(ctx(c), q)
+	if err != nil {
+		return nil, err
 	}
-	aggregates := map[string][]uuid.UUID{}
+	return eventNameMap(t, q, names), nil
+}
+
+// eventNameQuery asks for the names a page of events shows.
+func eventNameQuery(t *models.Tenant, rows []events.Row, actor *uuid.UUID) models.NameQuery {
+	var q models.NameQuery
+	if t != nil {
+		q.TenantID = &t.ID
+	}
+	if actor != nil {
+		q.Users = append(q.Users, *actor)
+	}
 	for _, r := range rows {
 		if r.ActorID != nil {
-			users = append(users, *r.ActorID)
+			q.Users = append(q.Users, *r.ActorID)
 		}
-		if r.AggregateType == "user" {
-			users = append(users, r.AggregateID)
-		} else {
-			aggregates[r.AggregateType] = append(aggregates[r.AggregateType], r.AggregateID)
+		switch r.AggregateType {
+		case "user":
+			q.Users = append(q.Users, r.AggregateID)
+		case "tenant":
+			q.Tenants = append(q.Tenants, r.AggregateID)
+		case "role":
+			q.Roles = append(q.Roles, r.AggregateID)
+		case "node":
+			q.Nodes = append(q.Nodes, r.AggregateID)
 		}
 	}
-	names, err := a.store.AggregateNames(ctx(c), currentTenant(c), aggregates)
-	if err != nil {
-		return nil, err
+	q.Users = slices.Compact(sortedIDs(q.Users))
+	return q
+}
+
+// eventNameMap is what eventNames returns: one name per id, nodes titled in the tenant's
+// default locale when they have a title there.
+func eventNameMap(t *models.Tenant, q models.NameQuery, names models.Names) map[uuid.UUID]string {
+	out := map[uuid.UUID]string{}
+	for id, name := range names.Tenants {
+		out[id] = name
 	}
-	byID, err := a.store.UsersByIDs(ctx(c), slices.Compact(sortedIDs(users)))
-	if err != nil {
-		return nil, err
+	for id, name := range names.Roles {
+		out[id] = name
 	}
-	for id, u := range byID {
-		names[id] = userviews.DisplayName(&u)
+	if t != nil {
+		for _, id := range q.Nodes {
+			if title, ok := names.NodeTitle(id, t.DefaultLocale); ok {
+				out[id] = title
+			}
+		}
 	}
-	return names, nil
+	for id, u := range names.Users {
+		out[id] = userviews.DisplayName(&u)
+	}
+	return out
 }
 
 func sortedIDs(ids []uuid.UUID) []uuid.UUID {
@@ -139,7 +170,7 @@ func sortedIDs(ids []uuid.UUID) []uuid.UUID {
 // eventPeople lists the choices of the person filter: the tenant's members, and the person
 // filtered on when they are not one (a super admin, a user since removed).
 func (a *App) eventPeople(c *fiber.Ctx, actor *uuid.UUID, names map[uuid.UUID]string) ([]eventviews.Person, error) {
-	members, err := a.store.TenantMembers(ctx(c), currentTenant(c).ID)
+	members, err := a.users.Members(ctx(c), currentTenant(c).ID)
 	if err != nil {
 		return nil, err
 	}

@@ -18,6 +18,6 @@ var (
 // (the fallback for unknown types is left out); users names the people a title may mention.
 func HistoryTitle(ev events.Event, users map[uuid.UUID]models.User) string {
 	e := components.HistoryEntry{}
-	historyFormatterOf(ev.AggregateType())(ev, historyNames{users: users}, &e)
+	historyFormatterOf(ev.AggregateType())(ev, historyNames{models.Names{Users: users}}, &e)
 	return e.Title
 }

@@ -22,11 +22,7 @@ import (
 const maxDiffLines = 20
 
 // historyNames are the names a history shows instead of ids, looked up once per panel.
-type historyNames struct {
-	users   map[uuid.UUID]models.User
-	nodes   map[uuid.UUID]string
-	tenants map[uuid.UUID]string
-}
+type historyNames struct{ models.Names }
 
 // tenant names a tenant given by id in a payload; "*" is every tenant (platform roles).
 func (n historyNames) tenant(s string) string {
@@ -34,7 +30,7 @@ func (n historyNames) tenant(s string) string {
 		return "every tenant"
 	}
 	if id, err := uuid.Parse(s); err == nil {
-		if name, ok := n.tenants[id]; ok {
+		if name, ok := n.Tenants[id]; ok {
 			return name
 		}
 		return "a removed tenant"
@@ -43,7 +39,7 @@ func (n historyNames) tenant(s string) string {
 }
 
 func (n historyNames) node(id uuid.UUID) string {
-	if t, ok := n.nodes[id]; ok {
+	if t, ok := n.NodeTitle(id, ""); ok {
 		return t
 	}
 	return "an untitled or removed node"
@@ -72,9 +68,17 @@ func historyFormatterOf(aggregateType string) historyFormatter {
 	return historyGeneric
 }
 
-// historyEntries turns rows of the event log into history entries, naming actors and the
-// nodes events point at with one lookup each. eventURL, when not nil, links each entry.
+// historyEntries turns rows of the event log into history entries, naming the actors, users,
+// tenants and nodes the events point at in one statement (models.Store.Names). eventURL, when
+// not nil, links each entry.
 func (a *App) historyEntries(ctx context.Context, tenantID *uuid.UUID, rows []events.Row, eventURL func(events.Row) string) ([]components.HistoryEntry, error) {
+	entries, _, err := a.historyEntriesAnd(ctx, tenantID, rows, eventURL, models.NameQuery{})
+	return entries, err
+}
+
+// historyEntriesAnd is historyEntries that also looks up the names of also in the same
+// statement, and returns every name it found.
+func (a *App) historyEntriesAnd(ctx context.Context, tenantID *uuid.UUID, rows []events.Row, eventURL func(events.Row) string, also models.NameQuery) ([]components.HistoryEntry, models.Names, error) {
 	decoded := make([]events.Event, len(rows))
 	var userIDs, nodeIDs, tenantIDs []uuid.UUID
 	addUser := func(id uuid.UUID) {
@@ -120,22 +124,25 @@ func (a *App) historyEntries(ctx context.Context, tenantID *uuid.UUID, rows []ev
 			}
 		}
 	}
-	names := historyNames{nodes: map[uuid.UUID]string{}}
-	var err error
-	if names.users, err = a.store.UsersByIDs(ctx, userIDs); err != nil {
-		return nil, err
+	for _, id := range also.Users {
+		addUser(id)
 	}
-	if names.tenants, err = a.store.TenantNames(ctx, tenantIDs); err != nil {
-		return nil, err
+	for _, id := range also.Nodes {
+		addNode(id)
 	}
-	if tenantID != nil {
-		if names.nodes, err = a.store.NodeTitles(ctx, *tenantID, "", nodeIDs); err != nil {
-			return nil, err
+	for _, id := range also.Tenants {
+		if !slices.Contains(tenantIDs, id) {
+			tenantIDs = append(tenantIDs, id)
 		}
 	}
+	found, err := a.store.Names(ctx, models.NameQuery{TenantID: tenantID, Users: userIDs, Tenants: tenantIDs, Nodes: nodeIDs, Roles: also.Roles})
+	if err != nil {
+		return nil, models.Names{}, err
+	}
+	names := historyNames{found}
 	out := make([]components.HistoryEntry, 0, len(rows))
 	for i, r := range rows {
-		e := components.HistoryEntry{At: r.OccurredAt, Type: r.EventType, Actor: actorName(r.ActorID, names.users)}
+		e := components.HistoryEntry{At: r.OccurredAt, Type: r.EventType, Actor: actorName(r.ActorID, names.Users)}
 		if eventURL != nil {
 			e.EventURL = eventURL(r)
 		}
@@ -147,7 +154,7 @@ func (a *App) historyEntries(ctx context.Context, tenantID *uuid.UUID, rows []ev
 		}
 		out = append(out, e)
 	}
-	return out, nil
+	return out, found, nil
 }
 
 func addTenant(ids *[]uuid.UUID, s string) {
@@ -191,7 +198,7 @@ func changeLines(prefix string, changes events.Changes, names historyNames) []st
 			if id, ok := changeID(v); ok {
 				switch f {
 				case "author_id":
-					return actorName(&id, names.users)
+					return actorName(&id, names.Users)
 				case "parent_id":
 					return names.node(id)
 				}
@@ -207,7 +214,7 @@ func historyNode(ev events.Event, names historyNames, e *components.HistoryEntry
 	switch ev := ev.(type) {
 	case *events.NodeCreated:
 		e.Title = sentence(ev.Kind + " created")
-		e.Lines = append(e.Lines, ev.Kind+", "+ev.Status+", by "+actorName(&ev.AuthorID, names.users))
+		e.Lines = append(e.Lines, ev.Kind+", "+ev.Status+", by "+actorName(&ev.AuthorID, names.Users))
 		if ev.ParentID != nil {
 			e.Lines = append(e.Lines, "under "+names.node(*ev.ParentID))
 		}
@@ -289,10 +296,10 @@ func historyUser(ev events.Event, names historyNames, e *components.HistoryEntry
 	case *events.UserPasswordChanged:
 		e.Title = "Password changed"
 	case *events.UserRoleAssigned:
-		e.Title = join("Role", ev.Role, "assigned to "+actorName(&ev.UserID, names.users))
+		e.Title = join("Role", ev.Role, "assigned to "+actorName(&ev.UserID, names.Users))
 		e.Chips = []components.HistoryChip{{Added: true, Text: ev.Role + " in " + names.tenant(ev.Tenant)}}
 	case *events.UserRoleRevoked:
-		e.Title = join("Role", ev.Role, "revoked from "+actorName(&ev.UserID, names.users))
+		e.Title = join("Role", ev.Role, "revoked from "+actorName(&ev.UserID, names.Users))
 		e.Chips = []components.HistoryChip{{Text: ev.Role + " in " + names.tenant(ev.Tenant)}}
 	}
 }

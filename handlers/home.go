@@ -41,16 +41,19 @@ func (a *App) homeShow(c *fiber.Ctx) error {
 
 // dashboardShow renders the open tenant's dashboard: counts, what needs attention, and the
 // event chart and recent activity. Each part is shown only to a viewer who may open the list
-// behind it (the navigation's check), and each count is one query.
+// behind it (the navigation's check). It costs four statements: the counts
+// (models.Store.DashboardCounts), the chart (whose last day is today's count), the newest events
+// and their names; the members come from the principal cache.
 func (a *App) dashboardShow(c *fiber.Ctx) error {
 	t := currentTenant(c)
 	roles, _ := c.Locals(localRoles).([]string)
 	d := dashboard.Data{TenantName: t.Name, TenantSlug: t.Slug, DefaultLocale: t.DefaultLocale, Locales: t.Locales, Roles: roles}
+	counts, err := a.store.DashboardCounts(ctx(c), t.ID)
+	if err != nil {
+		return err
+	}
 	if a.mayGet(c, paths.Nodes) {
-		byStatus, err := a.store.NodeCountsByStatus(ctx(c), t.ID)
-		if err != nil {
-			return err
-		}
+		byStatus := counts.Nodes
 		for _, s := range []string{models.NodeDraft, models.NodePublished, models.NodeArchived} {
 			d.Counts = append(d.Counts, dashboard.Count{Label: "Content " + s, Value: byStatus[s],
 				Href: nodeviews.ListURL(t.Slug) + "?status=" + s, TestID: "count-nodes-" + s})
@@ -61,21 +64,17 @@ func (a *App) dashboardShow(c *fiber.Ctx) error {
 		}
 	}
 	if a.mayGet(c, paths.Users) {
-		n, err := a.store.CountTenantMembers(ctx(c), t.ID)
+		members, err := a.users.Members(ctx(c), t.ID)
 		if err != nil {
 			return err
 		}
-		d.Counts = append(d.Counts, dashboard.Count{Label: "Users", Value: n, Href: userviews.ListURL(t.Slug), TestID: "count-users"})
+		d.Counts = append(d.Counts, dashboard.Count{Label: "Users", Value: int64(len(members)), Href: userviews.ListURL(t.Slug), TestID: "count-users"})
 	}
 	if a.mayGet(c, paths.Roles) {
-		n, err := a.store.CountRoles(ctx(c), t.ID)
-		if err != nil {
-			return err
-		}
-		d.Counts = append(d.Counts, dashboard.Count{Label: "Roles", Value: n, Href: roleviews.ListURL(t.Slug), TestID: "count-roles"})
+		d.Counts = append(d.Counts, dashboard.Count{Label: "Roles", Value: counts.Roles, Href: roleviews.ListURL(t.Slug), TestID: "count-roles"})
 	}
 	if a.mayGet(c, paths.Events) {
-		if err := a.dashboardEvents(c, t, &d); err != nil {
+		if err := a.dashboardEvents(c, t, counts.FailedEvents, &d); err != nil {
 			return err
 		}
 	}
@@ -86,17 +85,17 @@ func (a *App) dashboardShow(c *fiber.Ctx) error {
 
 // dashboardEvents fills the event parts of the dashboard: today's and failed counts, the chart
 // of the last 30 days and the 10 newest events, named in one query per kind.
-func (a *App) dashboardEvents(c *fiber.Ctx, t *models.Tenant, d *dashboard.Data) error {
+func (a *App) dashboardEvents(c *fiber.Ctx, t *models.Tenant, failed int64, d *dashboard.Data) error {
 	scope, now := events.TenantScope(t.ID), a.now()
 	d.Events, d.EventsLog = true, eventviews.Log{Slug: t.Slug}
 	today := now.UTC().Truncate(24 * time.Hour)
-	todays, err := a.store.CountEvents(ctx(c), events.Filter{Scope: scope, From: &today})
+	days, err := a.store.EventsPerDay(ctx(c), scope, now, 30)
 	if err != nil {
 		return err
 	}
-	failed, err := a.store.CountEvents(ctx(c), events.Filter{Scope: scope, Status: events.StatusFailed})
-	if err != nil {
-		return err
+	var todays int64
+	if n := len(days); n > 0 && days[n-1].Day.Equal(today) {
+		todays = days[n-1].Count
 	}
 	d.Counts = append(d.Counts,
 		dashboard.Count{Label: "Events today (UTC)", Value: todays, Href: d.EventsLog.URL() + "?from=" + today.Format("2006-01-02"), TestID: "count-events-today"},
@@ -105,25 +104,20 @@ func (a *App) dashboardEvents(c *fiber.Ctx, t *models.Tenant, d *dashboard.Data)
 		d.Attention = append([]dashboard.Attention{{Text: howMany(failed, "failed event", "failed events") + " to retry",
 			Href: d.EventsLog.URL() + "?status=" + events.StatusFailed, TestID: "attention-failed"}}, d.Attention...)
 	}
-	days, err := a.store.EventsPerDay(ctx(c), scope, now, 30)
-	if err != nil {
-		return err
-	}
 	d.Chart = dashboard.NewChart(days)
 	rows, _, err := a.store.Events(ctx(c), events.Filter{Scope: scope, Limit: 10})
 	if err != nil {
 		return err
 	}
-	if d.Names, err = a.eventNames(c, rows, nil); err != nil {
-		return err
-	}
 	mayRead := a.mayGet(c, paths.Event)
-	// The same words as every history panel: one formatter per aggregate describes each event.
-	tid := currentTenant(c).ID
-	entries, err := a.historyEntries(ctx(c), &tid, rows, nil)
+	// The same words as every history panel: one formatter per aggregate describes each event;
+	// the names of the list and of the entries come from one statement.
+	also := eventNameQuery(t, rows, nil)
+	entries, names, err := a.historyEntriesAnd(ctx(c), &t.ID, rows, nil, also)
 	if err != nil {
 		return err
 	}
+	d.Names = eventNameMap(t, also, names)
 	for i, r := range rows {
 		item := dashboard.Activity{Row: r}
 		if i < len(entries) {

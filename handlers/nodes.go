@@ -59,7 +59,7 @@ func (a *App) renderNodesList(c *fiber.Ctx, status int, get func(string) string,
 		atPage(&l.Query, pg.Page)
 	}
 	if !wantsFragment(c) {
-		authors, err := a.store.NodeAuthors(ctx(c), t.ID)
+		authors, err := a.users.Authors(ctx(c), t.ID)
 		if err != nil {
 			return err
 		}

@@ -4,41 +4,41 @@ import (
 	"context"
 
 	"github.com/google/uuid"
+
+	"github.com/rustok/rustok-admin/internal/events"
 )
 
-// NodeCountsByStatus returns how many of the tenant's nodes are in each status (draft,
-// published, archived), in one grouped query; a status without nodes is absent.
-func (s *Store) NodeCountsByStatus(ctx context.Context, tenantID uuid.UUID) (map[string]int64, error) {
-	var rows []struct {
-		Status string
-		N      int64
+// DashboardCounts are the counts of a tenant's dashboard that change with every write.
+type DashboardCounts struct {
+	Nodes        map[string]int64 // by status: draft, published, archived (zero included)
+	Roles        int64            // system roles included
+	FailedEvents int64
+}
+
+// DashboardCounts counts the tenant's nodes by status, its roles and its failed events in one
+// statement of scalar subqueries:
+//
+//	SELECT (SELECT count(*) FROM nodes WHERE tenant_id = ? AND status = 'draft') AS draft,
+//	       (… 'published') AS published, (… 'archived') AS archived,
+//	       (SELECT count(*) FROM roles WHERE tenant_id = ?) AS roles,
+//	       (SELECT count(*) FROM sys_events WHERE tenant_id = ? AND status = 'failed') AS failed
+//
+// (The members are counted from the principal cache's list, today's events from the chart.)
+func (s *Store) DashboardCounts(ctx context.Context, tenantID uuid.UUID) (DashboardCounts, error) {
+	var row struct {
+		Draft, Published, Archived, Roles, Failed int64
 	}
-	err := s.Conn(ctx).Model(&Node{}).Select("status, COUNT(*) AS n").Where("tenant_id = ?", tenantID).
-		Group("status").Scan(&rows).Error
+	nodes := "(SELECT count(*) FROM nodes WHERE tenant_id = ? AND status = ?)"
+	err := s.Conn(ctx).Raw("SELECT "+nodes+" AS draft, "+nodes+" AS published, "+nodes+" AS archived, "+
+		"(SELECT count(*) FROM roles WHERE tenant_id = ?) AS roles, "+
+		"(SELECT count(*) FROM sys_events WHERE tenant_id = ? AND status = ?) AS failed",
+		tenantID, NodeDraft, tenantID, NodePublished, tenantID, NodeArchived, tenantID, tenantID, events.StatusFailed).
+		Scan(&row).Error
 	if err != nil {
-		return nil, translate(err, "count nodes by status")
+		return DashboardCounts{}, translate(err, "dashboard counts")
 	}
-	out := make(map[string]int64, len(rows))
-	for _, r := range rows {
-		out[r.Status] = r.N
-	}
-	return out, nil
-}
-
-// CountTenantMembers returns how many users hold a role in the tenant (as TenantUsers lists them).
-func (s *Store) CountTenantMembers(ctx context.Context, tenantID uuid.UUID) (int64, error) {
-	var n int64
-	if err := s.Conn(ctx).Model(&User{}).Where("CAST(id AS TEXT) IN (?)", s.members(ctx, tenantID)).Count(&n).Error; err != nil {
-		return 0, translate(err, "count members")
-	}
-	return n, nil
-}
-
-// CountRoles returns how many roles the tenant has, system roles included.
-func (s *Store) CountRoles(ctx context.Context, tenantID uuid.UUID) (int64, error) {
-	var n int64
-	if err := s.Conn(ctx).Model(&Role{}).Where("tenant_id = ?", tenantID).Count(&n).Error; err != nil {
-		return 0, translate(err, "count roles")
-	}
-	return n, nil
+	return DashboardCounts{
+		Nodes: map[string]int64{NodeDraft: row.Draft, NodePublished: row.Published, NodeArchived: row.Archived},
+		Roles: row.Roles, FailedEvents: row.Failed,
+	}, nil
 }

@@ -1,11 +1,12 @@
 // Package principal caches, per process, who a signed-in request is: the user row and the
 // roles they hold in every tenant. Every signed-in request needs both, and both change rarely,
-// so a request reads them from memory: no statement on the request path.
+// so a request reads them from memory: no statement on the request path. It also keeps the
+// lists of people that filters offer (a tenant's members, the authors of its nodes).
 //
 // The cache keeps exactly the freshness rules of the tenant cache and the policy engine (it
 // follows the same freshness.Watcher): an entry is dropped when an event about its user — any
 // user.* event, which covers deactivation, deletion, role changes and password changes — or
-// any role.* event reaches this process, by its own commit, its relay or NATS from another
+// any role.* event (node.* for the authors) reaches this process, by its own commit, its relay or NATS from another
 // process. While the NATS link is down entries older than the watcher's bound (5 s) are
 // reloaded, and when it comes back everything loaded before is reloaded. A load that raced an
 // invalidation is not kept. Entries also expire after MaxAge, which bounds the one change that
@@ -70,6 +71,8 @@ type Loader interface {
 	UserByID(ctx context.Context, id uuid.UUID) (*models.User, error)
 	MembershipsOf(ctx context.Context, userID uuid.UUID) ([]models.Membership, error)
 	ActiveTenants(ctx context.Context, limit int) ([]models.Tenant, error)
+	TenantMembers(ctx context.Context, tenantID uuid.UUID) ([]models.User, error)
+	NodeAuthors(ctx context.Context, tenantID uuid.UUID) ([]models.NodeAuthor, error)
 }
 
 // Config sizes the cache.
@@ -89,6 +92,17 @@ type tenantsEntry struct {
 	loaded  time.Time
 }
 
+// listKey names a per-tenant list of people: its members, or the authors of its nodes.
+type listKey struct {
+	kind   string
+	tenant uuid.UUID
+}
+
+type listEntry struct {
+	list   any // []models.User or []models.NodeAuthor
+	loaded time.Time
+}
+
 // Cache is the per-process principal cache.
 type Cache struct {
 	cfg        Config
@@ -98,6 +112,7 @@ type Cache struct {
 	fresh      *freshness.Watcher
 	generation atomic.Uint64 // bumped by every invalidation: a load that raced one is not kept
 	tenants    atomic.Pointer[tenantsEntry]
+	lists      *lru.Cache[listKey, listEntry]
 	loads      atomic.Uint64
 }
 
@@ -113,7 +128,8 @@ func New(loader Loader, cfg Config) *Cache {
 	if err != nil {
 		panic(err) // only for a size below 1
 	}
-	return &Cache{cfg: cfg, loader: loader, lru: l}
+	lists, _ := lru.New[listKey, listEntry](1000)
+	return &Cache{cfg: cfg, loader: loader, lru: l, lists: lists}
 }
 
 // Follow makes the cache hear user, role and tenant events through w and ask w whether an
@@ -122,10 +138,20 @@ func (c *Cache) Follow(w *freshness.Watcher) {
 	c.fresh = w
 	w.Watch("user.*", func(_ context.Context, env events.Envelope) error {
 		c.Forget(env.AggregateID)
+		c.lists.Purge() // a name, a role or a deletion: any list may show it
 		return nil
 	})
 	w.Watch("role.*", func(context.Context, events.Envelope) error {
 		c.ForgetAll()
+		return nil
+	})
+	w.Watch("node.*", func(_ context.Context, env events.Envelope) error {
+		c.generation.Add(1)
+		if env.TenantID != nil {
+			c.lists.Remove(listKey{"authors", *env.TenantID})
+		} else {
+			c.lists.Purge()
+		}
 		return nil
 	})
 	w.Watch("tenant.*", func(context.Context, events.Envelope) error {
@@ -190,16 +216,55 @@ func (c *Cache) ActiveTenants(ctx context.Context, limit int) ([]models.Tenant, 
 	return v.([]models.Tenant), nil
 }
 
+// Members returns the users holding a role in the tenant, ordered by name then email (what
+// models.Store.TenantMembers returns), cached and dropped on any user or role event.
+func (c *Cache) Members(ctx context.Context, tenantID uuid.UUID) ([]models.User, error) {
+	v, err := c.list(ctx, listKey{"members", tenantID}, func() (any, error) { return c.loader.TenantMembers(ctx, tenantID) })
+	if err != nil {
+		return nil, err
+	}
+	return v.([]models.User), nil
+}
+
+// Authors returns the authors of the tenant's nodes (models.Store.NodeAuthors), cached and
+// dropped on any node event of the tenant and any user event.
+func (c *Cache) Authors(ctx context.Context, tenantID uuid.UUID) ([]models.NodeAuthor, error) {
+	v, err := c.list(ctx, listKey{"authors", tenantID}, func() (any, error) { return c.loader.NodeAuthors(ctx, tenantID) })
+	if err != nil {
+		return nil, err
+	}
+	return v.([]models.NodeAuthor), nil
+}
+
+func (c *Cache) list(ctx context.Context, k listKey, load func() (any, error)) (any, error) {
+	if e, ok := c.lists.Get(k); ok && c.usable(e.loaded) {
+		return e.list, nil
+	}
+	v, err, _ := c.group.Do(k.kind+":"+k.tenant.String(), func() (any, error) {
+		loaded, gen := c.fresh.Now(), c.generation.Load()
+		list, err := load()
+		if err != nil {
+			return nil, err
+		}
+		if c.generation.Load() == gen {
+			c.lists.Add(k, listEntry{list: list, loaded: loaded})
+		}
+		return list, nil
+	})
+	return v, err
+}
+
 // Forget drops what is cached about the user.
 func (c *Cache) Forget(userID uuid.UUID) {
 	c.generation.Add(1)
 	c.lru.Remove(userID)
 }
 
-// ForgetAll drops every cached principal.
+// ForgetAll drops every cached principal and list.
 func (c *Cache) ForgetAll() {
 	c.generation.Add(1)
 	c.lru.Purge()
+	c.lists.Purge()
 }
 
 // Loads counts the loads so far (tests and the benchmark read it).

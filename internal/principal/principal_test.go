@@ -190,4 +190,31 @@ func TestPrincipalCache(t *testing.T) {
 			t.Fatalf("after tenant.created the switcher has %d tenants, want 2", len(ts))
 		}
 	})
+
+	t.Run("the lists of people follow node, user and role events", func(t *testing.T) {
+		t.Parallel()
+		store, _, c, _, _ := setup(t)
+		tn := testkit.Tenant(t, store).Create()
+		ann := testkit.User(t, store).Name("Ann").WithRole(tn, "admin").Create()
+		bob := testkit.User(t, store).Name("Bob").Create()
+		testkit.Node(t, store, tn).Author(ann.ID).Translation(tn.DefaultLocale, "One", "").Create()
+		authors, err := c.Authors(ctx, tn.ID)
+		if err != nil || len(authors) != 1 {
+			t.Fatalf("authors %v, %v", authors, err)
+		}
+		members, err := c.Members(ctx, tn.ID)
+		if err != nil || len(members) != 1 {
+			t.Fatalf("members %v, %v", members, err)
+		}
+		if err := store.AssignRole(ctx, bob.ID, "manager", tn.ID.String()); err != nil {
+			t.Fatal(err)
+		}
+		if members, _ := c.Members(ctx, tn.ID); len(members) != 2 {
+			t.Fatalf("after user.role_assigned the members are %v", members)
+		}
+		testkit.Node(t, store, tn).Author(bob.ID).Translation(tn.DefaultLocale, "Two", "").Create()
+		if authors, _ := c.Authors(ctx, tn.ID); len(authors) != 2 {
+			t.Fatalf("after node.created the authors are %v", authors)
+		}
+	})
 }
