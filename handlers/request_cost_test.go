@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rustok/rustok-admin/internal/testkit"
 )
@@ -76,4 +77,21 @@ func TestSignedInPagesStayWithinTheirStatementAndRedisBudget(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("the idle timeout still counts: a GET a minute later writes seen_at once", func(t *testing.T) {
+		c := clients[false]
+		path := strings.ReplaceAll("/t/{slug}/nodes", "{slug}", tn.Slug)
+		app.Clock.Advance(2 * time.Minute)
+		redis.Start()
+		c.Get(path).ExpectStatus(http.StatusOK)
+		c.Get(path).ExpectStatus(http.StatusOK)
+		cmds := redis.Stop()
+		if w := testkit.Writes(cmds); len(w) != 1 {
+			t.Fatalf("two GETs after two idle minutes wrote %v, want the session once (seen_at)", w)
+		}
+		app.Clock.Advance(app.Deps.Config.SessionIdleTimeout + time.Second)
+		if res := c.Get(path); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("after the idle timeout a GET answered %d, want 303 to sign in", res.StatusCode)
+		}
+	})
 }
