@@ -1,11 +1,34 @@
 package models
 
-// Paging says where one page of an offset-paginated list sits among all matching rows.
+import (
+	"encoding/base64"
+	"encoding/json"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+)
+
+// Paging says where one page of a list sits among all matching rows. Every list of the admin
+// (nodes, users, tenants) fills it the same way, through the list kit below:
+//
+//   - the count is exact when cheap and bounded otherwise: it reads at most CountBound+1 rows,
+//     and past that Total is CountBound and TotalCapped is set (shown as "1,000+");
+//   - a page reads one row past its end, so HasNext is exact even when the count is capped;
+//   - keyset lists also return the cursors of the neighbouring pages (Prev, Next), so a deep
+//     page is read by "rows after this key" instead of an OFFSET through every row before it.
 type Paging struct {
-	Total   int // rows matching the query on all pages
-	Page    int // 1-based
-	PerPage int
+	Total       int  // rows matching the query on all pages, or CountBound when TotalCapped
+	TotalCapped bool // more than Total rows match: the count stopped at its bound
+	Page        int  // 1-based (for a keyset page: the number its cursor carried)
+	PerPage     int
+	Prev, Next  string // keyset cursors of the previous and next page; "" = none, or link by page number
+	more        bool   // a row was read past the end of this page
 }
+
+// CountBound is how many rows a list counts at most; past it the total shows as "1,000+".
+// Counting every row of a large list on every page costs more than the page itself.
+const CountBound = 1_000
 
 // MaxPage bounds a requested page number, so the offset (page-1)*perPage cannot overflow and
 // turn negative (PostgreSQL refuses a negative OFFSET). A page past the end is simply empty.
@@ -27,7 +50,8 @@ func maxInt(a, b int) int {
 	return b
 }
 
-// Pages returns how many pages the matching rows fill (at least 1).
+// Pages returns how many pages the matching rows fill (at least 1); when the count is capped,
+// how many pages are known to be full.
 func (p Paging) Pages() int {
 	if p.Total == 0 || p.PerPage < 1 {
 		return 1
@@ -39,4 +63,179 @@ func (p Paging) Pages() int {
 func (p Paging) HasPrev() bool { return p.Page > 1 }
 
 // HasNext reports whether a page with matching rows comes after this one.
-func (p Paging) HasNext() bool { return p.Page < p.Pages() }
+func (p Paging) HasNext() bool { return p.more || p.Next != "" || p.Page < p.Pages() }
+
+// offset is how many rows come before the page, for a list read by page number.
+func (p Paging) offset() int { return (p.Page - 1) * p.PerPage }
+
+// pageRows trims the rows a page read (PerPage+1 of them, see Paging) to the page and records
+// whether one more exists.
+func pageRows[T any](p *Paging, rows []T) []T {
+	p.more = len(rows) > p.PerPage
+	if p.more {
+		rows = rows[:p.PerPage]
+	}
+	return rows
+}
+
+// totalFromRows sets the total when the rows of an offset page tell it, so the count need not
+// run: the first page when nothing follows it, or a non-empty last page. It reports whether it
+// did. (A page past the end, or a keyset page, says nothing about the rows before it.)
+func (p *Paging) totalFromRows(n int, byOffset bool) bool {
+	if !byOffset || p.more || n == 0 && p.Page > 1 {
+		return false
+	}
+	p.Total = p.offset() + n
+	return true
+}
+
+// countBounded runs the list kit's count: sub selects the matching rows (any columns, no
+// ORDER BY) and at most bound+1 of them are read, so the count costs at most bound+1 index
+// entries however large the list. bound < 1 means CountBound. It returns the count, or bound
+// and true when more rows match.
+//
+//	SELECT count(*) FROM (<sub> LIMIT bound+1) x
+func countBounded(db *gorm.DB, sub *gorm.DB, bound int) (int, bool, error) {
+	if bound < 1 {
+		bound = CountBound
+	}
+	var n int64
+	if err := db.Raw("SELECT count(*) FROM (?) x", sub.Limit(bound+1)).Scan(&n).Error; err != nil {
+		return 0, false, err
+	}
+	if int(n) > bound {
+		return bound, true, nil
+	}
+	return int(n), false, nil
+}
+
+// setCount stores the result of countBounded.
+func (p *Paging) setCount(n int, capped bool) { p.Total, p.TotalCapped = n, capped }
+
+// Cursor is where a keyset page starts: the sort key and id of the row just before it in the
+// list's order (or, for a Back cursor, just after it), the sort it was made for, and the
+// number of the page it leads to. It travels in links as an opaque, URL-safe string (Encode,
+// ParseCursor).
+type Cursor struct {
+	Page  int       `json:"p"`           // the number of the page it leads to (>= 1)
+	Sort  string    `json:"s"`           // the list's sort key it was made for
+	Desc  bool      `json:"d,omitempty"` // and its direction
+	Back  bool      `json:"b,omitempty"` // leads to the previous page: the rows before the key
+	Null  bool      `json:"n,omitempty"` // the key's value is NULL (a NULLS LAST sort)
+	Value string    `json:"v,omitempty"` // the key's value as text; a time as RFC 3339 in UTC
+	ID    uuid.UUID `json:"i"`           // the row's id, the tie-break of every sort
+}
+
+// Encode returns the cursor as an opaque string that is safe in a URL without escaping.
+func (c Cursor) Encode() string {
+	b, _ := json.Marshal(c) // a struct of strings, bools, an int and a uuid cannot fail
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// badCursor is the message of a cursor that cannot be used, on "page" like a bad page number.
+const badCursor = "This page link is broken. Start again from the first page."
+
+// ParseCursor reads a cursor made by Encode. Anything else — not base64, not a cursor, a page
+// out of range — is a *ValidationError on "page".
+func ParseCursor(s string) (Cursor, error) {
+	var c Cursor
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || len(b) > 4096 || json.Unmarshal(b, &c) != nil || c.Page < 1 || c.Page > MaxPage ||
+		c.ID == uuid.Nil || c.Null && c.Value != "" {
+		return Cursor{}, cursorError()
+	}
+	return c, nil
+}
+
+func cursorError() error {
+	fe := fieldErrors{}
+	fe.add("page", badCursor)
+	return fe.err()
+}
+
+// timeKey formats a time sort key for a cursor; parseTimeKey reads it back.
+func timeKey(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+func parseTimeKey(s string) (time.Time, error) { return time.Parse(time.RFC3339Nano, s) }
+
+// keysetKey is the order of a keyset-paged list: one sort expression (NULLS LAST in both
+// directions when nullsLast), then the id column, both ascending or both descending.
+type keysetKey struct {
+	expr, id        string
+	nullsLast, desc bool
+}
+
+// order is the ORDER BY of a page; reversed for a Back cursor, whose rows are read from the
+// cursor backwards and then put back in order.
+func (k keysetKey) order(reversed bool) string {
+	dir, nulls := " ASC", " NULLS LAST"
+	if k.desc != reversed {
+		dir = " DESC"
+	}
+	if reversed {
+		nulls = " NULLS FIRST"
+	}
+	if !k.nullsLast {
+		nulls = ""
+	}
+	return k.expr + dir + nulls + ", " + k.id + dir
+}
+
+// condition selects the rows after the cursor's row in the list's order (before it for a Back
+// cursor), spelled without row values so SQLite and PostgreSQL read it alike; val is the
+// cursor's value in the column's type. For a descending sort on e, after (v, id) is
+//
+//	(e < v OR (e = v AND id < id₀) [OR e IS NULL])   or, after a NULL key,   (e IS NULL AND id < id₀)
+//
+// and a Back cursor flips the comparisons: (e > v OR (e = v AND id > id₀)), or
+// (e IS NOT NULL OR (e IS NULL AND id > id₀)) before a NULL key.
+func (k keysetKey) condition(c *Cursor, val any) (string, []any) {
+	op := ">"
+	if k.desc != c.Back {
+		op = "<"
+	}
+	tie := k.id + " " + op + " ?"
+	switch {
+	case c.Null && c.Back:
+		return "(" + k.expr + " IS NOT NULL OR (" + k.expr + " IS NULL AND " + tie + "))", []any{c.ID}
+	case c.Null:
+		return "(" + k.expr + " IS NULL AND " + tie + ")", []any{c.ID}
+	}
+	cond := "(" + k.expr + " " + op + " ? OR (" + k.expr + " = ? AND " + tie + ")"
+	if k.nullsLast && !c.Back {
+		cond += " OR " + k.expr + " IS NULL"
+	}
+	return cond + ")", []any{val, val, c.ID}
+}
+
+// setCursors sets the Prev and Next cursors of a page of n rows read from c (nil: by page
+// number); key fills a cursor with the sort key and id of row i. A Back page's extra row means
+// a page comes before it: without one it is the first page after all.
+func (p *Paging) setCursors(c *Cursor, n int, key func(i int, c *Cursor)) {
+	if c != nil && c.Back {
+		if !p.more {
+			p.Page = 1
+		} else {
+			p.Page = maxInt(p.Page, 2)
+		}
+		p.more = false
+	}
+	if n == 0 {
+		return
+	}
+	// The rows of a Back page are still in reverse order here: its first row is at n-1.
+	first, last := 0, n-1
+	if c != nil && c.Back {
+		first, last = last, first
+	}
+	if p.more || c != nil && c.Back {
+		next := Cursor{Page: p.Page + 1}
+		key(last, &next)
+		p.Next = next.Encode()
+	}
+	if p.Page > 2 { // page 2 links back to page 1 by number: the first page needs no cursor
+		prev := Cursor{Page: p.Page - 1, Back: true}
+		key(first, &prev)
+		p.Prev = prev.Encode()
+	}
+}

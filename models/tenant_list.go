@@ -26,6 +26,8 @@ type TenantQuery struct {
 	Status  string // "", TenantActive or TenantInactive
 	Page    int    // 1-based; below 1 means the first page
 	PerPage int    // below 1 means DefaultTenantsPerPage; above MaxTenantsPerPage is capped
+	// CountUpTo bounds the count (Paging); below 1 means CountBound.
+	CountUpTo int
 }
 
 // TenantPage is one page of the tenant list and where it sits among all matching tenants.
@@ -35,7 +37,7 @@ type TenantPage struct {
 }
 
 // ListTenants returns one page of the tenants matching q, ordered by name then slug, and how
-// many match in all. An unknown status is a *ValidationError on the "status" field.
+// many match in all, counted up to the bound of the list kit (Paging). An unknown status is a *ValidationError on the "status" field.
 func (s *Store) ListTenants(ctx context.Context, q TenantQuery) (TenantPage, error) {
 	page := TenantPage{Paging: newPaging(q.Page, q.PerPage, DefaultTenantsPerPage, MaxTenantsPerPage)}
 
@@ -57,15 +59,19 @@ func (s *Store) ListTenants(ctx context.Context, q TenantQuery) (TenantPage, err
 		db = db.Where(`(lower(slug) LIKE lower(@p) ESCAPE '\' OR lower(name) LIKE lower(@p) ESCAPE '\' `+
 			`OR lower(COALESCE(domain, '')) LIKE lower(@p) ESCAPE '\')`, sql.Named("p", "%"+escapeLike(search)+"%"))
 	}
-	db = db.Session(&gorm.Session{}) // Count and Find each start from the same conditions
-	var total int64
-	if err := db.Count(&total).Error; err != nil {
-		return TenantPage{}, translate(err, "count tenants")
-	}
-	page.Total = int(total)
-	err := db.Order("name, slug").Limit(page.PerPage).Offset((page.Page - 1) * page.PerPage).Find(&page.Tenants).Error
+	db = db.Session(&gorm.Session{}) // the page and the count each start from the same conditions
+	var tenants []Tenant
+	err := db.Order("name, slug").Limit(page.PerPage + 1).Offset(page.offset()).Find(&tenants).Error
 	if err != nil {
 		return TenantPage{}, translate(err, "list tenants")
+	}
+	page.Tenants = pageRows(&page.Paging, tenants)
+	if !page.totalFromRows(len(page.Tenants), true) {
+		total, capped, err := countBounded(s.Conn(ctx), db.Select("1"), q.CountUpTo)
+		if err != nil {
+			return TenantPage{}, translate(err, "count tenants")
+		}
+		page.setCount(total, capped)
 	}
 	return page, nil
 }

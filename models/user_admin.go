@@ -44,6 +44,8 @@ type UserQuery struct {
 	Search  string // part of the email or name, case-insensitive; % and _ match themselves
 	Page    int    // 1-based; below 1 means the first page
 	PerPage int    // below 1 means DefaultUsersPerPage; above MaxUsersPerPage is capped
+	// CountUpTo bounds the count (Paging); below 1 means CountBound.
+	CountUpTo int
 }
 
 // TenantUser is a user and the roles they hold in one tenant.
@@ -66,7 +68,8 @@ func (s *Store) members(ctx context.Context, tenantID uuid.UUID) *gorm.DB {
 }
 
 // TenantUsers returns one page of the users holding a role in the tenant, with those roles,
-// ordered by name then email, and how many match in all.
+// ordered by name then email, and how many match in all, counted up to the bound of the list
+// kit (Paging).
 func (s *Store) TenantUsers(ctx context.Context, tenantID uuid.UUID, q UserQuery) (UserPage, error) {
 	page := UserPage{Paging: newPaging(q.Page, q.PerPage, DefaultUsersPerPage, MaxUsersPerPage)}
 
@@ -77,15 +80,18 @@ func (s *Store) TenantUsers(ctx context.Context, tenantID uuid.UUID, q UserQuery
 		db = db.Where(`(lower(email) LIKE lower(@p) ESCAPE '\' OR lower(name) LIKE lower(@p) ESCAPE '\')`,
 			sql.Named("p", "%"+escapeLike(search)+"%"))
 	}
-	db = db.Session(&gorm.Session{}) // Count and Find each start from the same conditions
-	var total int64
-	if err := db.Count(&total).Error; err != nil {
-		return UserPage{}, translate(err, "count users")
-	}
-	page.Total = int(total)
+	db = db.Session(&gorm.Session{}) // the page and the count each start from the same conditions
 	var users []User
-	if err := db.Order("name, email").Limit(page.PerPage).Offset((page.Page - 1) * page.PerPage).Find(&users).Error; err != nil {
+	if err := db.Order("name, email").Limit(page.PerPage + 1).Offset(page.offset()).Find(&users).Error; err != nil {
 		return UserPage{}, translate(err, "list users")
+	}
+	users = pageRows(&page.Paging, users)
+	if !page.totalFromRows(len(users), true) {
+		total, capped, err := countBounded(s.Conn(ctx), db.Select("1"), q.CountUpTo)
+		if err != nil {
+			return UserPage{}, translate(err, "count users")
+		}
+		page.setCount(total, capped)
 	}
 	roles, err := s.rolesInTenant(ctx, tenantID, users)
 	if err != nil {

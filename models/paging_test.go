@@ -1,0 +1,283 @@
+package models_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm/logger"
+
+	"github.com/rustok/rustok-admin/internal/testkit"
+	"github.com/rustok/rustok-admin/models"
+)
+
+// statementCounter counts the statements a store sends, through its logger's Trace.
+type statementCounter struct {
+	logger.Interface
+	n *atomic.Int32
+}
+
+func (c statementCounter) LogMode(logger.LogLevel) logger.Interface { return c }
+
+func (c statementCounter) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), err error) {
+	c.n.Add(1)
+	c.Interface.Trace(ctx, begin, fc, err)
+}
+
+// countStatements makes the store count its statements; the returned func reads and resets.
+func countStatements(store *models.Store) func() int {
+	n := &atomic.Int32{}
+	db := store.DB()
+	db.Logger = statementCounter{Interface: db.Logger, n: n}
+	return func() int { return int(n.Swap(0)) }
+}
+
+func TestListNodesStatementBudget(t *testing.T) {
+	t.Parallel()
+	f := newListFixture(t)
+	statements := countStatements(f.store)
+	cases := []struct {
+		name string
+		q    models.NodeQuery
+		want int
+	}{
+		{"a first page with nothing after it takes its total from its rows: one statement", models.NodeQuery{Desc: true}, 1},
+		{"an empty list: one statement", models.NodeQuery{Search: "nothing like this"}, 1},
+		{"a first page with more after it also counts: two", models.NodeQuery{Desc: true, PerPage: 2}, 2},
+		{"a last page read by number: one", models.NodeQuery{Desc: true, Page: 3, PerPage: 2}, 1},
+		{"a page past the end counts: two", models.NodeQuery{Desc: true, Page: 9, PerPage: 2}, 2},
+		{"every sort and filter stays within two", models.NodeQuery{Sort: models.NodeSortTitle, Locale: "ru", Search: "a", PerPage: 1}, 2},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			statements()
+			f.list(t, c.q)
+			if got := statements(); got != c.want {
+				t.Fatalf("%d statements, want %d", got, c.want)
+			}
+		})
+	}
+	t.Run("a page read by cursor: two", func(t *testing.T) {
+		next := cursor(t, f.list(t, models.NodeQuery{Desc: true, PerPage: 2}).Next)
+		statements()
+		f.list(t, models.NodeQuery{Desc: true, PerPage: 2, Cursor: &next})
+		if got := statements(); got != 2 {
+			t.Fatalf("%d statements, want 2", got)
+		}
+	})
+}
+
+// cursor parses a page's cursor or fails the test.
+func cursor(t *testing.T, s string) models.Cursor {
+	t.Helper()
+	if s == "" {
+		t.Fatal("no cursor")
+	}
+	c, err := models.ParseCursor(s)
+	if err != nil {
+		t.Fatalf("ParseCursor(%q): %v", s, err)
+	}
+	return c
+}
+
+func TestListNodesBoundedCount(t *testing.T) {
+	t.Parallel()
+	f := newListFixture(t)
+	t.Run("past the bound the total is capped: no last page, but a next one while rows follow", func(t *testing.T) {
+		for page := 1; page <= 3; page++ {
+			pg := f.list(t, models.NodeQuery{Desc: true, Page: page, PerPage: 2, CountUpTo: 3})
+			if page < 3 && (!pg.TotalCapped || pg.Total != 3 || pg.Pages() != 2 || !pg.HasNext()) {
+				t.Fatalf("page %d: paging %+v (pages %d, next %v)", page, pg.Paging, pg.Pages(), pg.HasNext())
+			}
+			if page == 3 && (len(pg.Nodes) != 1 || pg.HasNext()) { // the last page knows its total
+				t.Fatalf("page 3: paging %+v, %d rows", pg.Paging, len(pg.Nodes))
+			}
+		}
+	})
+	t.Run("exactly at the bound the count is exact", func(t *testing.T) {
+		pg := f.list(t, models.NodeQuery{Desc: true, PerPage: 2, CountUpTo: 5})
+		if pg.TotalCapped || pg.Total != 5 || pg.Pages() != 3 {
+			t.Fatalf("paging %+v", pg.Paging)
+		}
+	})
+	t.Run("under the bound the count is exact", func(t *testing.T) {
+		pg := f.list(t, models.NodeQuery{Desc: true, PerPage: 2})
+		if pg.TotalCapped || pg.Total != 5 || pg.Pages() != 3 || !pg.HasNext() {
+			t.Fatalf("paging %+v", pg.Paging)
+		}
+	})
+	t.Run("filters narrow the count", func(t *testing.T) {
+		pg := f.list(t, models.NodeQuery{Kind: models.NodePage, PerPage: 1, CountUpTo: 3})
+		if pg.TotalCapped || pg.Total != 2 {
+			t.Fatalf("paging %+v", pg.Paging)
+		}
+	})
+	t.Run("the users and tenants lists count the same way", func(t *testing.T) {
+		ctx := context.Background()
+		store := testkit.NewDB(t)
+		tn := testkit.Tenant(t, store).Create()
+		for range 5 {
+			testkit.User(t, store).WithRole(tn, "manager").Create()
+			testkit.Tenant(t, store).Create()
+		}
+		users, err := store.TenantUsers(ctx, tn.ID, models.UserQuery{PerPage: 2, CountUpTo: 3})
+		if err != nil || !users.TotalCapped || users.Total != 3 || !users.HasNext() || len(users.Users) != 2 {
+			t.Fatalf("users %+v, %v", users.Paging, err)
+		}
+		tenants, err := store.ListTenants(ctx, models.TenantQuery{PerPage: 2, CountUpTo: 3})
+		if err != nil || !tenants.TotalCapped || tenants.Total != 3 || !tenants.HasNext() || len(tenants.Tenants) != 2 {
+			t.Fatalf("tenants %+v, %v", tenants.Paging, err)
+		}
+		tenants, err = store.ListTenants(ctx, models.TenantQuery{PerPage: 2})
+		if err != nil || tenants.TotalCapped || tenants.Total != 6 || tenants.Pages() != 3 {
+			t.Fatalf("tenants %+v, %v", tenants.Paging, err)
+		}
+	})
+}
+
+func TestListNodesCursor(t *testing.T) {
+	t.Parallel()
+	f := newListFixture(t)
+	at := func(d time.Duration) time.Time { return f.base.Add(d) }
+	// Ties on every key: tie1 and tie2 share a sub-second updated_at, zebra's kind and author;
+	// tie1 also zebra's status, and like zebra has no en title (title sorts them among the
+	// NULLs); tie2's en title is banana's and its published_at hello's.
+	tie := at(3*time.Hour + 123456*time.Microsecond)
+	tie1 := testkit.Node(t, f.store, f.tn).Author(f.bob.ID).Translation("de", "Eins", "").UpdatedAt(tie).Create()
+	tie2 := testkit.Node(t, f.store, f.tn).Author(f.bob.ID).Translation("en", "Banana", "").Published().PublishedAt(at(time.Hour)).
+		UpdatedAt(tie).Create()
+	name := func(ids []uuid.UUID) string {
+		out := f.names(ids)
+		return strings.NewReplacer(tie1.ID.String(), "tie1", tie2.ID.String(), "tie2").Replace(out)
+	}
+
+	for _, sort := range models.NodeSorts {
+		for _, desc := range []bool{false, true} {
+			for _, perPage := range []int{1, 2, 3} {
+				q := models.NodeQuery{Sort: sort, Desc: desc, PerPage: perPage}
+				all := rowIDs(f.list(t, models.NodeQuery{Sort: sort, Desc: desc}))
+				t.Run(sort+map[bool]string{false: " ascending", true: " descending"}[desc]+" by "+strconv.Itoa(perPage), func(t *testing.T) {
+					// Forward: page 1 by number, then each Next cursor.
+					var pages [][]uuid.UUID
+					pg := f.list(t, q)
+					for {
+						if pg.Page != len(pages)+1 || pg.Total != len(all) || pg.TotalCapped {
+							t.Fatalf("page %d: paging %+v", len(pages)+1, pg.Paging)
+						}
+						pages = append(pages, rowIDs(pg))
+						if !pg.HasNext() {
+							break
+						}
+						c := cursor(t, pg.Next)
+						next := q
+						next.Cursor = &c
+						pg = f.list(t, next)
+					}
+					if got := slices.Concat(pages...); !slices.Equal(got, all) {
+						t.Fatalf("pages walked %s, the whole list %s", name(got), name(all))
+					}
+					if want := (len(all) + perPage - 1) / perPage; len(pages) != want {
+						t.Fatalf("%d pages, want %d", len(pages), want)
+					}
+					// Backward from the last page: each Prev cursor gives the same page again.
+					for n := len(pages); n > 1; n-- {
+						if n == 2 {
+							if pg.Prev != "" || !pg.HasPrev() {
+								t.Fatalf("page 2 should link back to page 1 by number: %+v", pg.Paging)
+							}
+							pg = f.list(t, q)
+						} else {
+							c := cursor(t, pg.Prev)
+							back := q
+							back.Cursor = &c
+							pg = f.list(t, back)
+						}
+						if pg.Page != n-1 || !slices.Equal(rowIDs(pg), pages[n-2]) || !pg.HasNext() {
+							t.Fatalf("back to page %d: %+v rows %s, want %s", n-1, pg.Paging, name(rowIDs(pg)), name(pages[n-2]))
+						}
+					}
+				})
+			}
+		}
+	}
+
+	t.Run("a page read by number links on by cursor", func(t *testing.T) {
+		pg := f.list(t, models.NodeQuery{Desc: true, Page: 3, PerPage: 2})
+		if pg.Next == "" || pg.Prev == "" {
+			t.Fatalf("paging %+v", pg.Paging)
+		}
+		c := cursor(t, pg.Next)
+		next := f.list(t, models.NodeQuery{Desc: true, PerPage: 2, Cursor: &c})
+		if want := rowIDs(f.list(t, models.NodeQuery{Desc: true, Page: 4, PerPage: 2})); next.Page != 4 || !slices.Equal(rowIDs(next), want) {
+			t.Fatalf("page 4 by cursor: %+v %s, by number %s", next.Paging, name(rowIDs(next)), name(want))
+		}
+	})
+
+	t.Run("a cursor past the last row gives an empty page", func(t *testing.T) {
+		last := f.list(t, models.NodeQuery{Desc: true}).Nodes[6]
+		c := models.Cursor{Page: 2, Sort: models.NodeSortUpdated, Desc: true, ID: last.ID, Value: last.UpdatedAt.UTC().Format(time.RFC3339Nano)}
+		pg := f.list(t, models.NodeQuery{Desc: true, Cursor: &c})
+		if len(pg.Nodes) != 0 || pg.Total != 7 || pg.HasNext() {
+			t.Fatalf("page %+v", pg)
+		}
+	})
+
+	t.Run("another tenant's row as a cursor shows only this tenant's rows", func(t *testing.T) {
+		c := models.Cursor{Page: 2, Sort: models.NodeSortUpdated, Desc: true, ID: f.foreign.ID,
+			Value: f.foreign.UpdatedAt.UTC().Format(time.RFC3339Nano)}
+		pg := f.list(t, models.NodeQuery{Desc: true, Cursor: &c})
+		for _, r := range pg.Nodes {
+			if r.ID == f.foreign.ID {
+				t.Fatal("another tenant's node is listed")
+			}
+		}
+		other, err := f.store.ListNodes(context.Background(), f.other, models.NodeQuery{Desc: true, PerPage: 1})
+		if err != nil || len(other.Nodes) != 1 || other.HasNext() || other.Next != "" {
+			t.Fatalf("other tenant: %+v, %v", other, err)
+		}
+	})
+}
+
+func TestParseCursor(t *testing.T) {
+	t.Parallel()
+	good := models.Cursor{Page: 3, Sort: models.NodeSortTitle, Desc: true, Value: "hello", ID: uuid.New()}
+	t.Run("a cursor reads back as it was made", func(t *testing.T) {
+		if c, err := models.ParseCursor(good.Encode()); err != nil || c != good {
+			t.Fatalf("%+v, %v", c, err)
+		}
+	})
+	f := newListFixture(t)
+	cases := []struct {
+		name string
+		raw  string
+		q    models.NodeQuery
+	}{
+		{"not base64", "%%%", models.NodeQuery{}},
+		{"base64 but not a cursor", "aGVsbG8", models.NodeQuery{}},
+		{"page 0", models.Cursor{Page: 0, Sort: "updated", ID: uuid.New()}.Encode(), models.NodeQuery{}},
+		{"no id", models.Cursor{Page: 2, Sort: "updated"}.Encode(), models.NodeQuery{}},
+		{"made for another sort", good.Encode(), models.NodeQuery{Sort: models.NodeSortKind, Desc: true}},
+		{"made for the other direction", good.Encode(), models.NodeQuery{Sort: models.NodeSortTitle}},
+		{"a NULL key on a sort without NULLs", models.Cursor{Page: 2, Sort: "kind", Null: true, ID: uuid.New()}.Encode(), models.NodeQuery{Sort: models.NodeSortKind}},
+		{"a time that is not one", models.Cursor{Page: 2, Sort: "updated", Value: "yesterday", ID: uuid.New()}.Encode(), models.NodeQuery{}},
+	}
+	for _, c := range cases {
+		t.Run("a bad cursor is a field error on page: "+c.name, func(t *testing.T) {
+			cur, err := models.ParseCursor(c.raw)
+			if err == nil {
+				c.q.Cursor = &cur
+				_, err = f.store.ListNodes(context.Background(), f.tn, c.q)
+			}
+			if !errors.Is(err, models.ErrInvalid) {
+				t.Fatalf("error %v, want ErrInvalid", err)
+			}
+			fieldError(t, err, "page")
+		})
+	}
+}
