@@ -24,6 +24,7 @@ type Paging struct {
 	PerPage     int
 	Prev, Next  string // keyset cursors of the previous and next page; "" = none, or link by page number
 	more        bool   // a row was read past the end of this page
+	read        bool   // the page was read by a list of the kit, so more is known
 }
 
 // CountBound is how many rows a list counts at most; past it the total shows as "1,000+".
@@ -62,8 +63,15 @@ func (p Paging) Pages() int {
 // HasPrev reports whether a page comes before this one.
 func (p Paging) HasPrev() bool { return p.Page > 1 }
 
-// HasNext reports whether a page with matching rows comes after this one.
-func (p Paging) HasNext() bool { return p.more || p.Next != "" || p.Page < p.Pages() }
+// HasNext reports whether a page with matching rows comes after this one: for a page a list
+// read, whether a row was found past it (exact even when the count is capped, or a cursor's
+// page number is off because rows came and went); else, whether the total fills more pages.
+func (p Paging) HasNext() bool {
+	if p.read {
+		return p.more || p.Next != ""
+	}
+	return p.Page < p.Pages()
+}
 
 // offset is how many rows come before the page, for a list read by page number.
 func (p Paging) offset() int { return (p.Page - 1) * p.PerPage }
@@ -71,7 +79,7 @@ func (p Paging) offset() int { return (p.Page - 1) * p.PerPage }
 // pageRows trims the rows a page read (PerPage+1 of them, see Paging) to the page and records
 // whether one more exists.
 func pageRows[T any](p *Paging, rows []T) []T {
-	p.more = len(rows) > p.PerPage
+	p.read, p.more = true, len(rows) > p.PerPage
 	if p.more {
 		rows = rows[:p.PerPage]
 	}
