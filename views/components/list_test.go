@@ -40,7 +40,9 @@ func TestPager(t *testing.T) {
 	text := func(d *goquery.Document, id string) string {
 		return strings.Join(strings.Fields(d.Find(`[data-testid="`+id+`"]`).Text()), " ")
 	}
-	href := func(d *goquery.Document, id string) string { return d.Find(`[data-testid="` + id + `"]`).AttrOr("href", "") }
+	href := func(d *goquery.Document, id string) string {
+		return d.Find(`[data-testid="`+id+`"]`).AttrOr("href", "")
+	}
 
 	t.Run("an exact count names the last page", func(t *testing.T) {
 		d := pager(t, models.Paging{Total: 1234, Page: 2, PerPage: 50})
