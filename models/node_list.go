@@ -183,9 +183,15 @@ type nodeListRow struct {
 //
 // $1 of the page is the display locale, $3 is PerPage+1 (the extra row says whether a next
 // page exists) and $4 (page-1)*PerPage; $2 of the count is CountBound+1. SQLite spells the
-// locales group_concat(a.locale, ','). A page read by Cursor has no OFFSET but one more
-// condition, for the default sort "(n.updated_at < $3 OR (n.updated_at = $3 AND n.id < $4))"
-// (keysetCondition). Filters add to both WHERE clauses: n.kind = ?, n.status = ?,
+// locales group_concat(a.locale, ','). A page read by Cursor (the pager's links) has no
+// OFFSET but one more condition, for the default sort
+//
+//	WHERE n.tenant_id = $2 AND (n.updated_at < $3 OR (n.updated_at = $4 AND n.id < $5))
+//	ORDER BY n.updated_at DESC, n.id DESC
+//	LIMIT $6
+//
+// with the cursor row's updated_at in $3 and $4 and its id in $5 (keysetKey.condition; a Back
+// cursor flips the comparisons and the ORDER BY, and the rows are put back in order). Filters add to both WHERE clauses: n.kind = ?, n.status = ?,
 // n.author_id = ?, n.id IN (…), EXISTS (SELECT 1 FROM node_translations l WHERE
 // l.node_id = n.id AND l.locale = ?) and EXISTS (SELECT 1 FROM node_translations s WHERE
 // s.node_id = n.id AND s.title_search LIKE ? ESCAPE '\'). Other sorts order by their column

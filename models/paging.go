@@ -97,8 +97,8 @@ func (p *Paging) totalFromRows(n int, byOffset bool) bool {
 	return true
 }
 
-// countBounded runs the list kit's count: sub selects the matching rows (any columns, no
-// ORDER BY) and at most bound+1 of them are read, so the count costs at most bound+1 index
+// countBounded runs the list kit's count: sub (Raw or a query chain) selects the matching rows
+// (any columns, no ORDER BY or LIMIT) and at most bound+1 of them are read, so the count costs at most bound+1 index
 // entries however large the list. bound < 1 means CountBound. It returns the count, or bound
 // and true when more rows match.
 //
@@ -108,7 +108,8 @@ func countBounded(db *gorm.DB, sub *gorm.DB, bound int) (int, bool, error) {
 		bound = CountBound
 	}
 	var n int64
-	if err := db.Raw("SELECT count(*) FROM (?) x", sub.Limit(bound+1)).Scan(&n).Error; err != nil {
+	// The LIMIT is written here, not with sub.Limit: GORM drops Limit on a Raw statement.
+	if err := db.Raw("SELECT count(*) FROM (? LIMIT ?) x", sub, bound+1).Scan(&n).Error; err != nil {
 		return 0, false, err
 	}
 	if int(n) > bound {

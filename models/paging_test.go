@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync/atomic"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,25 +17,42 @@ import (
 	"github.com/rustok/rustok-admin/models"
 )
 
-// statementCounter counts the statements a store sends, through its logger's Trace.
-type statementCounter struct {
+// statementLog records the statements a store sends, through its logger's Trace.
+type statementLog struct {
 	logger.Interface
-	n *atomic.Int32
+	mu  *sync.Mutex
+	sql *[]string
 }
 
-func (c statementCounter) LogMode(logger.LogLevel) logger.Interface { return c }
+func (l statementLog) LogMode(logger.LogLevel) logger.Interface { return l }
 
-func (c statementCounter) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), err error) {
-	c.n.Add(1)
-	c.Interface.Trace(ctx, begin, fc, err)
+func (l statementLog) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), err error) {
+	sql, _ := fc()
+	l.mu.Lock()
+	*l.sql = append(*l.sql, sql)
+	l.mu.Unlock()
+	l.Interface.Trace(ctx, begin, fc, err)
+}
+
+// logStatements makes the store record its statements; the returned func returns those sent
+// since it was last called.
+func logStatements(store *models.Store) func() []string {
+	db := store.DB()
+	l := statementLog{Interface: db.Logger, mu: &sync.Mutex{}, sql: &[]string{}}
+	db.Logger = l
+	return func() []string {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		out := *l.sql
+		*l.sql = nil
+		return out
+	}
 }
 
 // countStatements makes the store count its statements; the returned func reads and resets.
 func countStatements(store *models.Store) func() int {
-	n := &atomic.Int32{}
-	db := store.DB()
-	db.Logger = statementCounter{Interface: db.Logger, n: n}
-	return func() int { return int(n.Swap(0)) }
+	log := logStatements(store)
+	return func() int { return len(log()) }
 }
 
 func TestListNodesStatementBudget(t *testing.T) {
@@ -118,9 +135,18 @@ func TestListNodesBoundedCount(t *testing.T) {
 			t.Fatalf("paging %+v", pg.Paging)
 		}
 	})
+	t.Run("the count itself stops at the bound: its subquery has LIMIT bound+1", func(t *testing.T) {
+		log := logStatements(f.store)
+		f.list(t, models.NodeQuery{Desc: true, PerPage: 2, CountUpTo: 3})
+		if sql := log(); len(sql) != 2 || !strings.HasPrefix(sql[1], "SELECT count(*) FROM (SELECT 1 FROM nodes n WHERE") ||
+			!strings.HasSuffix(sql[1], " LIMIT 4) x") {
+			t.Fatalf("statements %q", sql)
+		}
+	})
 	t.Run("the users and tenants lists count the same way", func(t *testing.T) {
 		ctx := context.Background()
 		store := testkit.NewDB(t)
+		log := logStatements(store)
 		tn := testkit.Tenant(t, store).Create()
 		for range 5 {
 			testkit.User(t, store).WithRole(tn, "manager").Create()
@@ -133,6 +159,11 @@ func TestListNodesBoundedCount(t *testing.T) {
 		tenants, err := store.ListTenants(ctx, models.TenantQuery{PerPage: 2, CountUpTo: 3})
 		if err != nil || !tenants.TotalCapped || tenants.Total != 3 || !tenants.HasNext() || len(tenants.Tenants) != 2 {
 			t.Fatalf("tenants %+v, %v", tenants.Paging, err)
+		}
+		if sql := log(); !slices.ContainsFunc(sql, func(s string) bool {
+			return strings.HasPrefix(s, "SELECT count(*) FROM (SELECT 1 FROM") && strings.Contains(s, "tenants") && strings.HasSuffix(s, " LIMIT 4) x")
+		}) {
+			t.Fatalf("no bounded count of tenants among %q", sql)
 		}
 		tenants, err = store.ListTenants(ctx, models.TenantQuery{PerPage: 2})
 		if err != nil || tenants.TotalCapped || tenants.Total != 6 || tenants.Pages() != 3 {
