@@ -63,12 +63,16 @@ func (p Paging) Pages() int {
 // HasPrev reports whether a page comes before this one.
 func (p Paging) HasPrev() bool { return p.Page > 1 }
 
-// HasNext reports whether a page with matching rows comes after this one: for a page a list
-// read, whether a row was found past it (exact even when the count is capped, or a cursor's
-// page number is off because rows came and went); else, whether the total fills more pages.
+// HasNext reports whether a page with matching rows comes after this one: it has a Next
+// cursor, or, for a page a list read, a row was found past it (exact even when the count is
+// capped, or a cursor's page number is off because rows came and went); else, whether the
+// total fills more pages.
 func (p Paging) HasNext() bool {
-	if p.read {
-		return p.more || p.Next != ""
+	switch {
+	case p.Next != "":
+		return true
+	case p.read:
+		return p.more
 	}
 	return p.Page < p.Pages()
 }
