@@ -999,10 +999,11 @@ func TestNodesList(t *testing.T) {
 	})
 
 	t.Run("a broken or foreign cursor is a broken page link: 422 and the message, never a 500", func(t *testing.T) {
-		sorted := models.Cursor{Page: 2, Sort: models.NodeSortTitle, ID: uuid.New(), Value: "a"}.Encode()
-		nullKind := models.Cursor{Page: 2, Sort: models.NodeSortKind, Null: true, ID: uuid.New()}.Encode()
+		a, soon := "a", "soon"
+		sorted := models.Cursor{Page: 2, Sort: models.NodeSortTitle, ID: uuid.New(), Key: []*string{&a}}.Encode()
+		nullKind := models.Cursor{Page: 2, Sort: models.NodeSortKind, Key: []*string{nil}, ID: uuid.New()}.Encode()
 		for _, q := range []string{"cursor=%25%25", "cursor=aGVsbG8", "cursor=" + sorted, "sort=kind&cursor=" + nullKind,
-			"cursor=" + models.Cursor{Page: 2, Sort: models.NodeSortUpdated, Desc: true, ID: uuid.New(), Value: "soon"}.Encode()} {
+			"cursor=" + models.Cursor{Page: 2, Sort: models.NodeSortUpdated, Desc: true, ID: uuid.New(), Key: []*string{&soon}}.Encode()} {
 			res := mgr.Get(base + "?" + q).ExpectStatus(http.StatusUnprocessableEntity)
 			if !strings.Contains(res.Text("filter-error"), "page link is broken") || res.TestID("node-row").Length() != 0 {
 				t.Errorf("%s: filter-error %q", q, res.Text("filter-error"))

@@ -35,11 +35,7 @@ var NodeSorts = []string{NodeSortUpdated, NodeSortTitle, NodeSortKind, NodeSortS
 // nodeSortColumns maps a sort key onto its ORDER BY expression, whether rows without a value
 // go last in both directions, and whether the value is a time (else text, which the page query
 // selects as sort_key for the cursor). lower() in the author key folds ASCII only on SQLite.
-var nodeSortColumns = map[string]struct {
-	expr      string
-	nullsLast bool
-	isTime    bool
-}{
+var nodeSortColumns = map[string]keyCol{
 	NodeSortUpdated:   {expr: "n.updated_at", isTime: true},
 	NodeSortTitle:     {expr: "t.title_search", nullsLast: true},
 	NodeSortKind:      {expr: "n.kind"},
@@ -209,21 +205,14 @@ func (s *Store) ListNodes(ctx context.Context, tenant *Tenant, q NodeQuery) (Nod
 	}
 	sortKey := orDefault(q.Sort, NodeSortUpdated)
 	sort := nodeSortColumns[sortKey]
-	key := keysetKey{expr: sort.expr, id: "n.id", nullsLast: sort.nullsLast, desc: q.Desc}
+	key := keysetKey{sort: sortKey, cols: []keyCol{sort}, id: "n.id", desc: q.Desc}
 	pageWhere, pageWhereArgs := where, args // the count has no keyset condition
 	c := q.Cursor
 	if c != nil {
-		if c.Sort != sortKey || c.Desc != q.Desc || c.Null && !sort.nullsLast {
-			return NodeListPage{}, cursorError()
+		cond, condArgs, err := key.condition(c)
+		if err != nil {
+			return NodeListPage{}, err
 		}
-		var val any = c.Value
-		if sort.isTime && !c.Null {
-			if val, err = parseTimeKey(c.Value); err != nil {
-				return NodeListPage{}, cursorError()
-			}
-		}
-		page.Page = c.Page
-		cond, condArgs := key.condition(c, val)
 		pageWhere, pageWhereArgs = where+" AND "+cond, append(slices.Clip(args), condArgs...)
 	}
 
@@ -254,24 +243,15 @@ func (s *Store) ListNodes(ctx context.Context, tenant *Tenant, q NodeQuery) (Nod
 	if err != nil {
 		return NodeListPage{}, translate(err, "list nodes")
 	}
-	rows = pageRows(&page.Paging, rows)
-	page.setCursors(c, len(rows), func(i int, cur *Cursor) {
-		r := rows[i]
-		cur.Sort, cur.Desc, cur.ID = sortKey, q.Desc, r.ID
-		switch {
-		case sortKey == NodeSortUpdated:
-			cur.Value = timeKey(r.UpdatedAt)
-		case sortKey == NodeSortPublished && r.PublishedAt != nil:
-			cur.Value = timeKey(*r.PublishedAt)
-		case !sort.isTime && r.SortKey != nil:
-			cur.Value = *r.SortKey
-		default:
-			cur.Null = true
+	rows = keysetPage(&page.Paging, key, c, rows, func(r nodeListRow) ([]*string, uuid.UUID) {
+		switch sortKey {
+		case NodeSortUpdated:
+			return []*string{timeKey(&r.UpdatedAt)}, r.ID
+		case NodeSortPublished:
+			return []*string{timeKey(r.PublishedAt)}, r.ID
 		}
+		return []*string{r.SortKey}, r.ID
 	})
-	if c != nil && c.Back {
-		slices.Reverse(rows)
-	}
 
 	if !page.totalFromRows(len(rows), c == nil) {
 		count := s.Conn(ctx).Raw("SELECT 1 FROM nodes n WHERE "+where, args...)

@@ -3,6 +3,8 @@ package models
 import (
 	"encoding/base64"
 	"encoding/json"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -130,18 +132,17 @@ func (p *Paging) setCount(n int, capped bool) { p.Total, p.TotalCapped = n, capp
 // number of the page it leads to. It travels in links as an opaque, URL-safe string (Encode,
 // ParseCursor).
 type Cursor struct {
-	Page  int       `json:"p"`           // the number of the page it leads to (>= 1)
-	Sort  string    `json:"s"`           // the list's sort key it was made for
-	Desc  bool      `json:"d,omitempty"` // and its direction
-	Back  bool      `json:"b,omitempty"` // leads to the previous page: the rows before the key
-	Null  bool      `json:"n,omitempty"` // the key's value is NULL (a NULLS LAST sort)
-	Value string    `json:"v,omitempty"` // the key's value as text; a time as RFC 3339 in UTC
-	ID    uuid.UUID `json:"i"`           // the row's id, the tie-break of every sort
+	Page int       `json:"p"`           // the number of the page it leads to (>= 1)
+	Sort string    `json:"s"`           // the list's sort key it was made for
+	Desc bool      `json:"d,omitempty"` // and its direction
+	Back bool      `json:"b,omitempty"` // leads to the previous page: the rows before the key
+	Key  []*string `json:"k"`           // the sort columns' values as text, nil for NULL; a time as RFC 3339 in UTC
+	ID   uuid.UUID `json:"i"`           // the row's id, the tie-break of every sort
 }
 
 // Encode returns the cursor as an opaque string that is safe in a URL without escaping.
 func (c Cursor) Encode() string {
-	b, _ := json.Marshal(c) // a struct of strings, bools, an int and a uuid cannot fail
+	b, _ := json.Marshal(c) // strings, bools, an int and a uuid cannot fail
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
@@ -149,12 +150,13 @@ func (c Cursor) Encode() string {
 const badCursor = "This page link is broken. Start again from the first page."
 
 // ParseCursor reads a cursor made by Encode. Anything else — not base64, not a cursor, a page
-// out of range — is a *ValidationError on "page".
+// out of range — is a *ValidationError on "page". Whether it fits the list is the list's
+// check (keysetKey.condition).
 func ParseCursor(s string) (Cursor, error) {
 	var c Cursor
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil || len(b) > 4096 || json.Unmarshal(b, &c) != nil || c.Page < 1 || c.Page > MaxPage ||
-		c.ID == uuid.Nil || c.Null && c.Value != "" {
+		c.ID == uuid.Nil || len(c.Key) == 0 {
 		return Cursor{}, cursorError()
 	}
 	return c, nil
@@ -166,89 +168,136 @@ func cursorError() error {
 	return fe.err()
 }
 
-// timeKey formats a time sort key for a cursor; parseTimeKey reads it back.
-func timeKey(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
-
-func parseTimeKey(s string) (time.Time, error) { return time.Parse(time.RFC3339Nano, s) }
-
-// keysetKey is the order of a keyset-paged list: one sort expression (NULLS LAST in both
-// directions when nullsLast), then the id column, both ascending or both descending.
+// keysetKey is the order of a keyset-paged list: its sort key, the sort columns, then the id
+// column, all ascending or all descending.
 type keysetKey struct {
-	expr, id        string
-	nullsLast, desc bool
+	sort string
+	cols []keyCol
+	id   string
+	desc bool
+}
+
+// keyCol is one sort column: an SQL expression, NULLS LAST in both directions when nullsLast,
+// and whether its values are times (kept in a cursor as RFC 3339 text).
+type keyCol struct {
+	expr      string
+	nullsLast bool
+	isTime    bool
 }
 
 // order is the ORDER BY of a page; reversed for a Back cursor, whose rows are read from the
 // cursor backwards and then put back in order.
 func (k keysetKey) order(reversed bool) string {
-	dir, nulls := " ASC", " NULLS LAST"
+	dir := " ASC"
 	if k.desc != reversed {
 		dir = " DESC"
 	}
-	if reversed {
-		nulls = " NULLS FIRST"
+	var out []string
+	for _, c := range k.cols {
+		switch {
+		case c.nullsLast && reversed:
+			out = append(out, c.expr+dir+" NULLS FIRST")
+		case c.nullsLast:
+			out = append(out, c.expr+dir+" NULLS LAST")
+		default:
+			out = append(out, c.expr+dir)
+		}
 	}
-	if !k.nullsLast {
-		nulls = ""
-	}
-	return k.expr + dir + nulls + ", " + k.id + dir
+	return strings.Join(append(out, k.id+dir), ", ")
 }
 
 // condition selects the rows after the cursor's row in the list's order (before it for a Back
-// cursor), spelled without row values so SQLite and PostgreSQL read it alike; val is the
-// cursor's value in the column's type. For a descending sort on e, after (v, id) is
+// cursor), spelled without row values so SQLite and PostgreSQL read it alike. For a descending
+// sort on one column e, after (v, id₀) is
 //
 //	(e < v OR (e = v AND id < id₀) [OR e IS NULL])   or, after a NULL key,   (e IS NULL AND id < id₀)
 //
-// and a Back cursor flips the comparisons: (e > v OR (e = v AND id > id₀)), or
-// (e IS NOT NULL OR (e IS NULL AND id > id₀)) before a NULL key.
-func (k keysetKey) condition(c *Cursor, val any) (string, []any) {
+// (the IS NULL term for NULLS LAST columns); more columns nest where "id < id₀" stands. A Back
+// cursor flips the comparisons, drops the IS NULL term and reads, before a NULL key,
+// (e IS NOT NULL OR (e IS NULL AND …)). A cursor made for another sort or direction, or whose
+// key does not fit the columns, is a *ValidationError on "page".
+func (k keysetKey) condition(c *Cursor) (string, []any, error) {
+	if c.Sort != k.sort || c.Desc != k.desc || len(c.Key) != len(k.cols) {
+		return "", nil, cursorError()
+	}
 	op := ">"
 	if k.desc != c.Back {
 		op = "<"
 	}
-	tie := k.id + " " + op + " ?"
-	switch {
-	case c.Null && c.Back:
-		return "(" + k.expr + " IS NOT NULL OR (" + k.expr + " IS NULL AND " + tie + "))", []any{c.ID}
-	case c.Null:
-		return "(" + k.expr + " IS NULL AND " + tie + ")", []any{c.ID}
+	cond, args := k.id+" "+op+" ?", []any{c.ID}
+	for i := len(k.cols) - 1; i >= 0; i-- {
+		col, v := k.cols[i], c.Key[i]
+		e := col.expr
+		switch {
+		case v == nil && !col.nullsLast:
+			return "", nil, cursorError()
+		case v == nil && c.Back:
+			cond = "(" + e + " IS NOT NULL OR (" + e + " IS NULL AND " + cond + "))"
+			continue
+		case v == nil:
+			cond = "(" + e + " IS NULL AND " + cond + ")"
+			continue
+		}
+		var val any = *v
+		if col.isTime {
+			t, err := time.Parse(time.RFC3339Nano, *v)
+			if err != nil {
+				return "", nil, cursorError()
+			}
+			val = t
+		}
+		nulls := ""
+		if col.nullsLast && !c.Back {
+			nulls = " OR " + e + " IS NULL"
+		}
+		cond = "(" + e + " " + op + " ? OR (" + e + " = ? AND " + cond + ")" + nulls + ")"
+		args = append([]any{val, val}, args...)
 	}
-	cond := "(" + k.expr + " " + op + " ? OR (" + k.expr + " = ? AND " + tie + ")"
-	if k.nullsLast && !c.Back {
-		cond += " OR " + k.expr + " IS NULL"
-	}
-	return cond + ")", []any{val, val, c.ID}
+	return cond, args, nil
 }
 
-// setCursors sets the Prev and Next cursors of a page of n rows read from c (nil: by page
-// number); key fills a cursor with the sort key and id of row i. A Back page's extra row means
-// a page comes before it: without one it is the first page after all.
-func (p *Paging) setCursors(c *Cursor, n int, key func(i int, c *Cursor)) {
-	if c != nil && c.Back {
+// keysetPage finishes a page read with PerPage+1 rows (from c; nil: by page number): it trims
+// them to the page, sets the Prev and Next cursors from the edge rows (keyOf returns a row's
+// sort column values as text, nil for NULL, and its id) and puts a Back page's rows back in
+// order. A Back page's extra row means a page comes before it: without one it is the first
+// page after all.
+func keysetPage[T any](p *Paging, k keysetKey, c *Cursor, rows []T, keyOf func(T) ([]*string, uuid.UUID)) []T {
+	rows = pageRows(p, rows)
+	back := c != nil && c.Back
+	if c != nil {
+		p.Page = c.Page
+	}
+	if back {
 		if !p.more {
 			p.Page = 1
 		} else {
 			p.Page = maxInt(p.Page, 2)
 		}
 		p.more = false
+		slices.Reverse(rows)
 	}
-	if n == 0 {
-		return
+	if len(rows) == 0 {
+		return rows
 	}
-	// The rows of a Back page are still in reverse order here: its first row is at n-1.
-	first, last := 0, n-1
-	if c != nil && c.Back {
-		first, last = last, first
+	cursor := func(page int, back bool, row T) string {
+		key, id := keyOf(row)
+		return Cursor{Page: page, Sort: k.sort, Desc: k.desc, Back: back, Key: key, ID: id}.Encode()
 	}
-	if p.more || c != nil && c.Back {
-		next := Cursor{Page: p.Page + 1}
-		key(last, &next)
-		p.Next = next.Encode()
+	if p.more || back {
+		p.Next = cursor(p.Page+1, false, rows[len(rows)-1])
 	}
 	if p.Page > 2 { // page 2 links back to page 1 by number: the first page needs no cursor
-		prev := Cursor{Page: p.Page - 1, Back: true}
-		key(first, &prev)
-		p.Prev = prev.Encode()
+		p.Prev = cursor(p.Page-1, true, rows[0])
 	}
+	return rows
+}
+
+// textKey and timeKey put a sort column's value into a cursor key.
+func textKey(s string) *string { return &s }
+
+func timeKey(t *time.Time) *string {
+	if t == nil {
+		return nil
+	}
+	return textKey(t.UTC().Format(time.RFC3339Nano))
 }

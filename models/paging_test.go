@@ -90,6 +90,15 @@ func TestListNodesStatementBudget(t *testing.T) {
 	})
 }
 
+// key is a cursor key of text values.
+func key(vals ...string) []*string {
+	out := make([]*string, len(vals))
+	for i := range vals {
+		out[i] = &vals[i]
+	}
+	return out
+}
+
 // cursor parses a page's cursor or fails the test.
 func cursor(t *testing.T, s string) models.Cursor {
 	t.Helper()
@@ -252,7 +261,7 @@ func TestListNodesCursor(t *testing.T) {
 
 	t.Run("a cursor past the last row gives an empty page", func(t *testing.T) {
 		last := f.list(t, models.NodeQuery{Desc: true}).Nodes[6]
-		c := models.Cursor{Page: 2, Sort: models.NodeSortUpdated, Desc: true, ID: last.ID, Value: last.UpdatedAt.UTC().Format(time.RFC3339Nano)}
+		c := models.Cursor{Page: 2, Sort: models.NodeSortUpdated, Desc: true, ID: last.ID, Key: key(last.UpdatedAt.UTC().Format(time.RFC3339Nano))}
 		pg := f.list(t, models.NodeQuery{Desc: true, Cursor: &c})
 		if len(pg.Nodes) != 0 || pg.Total != 7 || pg.HasNext() {
 			t.Fatalf("page %+v", pg)
@@ -261,7 +270,7 @@ func TestListNodesCursor(t *testing.T) {
 
 	t.Run("another tenant's row as a cursor shows only this tenant's rows", func(t *testing.T) {
 		c := models.Cursor{Page: 2, Sort: models.NodeSortUpdated, Desc: true, ID: f.foreign.ID,
-			Value: f.foreign.UpdatedAt.UTC().Format(time.RFC3339Nano)}
+			Key: key(f.foreign.UpdatedAt.UTC().Format(time.RFC3339Nano))}
 		pg := f.list(t, models.NodeQuery{Desc: true, Cursor: &c})
 		for _, r := range pg.Nodes {
 			if r.ID == f.foreign.ID {
@@ -277,9 +286,10 @@ func TestListNodesCursor(t *testing.T) {
 
 func TestParseCursor(t *testing.T) {
 	t.Parallel()
-	good := models.Cursor{Page: 3, Sort: models.NodeSortTitle, Desc: true, Value: "hello", ID: uuid.New()}
+	good := models.Cursor{Page: 3, Sort: models.NodeSortTitle, Desc: true, Key: key("hello"), ID: uuid.New()}
 	t.Run("a cursor reads back as it was made", func(t *testing.T) {
-		if c, err := models.ParseCursor(good.Encode()); err != nil || c != good {
+		if c, err := models.ParseCursor(good.Encode()); err != nil || c.Page != good.Page || c.Sort != good.Sort || !c.Desc ||
+			c.Back || c.ID != good.ID || len(c.Key) != 1 || *c.Key[0] != "hello" {
 			t.Fatalf("%+v, %v", c, err)
 		}
 	})
@@ -291,12 +301,14 @@ func TestParseCursor(t *testing.T) {
 	}{
 		{"not base64", "%%%", models.NodeQuery{}},
 		{"base64 but not a cursor", "aGVsbG8", models.NodeQuery{}},
-		{"page 0", models.Cursor{Page: 0, Sort: "updated", ID: uuid.New()}.Encode(), models.NodeQuery{}},
-		{"no id", models.Cursor{Page: 2, Sort: "updated"}.Encode(), models.NodeQuery{}},
+		{"page 0", models.Cursor{Page: 0, Sort: "updated", Key: key("x"), ID: uuid.New()}.Encode(), models.NodeQuery{}},
+		{"no id", models.Cursor{Page: 2, Sort: "updated", Key: key("x")}.Encode(), models.NodeQuery{}},
 		{"made for another sort", good.Encode(), models.NodeQuery{Sort: models.NodeSortKind, Desc: true}},
 		{"made for the other direction", good.Encode(), models.NodeQuery{Sort: models.NodeSortTitle}},
-		{"a NULL key on a sort without NULLs", models.Cursor{Page: 2, Sort: "kind", Null: true, ID: uuid.New()}.Encode(), models.NodeQuery{Sort: models.NodeSortKind}},
-		{"a time that is not one", models.Cursor{Page: 2, Sort: "updated", Value: "yesterday", ID: uuid.New()}.Encode(), models.NodeQuery{}},
+		{"a NULL key on a sort without NULLs", models.Cursor{Page: 2, Sort: "kind", Key: []*string{nil}, ID: uuid.New()}.Encode(), models.NodeQuery{Sort: models.NodeSortKind}},
+		{"a time that is not one", models.Cursor{Page: 2, Sort: "updated", Key: key("yesterday"), ID: uuid.New()}.Encode(), models.NodeQuery{}},
+		{"no key", models.Cursor{Page: 2, Sort: "updated", ID: uuid.New()}.Encode(), models.NodeQuery{}},
+		{"a key of two columns on a sort of one", models.Cursor{Page: 2, Sort: "kind", Key: key("post", "x"), ID: uuid.New()}.Encode(), models.NodeQuery{Sort: models.NodeSortKind}},
 	}
 	for _, c := range cases {
 		t.Run("a bad cursor is a field error on page: "+c.name, func(t *testing.T) {
