@@ -324,3 +324,104 @@ func TestParseCursor(t *testing.T) {
 		})
 	}
 }
+
+// walkPages reads a list page by page through its Next cursors, then back through its Prev
+// cursors (page 2 links back to page 1 by number), and fails unless the pages forward are the
+// whole list in order and each page read backwards is the same page. read returns a page's
+// ids: the first page for nil.
+func walkPages(t *testing.T, all []uuid.UUID, read func(c *models.Cursor) ([]uuid.UUID, models.Paging)) {
+	t.Helper()
+	var pages [][]uuid.UUID
+	ids, pg := read(nil)
+	for {
+		if pg.Page != len(pages)+1 || pg.Total != len(all) {
+			t.Fatalf("page %d: paging %+v", len(pages)+1, pg)
+		}
+		pages = append(pages, ids)
+		if !pg.HasNext() {
+			break
+		}
+		c := cursor(t, pg.Next)
+		ids, pg = read(&c)
+	}
+	if got := slices.Concat(pages...); !slices.Equal(got, all) {
+		t.Fatalf("pages walked %v, the whole list %v", got, all)
+	}
+	for n := len(pages); n > 1; n-- {
+		if n == 2 {
+			ids, pg = read(nil)
+		} else {
+			c := cursor(t, pg.Prev)
+			ids, pg = read(&c)
+		}
+		if pg.Page != n-1 || !slices.Equal(ids, pages[n-2]) {
+			t.Fatalf("back to page %d: %+v %v, want %v", n-1, pg, ids, pages[n-2])
+		}
+	}
+}
+
+func TestUserAndTenantCursors(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store := testkit.NewDB(t)
+	tn := testkit.Tenant(t, store).Create()
+	// Ties on the name (two Ann, two nameless) are ordered by email.
+	for _, name := range []string{"Ann", "Bob", "", "Ann", "ann", "", "Zoë"} {
+		testkit.User(t, store).Name(name).WithRole(tn, "manager").Create()
+	}
+	for _, name := range []string{"Acme", "Acme", "Beta", "acme", "Ünï"} {
+		testkit.Tenant(t, store).Name(name).Create()
+	}
+	users := func(q models.UserQuery) ([]uuid.UUID, models.Paging) {
+		t.Helper()
+		pg, err := store.TenantUsers(ctx, tn.ID, q)
+		if err != nil {
+			t.Fatalf("TenantUsers(%+v): %v", q, err)
+		}
+		ids := make([]uuid.UUID, len(pg.Users))
+		for i, u := range pg.Users {
+			ids[i] = u.ID
+		}
+		return ids, pg.Paging
+	}
+	tenants := func(q models.TenantQuery) ([]uuid.UUID, models.Paging) {
+		t.Helper()
+		pg, err := store.ListTenants(ctx, q)
+		if err != nil {
+			t.Fatalf("ListTenants(%+v): %v", q, err)
+		}
+		ids := make([]uuid.UUID, len(pg.Tenants))
+		for i, x := range pg.Tenants {
+			ids[i] = x.ID
+		}
+		return ids, pg.Paging
+	}
+	allUsers, _ := users(models.UserQuery{})
+	allTenants, _ := tenants(models.TenantQuery{})
+	for _, perPage := range []int{1, 2, 3} {
+		t.Run("users by "+strconv.Itoa(perPage), func(t *testing.T) {
+			walkPages(t, allUsers, func(c *models.Cursor) ([]uuid.UUID, models.Paging) {
+				return users(models.UserQuery{PerPage: perPage, Cursor: c})
+			})
+		})
+		t.Run("tenants by "+strconv.Itoa(perPage), func(t *testing.T) {
+			walkPages(t, allTenants, func(c *models.Cursor) ([]uuid.UUID, models.Paging) {
+				return tenants(models.TenantQuery{PerPage: perPage, Cursor: c})
+			})
+		})
+	}
+	t.Run("a search narrows the cursor pages too", func(t *testing.T) {
+		ann, _ := users(models.UserQuery{Search: "ann"})
+		walkPages(t, ann, func(c *models.Cursor) ([]uuid.UUID, models.Paging) {
+			return users(models.UserQuery{Search: "ann", PerPage: 1, Cursor: c})
+		})
+	})
+	t.Run("a cursor of another list is a field error on page", func(t *testing.T) {
+		node := models.Cursor{Page: 2, Sort: models.NodeSortUpdated, Key: key("2024-01-01T00:00:00Z"), ID: uuid.New()}
+		_, err := store.TenantUsers(ctx, tn.ID, models.UserQuery{Cursor: &node})
+		fieldError(t, err, "page")
+		one := models.Cursor{Page: 2, Sort: models.TenantSortName, Key: key("Acme"), ID: uuid.New()}
+		_, err = store.ListTenants(ctx, models.TenantQuery{Cursor: &one})
+		fieldError(t, err, "page")
+	})
+}
