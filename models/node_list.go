@@ -182,11 +182,13 @@ type nodeListRow struct {
 // locales group_concat(a.locale, ','). A page read by Cursor (the pager's links) has no
 // OFFSET but one more condition, for the default sort
 //
-//	WHERE n.tenant_id = $2 AND (n.updated_at < $3 OR (n.updated_at = $4 AND n.id < $5))
+//	WHERE n.tenant_id = $2 AND n.updated_at <= $3
+//	  AND (n.updated_at < $4 OR (n.updated_at = $5 AND n.id < $6))
 //	ORDER BY n.updated_at DESC, n.id DESC
-//	LIMIT $6
+//	LIMIT $7
 //
-// with the cursor row's updated_at in $3 and $4 and its id in $5 (keysetKey.condition; a Back
+// with the cursor row's updated_at in $3, $4 and $5 and its id in $6 (the first bound lets
+// PostgreSQL start the index scan of nodes_tenant_updated at the cursor) (keysetKey.condition; a Back
 // cursor flips the comparisons and the ORDER BY, and the rows are put back in order). Filters add to both WHERE clauses: n.kind = ?, n.status = ?,
 // n.author_id = ?, n.id IN (…), EXISTS (SELECT 1 FROM node_translations l WHERE
 // l.node_id = n.id AND l.locale = ?) and EXISTS (SELECT 1 FROM node_translations s WHERE

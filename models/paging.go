@@ -214,7 +214,9 @@ func (k keysetKey) order(reversed bool) string {
 //
 // (the IS NULL term for NULLS LAST columns); more columns nest where "id < id₀" stands. A Back
 // cursor flips the comparisons, drops the IS NULL term and reads, before a NULL key,
-// (e IS NOT NULL OR (e IS NULL AND …)). A cursor made for another sort or direction, or whose
+// (e IS NOT NULL OR (e IS NULL AND …)). Without an IS NULL term the first column also gets a
+// plain bound, "e <= v AND (…)", which is what PostgreSQL turns into an index range (measured:
+// 6 buffers instead of 3,306 for a page 150,000 rows deep). A cursor made for another sort or direction, or whose
 // key does not fit the columns, is a *ValidationError on "page".
 func (k keysetKey) condition(c *Cursor) (string, []any, error) {
 	if c.Sort != k.sort || c.Desc != k.desc || len(c.Key) != len(k.cols) {
@@ -252,6 +254,11 @@ func (k keysetKey) condition(c *Cursor) (string, []any, error) {
 		}
 		cond = "(" + e + " " + op + " ? OR (" + e + " = ? AND " + cond + ")" + nulls + ")"
 		args = append([]any{val, val}, args...)
+		if i == 0 && nulls == "" {
+			// Implied by the condition, but what lets PostgreSQL start an index scan at the
+			// cursor: without it, it filters every row before the cursor, like an OFFSET.
+			cond, args = e+" "+op+"= ? AND "+cond, append([]any{val}, args...)
+		}
 	}
 	return cond, args, nil
 }
