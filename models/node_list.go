@@ -154,7 +154,7 @@ type nodeListRow struct {
 
 // ListNodes returns one page of the tenant's nodes. Unknown Kind/Status/Sort, or a Locale that
 // is not one of tenant.Locales, is a *ValidationError on "kind"/"status"/"sort"/"locale"; a
-// Cursor made for another sort is one on "page".
+// Cursor made for another sort or direction, or whose key does not fit it, is one on "page".
 //
 // It runs at most two statements: the page, which brings each row's author, title in the
 // display locale (else in its first locale) and locales, and the bounded count of the list
@@ -187,14 +187,15 @@ type nodeListRow struct {
 //	ORDER BY n.updated_at DESC, n.id DESC
 //	LIMIT $7
 //
-// with the cursor row's updated_at in $3, $4 and $5 and its id in $6 (the first bound lets
-// PostgreSQL start the index scan of nodes_tenant_updated at the cursor) (keysetKey.condition; a Back
-// cursor flips the comparisons and the ORDER BY, and the rows are put back in order). Filters add to both WHERE clauses: n.kind = ?, n.status = ?,
-// n.author_id = ?, n.id IN (…), EXISTS (SELECT 1 FROM node_translations l WHERE
-// l.node_id = n.id AND l.locale = ?) and EXISTS (SELECT 1 FROM node_translations s WHERE
-// s.node_id = n.id AND s.title_search LIKE ? ESCAPE '\'). Other sorts order by their column
-// (see nodeSortColumns), with NULLS LAST for title and published, then n.id in the same
-// direction; text sorts also select their value AS sort_key, for the cursor.
+// with the cursor row's updated_at in $3, $4 and $5 and its id in $6; the first bound lets
+// PostgreSQL start the index scan of nodes_tenant_updated at the cursor (keysetKey.condition).
+// A Back cursor flips the comparisons and the ORDER BY, and the rows are put back in order.
+// Filters add to both WHERE clauses: n.kind = ?, n.status = ?, n.author_id = ?, n.id IN (…),
+// EXISTS (SELECT 1 FROM node_translations l WHERE l.node_id = n.id AND l.locale = ?) and
+// EXISTS (SELECT 1 FROM node_translations s WHERE s.node_id = n.id AND s.title_search LIKE ?
+// ESCAPE '\'). Other sorts order by their column (see nodeSortColumns), with NULLS LAST for
+// title and published, then n.id in the same direction; text sorts also select their value
+// AS sort_key, for the cursor.
 func (s *Store) ListNodes(ctx context.Context, tenant *Tenant, q NodeQuery) (NodeListPage, error) {
 	where, args, err := nodeListWhere(tenant, q)
 	if err != nil {
