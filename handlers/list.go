@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -12,12 +13,13 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
+	"github.com/rustok/rustok-admin/models"
 	"github.com/rustok/rustok-admin/views/components"
 )
 
 // listParams is the one parser of a list's query string. A list declares its parameters by
 // reading them through it — filters (text, oneOf, id, date), its sort map (sort) and offset
-// (offset) or keyset (keyset) paging — and gets back what was typed, for the form, and one
+// (offset), cursor (cursor, with offset for old page=N links) or numeric keyset (keyset) paging — and gets back what was typed, for the form, and one
 // message per value it cannot use.
 //
 // The bad-parameter rule, the same on every list: an empty parameter means its default; any
@@ -124,7 +126,7 @@ func (p *listParams) sort(sorts []string, def string, desc ...string) (key strin
 func (p *listParams) offset(maxPerPage int) (page, perPage int) {
 	if raw := strings.TrimSpace(p.get("page")); raw != "" {
 		if n, err := strconv.Atoi(raw); err != nil || n < 1 {
-			p.fail("page", "This page link is broken. Start again from the first page.")
+			p.fail("page", brokenPageLink)
 		} else {
 			page = n
 		}
@@ -132,6 +134,39 @@ func (p *listParams) offset(maxPerPage int) (page, perPage int) {
 	perPage = p.pageSize("per_page", maxPerPage)
 	return page, perPage
 }
+
+// cursor reads the cursor of a keyset page link (parameter cursor, models.Cursor), which must
+// have been made for the list's sort key and direction; nil when there is none. A cursor that
+// cannot be used is a broken page link, like a bad page number. The cursor wins over page.
+func (p *listParams) cursor(sortKey string, desc bool) *models.Cursor {
+	raw := strings.TrimSpace(p.get("cursor"))
+	if raw == "" {
+		return nil
+	}
+	c, err := models.ParseCursor(raw)
+	if err != nil || c.Sort != sortKey || c.Desc != desc {
+		p.fail("page", brokenPageLink)
+		return nil
+	}
+	p.state.At.Set("cursor", strings.Clone(raw))
+	return &c
+}
+
+// refused records a *models.ValidationError on "page" from a list query (a cursor the list
+// could not use) as the list's broken page link and reports whether err was one; the list
+// state st is updated.
+func (p *listParams) refused(err error, st *components.ListState) bool {
+	var ve *models.ValidationError
+	if !errors.As(err, &ve) || ve.Fields["page"] == "" {
+		return false
+	}
+	p.fail("page", brokenPageLink)
+	*st = p.done()
+	return true
+}
+
+// brokenPageLink is the message of a page number or cursor that cannot be used.
+const brokenPageLink = "This page link is broken. Start again from the first page."
 
 // keyset reads the cursor before (a positive number; 0 = the newest page) and the page size
 // limit (at most maxLimit; 0 = the default).
@@ -163,9 +198,10 @@ func (p *listParams) pageSize(key string, max int) int {
 // done returns the list state for the templates.
 func (p *listParams) done() components.ListState { return p.state }
 
-// atPage records the page number the list shows, for its address (Current).
+// atPage records the page number the list shows, for its address (Current), unless the page
+// was read by cursor (which At already holds).
 func atPage(st *components.ListState, page int) {
-	if page > 1 {
+	if page > 1 && st.At.Get("cursor") == "" {
 		st.At.Set("page", strconv.Itoa(page))
 	}
 }

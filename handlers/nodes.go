@@ -52,11 +52,14 @@ func (a *App) renderNodesList(c *fiber.Ctx, status int, get func(string) string,
 	l.CSRF = a.csrfToken(c)
 	if !l.Query.Invalid() {
 		pg, err := a.store.ListNodes(ctx(c), t, q)
-		if err != nil {
+		switch {
+		case lp.refused(err, &l.Query):
+		case err != nil:
 			return err
+		default:
+			l.Page = pg
+			atPage(&l.Query, pg.Page)
 		}
-		l.Page = pg
-		atPage(&l.Query, pg.Page)
 	}
 	if !wantsFragment(c) {
 		authors, err := a.users.Authors(ctx(c), t.ID)
@@ -79,6 +82,7 @@ func nodeQuery(lp *listParams, t *models.Tenant) models.NodeQuery {
 	q.AuthorID = lp.id("author", "This author link is broken. Choose the author from the list.")
 	q.Sort, q.Desc = lp.sort(models.NodeSorts, nodeviews.ListSort.Default, nodeviews.ListSort.Desc...)
 	q.Page, q.PerPage = lp.offset(models.MaxNodesPerPage)
+	q.Cursor = lp.cursor(q.Sort, q.Desc)
 	return q
 }
 
@@ -272,8 +276,9 @@ const maxParentOptions = 10 * models.MaxNodesPerPage
 // parentOptions lists the tenant's pages by title for the parent select.
 func (a *App) parentOptions(c *fiber.Ctx, t *models.Tenant) ([]nodeviews.ParentOption, error) {
 	var out []nodeviews.ParentOption
-	for page := 1; len(out) < maxParentOptions; page++ {
-		pg, err := a.store.ListNodes(ctx(c), t, models.NodeQuery{Kind: models.NodePage, Sort: models.NodeSortTitle, Page: page, PerPage: models.MaxNodesPerPage})
+	q := models.NodeQuery{Kind: models.NodePage, Sort: models.NodeSortTitle, PerPage: models.MaxNodesPerPage}
+	for len(out) < maxParentOptions {
+		pg, err := a.store.ListNodes(ctx(c), t, q)
 		if err != nil {
 			return nil, err
 		}
@@ -284,9 +289,14 @@ func (a *App) parentOptions(c *fiber.Ctx, t *models.Tenant) ([]nodeviews.ParentO
 			}
 			out = append(out, nodeviews.ParentOption{ID: r.ID.String(), Title: title})
 		}
-		if !pg.HasNext() {
+		if pg.Next == "" {
 			break
 		}
+		next, err := models.ParseCursor(pg.Next)
+		if err != nil {
+			return nil, err
+		}
+		q.Cursor = &next
 	}
 	return out, nil
 }

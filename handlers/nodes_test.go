@@ -976,8 +976,9 @@ func TestNodesList(t *testing.T) {
 		if res.TestID("prev-page").Length() != 0 {
 			t.Error("page 1 links to a previous page")
 		}
+		// Next follows the keyset cursor of the page's last row, never an OFFSET.
 		next := res.TestID("next-page").AttrOr("href", "")
-		if next != base+"?page=2&per_page=2" {
+		if !strings.HasPrefix(next, base+"?cursor=") || !strings.HasSuffix(next, "&per_page=2") {
 			t.Fatalf("next link %q", next)
 		}
 		res = mgr.Get(next).ExpectStatus(http.StatusOK)
@@ -986,6 +987,27 @@ func TestNodesList(t *testing.T) {
 		}
 		if got := res.Text("page-info"); got != "Page 2 of 2 · 4 items" {
 			t.Errorf("page info %q", got)
+		}
+		if got := res.TestID("prev-page").AttrOr("href", ""); got != base+"?per_page=2" {
+			t.Errorf("page 2 links back to %q", got)
+		}
+		// An old page=N link still works.
+		res = mgr.Get(base + "?page=2&per_page=2").ExpectStatus(http.StatusOK)
+		if got := nodeRowTitles(res); !slices.Equal(got, all[2:]) {
+			t.Fatalf("page=2: %v", got)
+		}
+	})
+
+	t.Run("a broken or foreign cursor is a broken page link: 422 and the message, never a 500", func(t *testing.T) {
+		a, soon := "a", "soon"
+		sorted := models.Cursor{Page: 2, Sort: models.NodeSortTitle, ID: uuid.New(), Key: []*string{&a}}.Encode()
+		nullKind := models.Cursor{Page: 2, Sort: models.NodeSortKind, Key: []*string{nil}, ID: uuid.New()}.Encode()
+		for _, q := range []string{"cursor=%25%25", "cursor=aGVsbG8", "cursor=" + sorted, "sort=kind&cursor=" + nullKind,
+			"cursor=" + models.Cursor{Page: 2, Sort: models.NodeSortUpdated, Desc: true, ID: uuid.New(), Key: []*string{&soon}}.Encode()} {
+			res := mgr.Get(base + "?" + q).ExpectStatus(http.StatusUnprocessableEntity)
+			if !strings.Contains(res.Text("filter-error"), "page link is broken") || res.TestID("node-row").Length() != 0 {
+				t.Errorf("%s: filter-error %q", q, res.Text("filter-error"))
+			}
 		}
 	})
 

@@ -22,14 +22,18 @@ func (a *App) tenantsList(c *fiber.Ctx) error {
 	q := models.TenantQuery{Search: lp.text("q", 0),
 		Status: lp.oneOf("status", []string{models.TenantActive, models.TenantInactive}, "Choose active or inactive.")}
 	q.Page, q.PerPage = lp.offset(models.MaxTenantsPerPage)
+	q.Cursor = lp.cursor(models.TenantSortName, false)
 	l := tenantviews.List{Query: lp.done()}
 	if !l.Query.Invalid() {
 		page, err := a.store.ListTenants(ctx(c), q)
-		if err != nil {
+		switch {
+		case lp.refused(err, &l.Query):
+		case err != nil:
 			return err
+		default:
+			l.Page = page
+			atPage(&l.Query, page.Page)
 		}
-		l.Page = page
-		atPage(&l.Query, page.Page)
 	}
 	p := a.pageFor(c, "Tenants")
 	p.Section = "tenants"

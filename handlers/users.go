@@ -27,14 +27,18 @@ func (a *App) usersList(c *fiber.Ctx) error {
 	lp := readList("users", userviews.ListURL(t.Slug), query(c))
 	q := models.UserQuery{Search: lp.text("q", 0)}
 	q.Page, q.PerPage = lp.offset(models.MaxUsersPerPage)
+	q.Cursor = lp.cursor(models.UserSortName, false)
 	l := userviews.List{Slug: t.Slug, Query: lp.done(), CanCreate: a.may(c, t, p("users", "create"))}
 	if !l.Query.Invalid() {
 		page, err := a.store.TenantUsers(ctx(c), t.ID, q)
-		if err != nil {
+		switch {
+		case lp.refused(err, &l.Query):
+		case err != nil:
 			return err
+		default:
+			l.Page = page
+			atPage(&l.Query, page.Page)
 		}
-		l.Page = page
-		atPage(&l.Query, page.Page)
 	}
 	return renderList(c, fiber.StatusOK, l.Query, userviews.ListPage(a.usersPage(c, "Users"), l), userviews.UsersTable(l, true))
 }

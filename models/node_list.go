@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/rustok/rustok-admin/internal/textsearch"
+	"github.com/rustok/rustok-admin/migrations"
 )
 
 // Page sizes of the node list, and how many nodes one bulk action may touch.
@@ -31,32 +32,32 @@ const (
 // NodeSorts lists the sort keys of the node list, in the order a form offers them.
 var NodeSorts = []string{NodeSortUpdated, NodeSortTitle, NodeSortKind, NodeSortStatus, NodeSortAuthor, NodeSortPublished}
 
-// nodeSortColumns maps a sort key onto its ORDER BY expression and whether rows without a value
-// go last in both directions. lower() in the author key folds ASCII only on SQLite.
-var nodeSortColumns = map[string]struct {
-	expr      string
-	nullsLast bool
-}{
-	NodeSortUpdated:   {expr: "n.updated_at"},
+// nodeSortColumns maps a sort key onto its ORDER BY expression, whether rows without a value
+// go last in both directions, and whether the value is a time (else text, which the page query
+// selects as sort_key for the cursor). lower() in the author key folds ASCII only on SQLite.
+var nodeSortColumns = map[string]keyCol{
+	NodeSortUpdated:   {expr: "n.updated_at", isTime: true},
 	NodeSortTitle:     {expr: "t.title_search", nullsLast: true},
 	NodeSortKind:      {expr: "n.kind"},
 	NodeSortStatus:    {expr: "n.status"},
 	NodeSortAuthor:    {expr: "lower(COALESCE(NULLIF(u.name, ''), u.email))"},
-	NodeSortPublished: {expr: "n.published_at", nullsLast: true},
+	NodeSortPublished: {expr: "n.published_at", nullsLast: true, isTime: true},
 }
 
 // NodeQuery narrows, sorts and pages a tenant's node list.
 type NodeQuery struct {
-	Search   string      // case-insensitive substring of a title in ANY locale (Unicode-aware, see title_search); % and _ match themselves
-	Kind     string      // "" = any, else post|page
-	Status   string      // "" = any, else draft|published|archived
-	Locale   string      // "" = any; else only nodes that have a translation in this locale, and it becomes the display locale
-	AuthorID uuid.UUID   // uuid.Nil = any
-	IDs      []uuid.UUID // when non-nil: only these nodes (used to list a bulk selection); ids of other tenants simply don't match
-	Sort     string      // one of NodeSorts; "" = updated
-	Desc     bool
-	Page     int // 1-based; <1 = 1
-	PerPage  int // <1 = DefaultNodesPerPage, capped at MaxNodesPerPage
+	Search    string      // case-insensitive substring of a title in ANY locale (Unicode-aware, see title_search); % and _ match themselves
+	Kind      string      // "" = any, else post|page
+	Status    string      // "" = any, else draft|published|archived
+	Locale    string      // "" = any; else only nodes that have a translation in this locale, and it becomes the display locale
+	AuthorID  uuid.UUID   // uuid.Nil = any
+	IDs       []uuid.UUID // when non-nil: only these nodes (used to list a bulk selection); ids of other tenants simply don't match
+	Sort      string      // one of NodeSorts; "" = updated
+	Desc      bool
+	Page      int     // 1-based; <1 = 1; ignored when Cursor is set
+	Cursor    *Cursor // a page's Prev or Next cursor (ParseCursor): read by key, not by OFFSET
+	PerPage   int     // <1 = DefaultNodesPerPage, capped at MaxNodesPerPage
+	CountUpTo int     // the count's bound; <1 = CountBound (tests set it low)
 }
 
 // NodeRow is one line of the node list.
@@ -134,44 +135,67 @@ func nodeListWhere(tenant *Tenant, q NodeQuery) (string, []any, error) {
 
 // nodeListRow is a row of the page query.
 type nodeListRow struct {
-	ID          uuid.UUID
-	Kind        string
-	Status      string
-	AuthorID    uuid.UUID
-	UpdatedAt   time.Time
-	PublishedAt *time.Time
-	Title       *string
-	Slug        *string
-	AuthorName  *string
-	AuthorEmail *string
+	ID             uuid.UUID
+	Kind           string
+	Status         string
+	AuthorID       uuid.UUID
+	UpdatedAt      time.Time
+	PublishedAt    *time.Time
+	Title          *string
+	Slug           *string
+	AuthorName     *string
+	AuthorEmail    *string
+	FallbackLocale *string
+	FallbackTitle  *string
+	FallbackSlug   *string
+	Locales        *string // comma-separated; sorted in Go
+	SortKey        *string // the text sort's value, for the cursor
 }
 
 // ListNodes returns one page of the tenant's nodes. Unknown Kind/Status/Sort, or a Locale that
-// is not one of tenant.Locales, is a *ValidationError on "kind"/"status"/"sort"/"locale".
+// is not one of tenant.Locales, is a *ValidationError on "kind"/"status"/"sort"/"locale"; a
+// Cursor made for another sort or direction, or whose key does not fit it, is one on "page".
 //
-// It runs at most three queries, the same text on PostgreSQL and SQLite (GORM writes $n on
-// PostgreSQL). For the default list (no filter, sorted by updated, descending) they are:
-//
-//	SELECT count(*) FROM nodes n WHERE n.tenant_id = $1
+// It runs at most two statements: the page, which brings each row's author, title in the
+// display locale (else in its first locale) and locales, and the bounded count of the list
+// kit (Paging), which is skipped when the page tells the total (a first page with nothing
+// after it, or a non-empty last page read by number). On PostgreSQL (GORM writes $n) the
+// default list (no filter, sorted by updated, descending) is:
 //
 //	SELECT n.id, n.kind, n.status, n.author_id, n.updated_at, n.published_at,
-//	       t.title, t.slug, u.name AS author_name, u.email AS author_email
+//	       t.title, t.slug, u.name AS author_name, u.email AS author_email,
+//	       f.locale AS fallback_locale, f.title AS fallback_title, f.slug AS fallback_slug,
+//	       (SELECT string_agg(a.locale, ',' ORDER BY a.locale) FROM node_translations a WHERE a.node_id = n.id) AS locales
 //	FROM nodes n
 //	LEFT JOIN node_translations t ON t.node_id = n.id AND t.locale = $1
+//	LEFT JOIN node_translations f ON t.node_id IS NULL AND f.node_id = n.id
+//	     AND f.locale = (SELECT min(m.locale) FROM node_translations m WHERE m.node_id = n.id)
 //	LEFT JOIN users u ON u.id = n.author_id
 //	WHERE n.tenant_id = $2
 //	ORDER BY n.updated_at DESC, n.id DESC
 //	LIMIT $3 OFFSET $4
 //
-//	SELECT node_id, locale, title, slug FROM node_translations
-//	WHERE node_id IN ($1, $2, …) ORDER BY node_id, locale
+//	SELECT count(*) FROM (SELECT 1 FROM nodes n WHERE n.tenant_id = $1 LIMIT $2) x
 //
-// $1 of the page query is the display locale. Filters add to both WHERE clauses: n.kind = ?,
-// n.status = ?, n.author_id = ?, n.id IN (…), EXISTS (SELECT 1 FROM node_translations l WHERE
-// l.node_id = n.id AND l.locale = ?) and EXISTS (SELECT 1 FROM node_translations s WHERE
-// s.node_id = n.id AND s.title_search LIKE ? ESCAPE '\'). Other sorts order by their column
-// (see nodeSortColumns), with NULLS LAST for title and published, then n.id in the same
-// direction. The page query is skipped when nothing matches, the third when the page is empty.
+// $1 of the page is the display locale, $3 is PerPage+1 (the extra row says whether a next
+// page exists) and $4 (page-1)*PerPage; $2 of the count is CountBound+1. SQLite spells the
+// locales group_concat(a.locale, ','). A page read by Cursor (the pager's links) has no
+// OFFSET but one more condition, for the default sort
+//
+//	WHERE n.tenant_id = $2 AND n.updated_at <= $3
+//	  AND (n.updated_at < $4 OR (n.updated_at = $5 AND n.id < $6))
+//	ORDER BY n.updated_at DESC, n.id DESC
+//	LIMIT $7
+//
+// with the cursor row's updated_at in $3, $4 and $5 and its id in $6; the first bound lets
+// PostgreSQL start the index scan of nodes_tenant_updated at the cursor (keysetKey.condition).
+// A Back cursor flips the comparisons and the ORDER BY, and the rows are put back in order.
+// Filters add to both WHERE clauses: n.kind = ?, n.status = ?, n.author_id = ?, n.id IN (…),
+// EXISTS (SELECT 1 FROM node_translations l WHERE l.node_id = n.id AND l.locale = ?) and
+// EXISTS (SELECT 1 FROM node_translations s WHERE s.node_id = n.id AND s.title_search LIKE ?
+// ESCAPE '\'). Other sorts order by their column (see nodeSortColumns), with NULLS LAST for
+// title and published, then n.id in the same direction; text sorts also select their value
+// AS sort_key, for the cursor.
 func (s *Store) ListNodes(ctx context.Context, tenant *Tenant, q NodeQuery) (NodeListPage, error) {
 	where, args, err := nodeListWhere(tenant, q)
 	if err != nil {
@@ -182,68 +206,77 @@ func (s *Store) ListNodes(ctx context.Context, tenant *Tenant, q NodeQuery) (Nod
 		Nodes:         []NodeRow{},
 		DisplayLocale: orDefault(q.Locale, tenant.DefaultLocale),
 	}
+	sortKey := orDefault(q.Sort, NodeSortUpdated)
+	sort := nodeSortColumns[sortKey]
+	key := keysetKey{sort: sortKey, cols: []keyCol{sort}, id: "n.id", desc: q.Desc}
+	pageWhere, pageWhereArgs := where, args // the count has no keyset condition
+	c := q.Cursor
+	if c != nil {
+		cond, condArgs, err := key.condition(c)
+		if err != nil {
+			return NodeListPage{}, err
+		}
+		pageWhere, pageWhereArgs = where+" AND "+cond, append(slices.Clip(args), condArgs...)
+	}
 
-	var total int64
-	if err := s.Conn(ctx).Raw("SELECT count(*) FROM nodes n WHERE "+where, args...).Scan(&total).Error; err != nil {
-		return NodeListPage{}, translate(err, "count nodes")
+	locales := "(SELECT string_agg(a.locale, ',' ORDER BY a.locale) FROM node_translations a WHERE a.node_id = n.id)"
+	if s.Dialect() == migrations.SQLite {
+		locales = "(SELECT group_concat(a.locale, ',') FROM node_translations a WHERE a.node_id = n.id)"
 	}
-	page.Total = int(total)
-	if total == 0 {
-		return page, nil
+	cols := `n.id, n.kind, n.status, n.author_id, n.updated_at, n.published_at, ` +
+		`t.title, t.slug, u.name AS author_name, u.email AS author_email, ` +
+		`f.locale AS fallback_locale, f.title AS fallback_title, f.slug AS fallback_slug, ` + locales + ` AS locales`
+	if !sort.isTime {
+		cols += ", " + sort.expr + " AS sort_key"
 	}
-
-	sort := nodeSortColumns[orDefault(q.Sort, NodeSortUpdated)]
-	dir := " ASC"
-	if q.Desc {
-		dir = " DESC"
-	}
-	order := sort.expr + dir
-	if sort.nullsLast {
-		order += " NULLS LAST"
+	limit := " LIMIT ?"
+	pageArgs := append(append([]any{page.DisplayLocale}, pageWhereArgs...), page.PerPage+1)
+	if c == nil {
+		limit += " OFFSET ?"
+		pageArgs = append(pageArgs, page.offset())
 	}
 	var rows []nodeListRow
-	err = s.Conn(ctx).Raw(`SELECT n.id, n.kind, n.status, n.author_id, n.updated_at, n.published_at, `+
-		`t.title, t.slug, u.name AS author_name, u.email AS author_email `+
-		`FROM nodes n `+
+	err = s.Conn(ctx).Raw(`SELECT `+cols+` FROM nodes n `+
 		`LEFT JOIN node_translations t ON t.node_id = n.id AND t.locale = ? `+
+		`LEFT JOIN node_translations f ON t.node_id IS NULL AND f.node_id = n.id `+
+		`AND f.locale = (SELECT min(m.locale) FROM node_translations m WHERE m.node_id = n.id) `+
 		`LEFT JOIN users u ON u.id = n.author_id `+
-		`WHERE `+where+` ORDER BY `+order+`, n.id`+dir+` LIMIT ? OFFSET ?`,
-		append(append([]any{page.DisplayLocale}, args...), page.PerPage, (page.Page-1)*page.PerPage)...).
+		`WHERE `+pageWhere+` ORDER BY `+key.order(c != nil && c.Back)+limit, pageArgs...).
 		Scan(&rows).Error
 	if err != nil {
 		return NodeListPage{}, translate(err, "list nodes")
 	}
-	if len(rows) == 0 {
-		return page, nil
-	}
+	rows = keysetPage(&page.Paging, key, c, rows, func(r nodeListRow) ([]*string, uuid.UUID) {
+		switch sortKey {
+		case NodeSortUpdated:
+			return []*string{timeKey(&r.UpdatedAt)}, r.ID
+		case NodeSortPublished:
+			return []*string{timeKey(r.PublishedAt)}, r.ID
+		}
+		return []*string{r.SortKey}, r.ID
+	})
 
-	ids := make([]uuid.UUID, len(rows))
-	for i, r := range rows {
-		ids[i] = r.ID
-	}
-	var trs []NodeTranslation
-	err = s.Conn(ctx).Raw("SELECT node_id, locale, title, slug FROM node_translations WHERE node_id IN ? ORDER BY node_id, locale", ids).
-		Scan(&trs).Error
-	if err != nil {
-		return NodeListPage{}, translate(err, "titles of nodes")
-	}
-	byNode := map[uuid.UUID][]NodeTranslation{}
-	for _, tr := range trs {
-		byNode[tr.NodeID] = append(byNode[tr.NodeID], tr)
+	if !page.totalFromRows(len(rows), c == nil) {
+		count := s.Conn(ctx).Raw("SELECT 1 FROM nodes n WHERE "+where, args...)
+		total, capped, err := countBounded(s.Conn(ctx), count, q.CountUpTo)
+		if err != nil {
+			return NodeListPage{}, translate(err, "count nodes")
+		}
+		page.setCount(total, capped)
 	}
 
 	page.Nodes = make([]NodeRow, len(rows))
 	for i, r := range rows {
 		row := NodeRow{ID: r.ID, Kind: r.Kind, Status: r.Status, AuthorID: r.AuthorID,
 			AuthorName: deref(r.AuthorName), AuthorEmail: deref(r.AuthorEmail), UpdatedAt: r.UpdatedAt, PublishedAt: r.PublishedAt}
-		node := Node{Translations: byNode[r.ID]}
-		for _, tr := range node.Translations {
-			row.Locales = append(row.Locales, tr.Locale)
+		if r.Locales != nil {
+			row.Locales = strings.Split(*r.Locales, ",")
+			slices.Sort(row.Locales)
 		}
 		if r.Title != nil {
 			row.Title, row.Slug, row.TitleLocale = *r.Title, deref(r.Slug), page.DisplayLocale
 		} else {
-			row.Title, row.Slug, row.TitleLocale = node.displayTitle(page.DisplayLocale)
+			row.Title, row.Slug, row.TitleLocale = deref(r.FallbackTitle), deref(r.FallbackSlug), deref(r.FallbackLocale)
 		}
 		page.Nodes[i] = row
 	}

@@ -41,9 +41,12 @@ var (
 
 // UserQuery narrows and pages a tenant's user list.
 type UserQuery struct {
-	Search  string // part of the email or name, case-insensitive; % and _ match themselves
-	Page    int    // 1-based; below 1 means the first page
-	PerPage int    // below 1 means DefaultUsersPerPage; above MaxUsersPerPage is capped
+	Search  string  // part of the email or name, case-insensitive; % and _ match themselves
+	Page    int     // 1-based; below 1 means the first page
+	Cursor  *Cursor // a page's Prev or Next cursor (ParseCursor); wins over Page
+	PerPage int     // below 1 means DefaultUsersPerPage; above MaxUsersPerPage is capped
+	// CountUpTo bounds the count (Paging); below 1 means CountBound.
+	CountUpTo int
 }
 
 // TenantUser is a user and the roles they hold in one tenant.
@@ -65,8 +68,16 @@ func (s *Store) members(ctx context.Context, tenantID uuid.UUID) *gorm.DB {
 	return s.Conn(ctx).Model(&CasbinRule{}).Select("v0").Where("ptype = 'g' AND v2 = ?", tenantID.String())
 }
 
+// UserSortName is the one order of the user list (the Sort of its cursors): name, then email.
+const UserSortName = "name"
+
+// userKey is the user list's order, for its keyset pages.
+var userKey = keysetKey{sort: UserSortName, cols: []keyCol{{expr: "name"}, {expr: "email"}}, id: "id"}
+
 // TenantUsers returns one page of the users holding a role in the tenant, with those roles,
-// ordered by name then email, and how many match in all.
+// ordered by name then email, and how many match in all, counted up to the bound of the list
+// kit (Paging). A page is read by q.Page, or by q.Cursor (a page's Prev or Next) without an
+// OFFSET; a cursor of another list is a *ValidationError on "page".
 func (s *Store) TenantUsers(ctx context.Context, tenantID uuid.UUID, q UserQuery) (UserPage, error) {
 	page := UserPage{Paging: newPaging(q.Page, q.PerPage, DefaultUsersPerPage, MaxUsersPerPage)}
 
@@ -77,15 +88,30 @@ func (s *Store) TenantUsers(ctx context.Context, tenantID uuid.UUID, q UserQuery
 		db = db.Where(`(lower(email) LIKE lower(@p) ESCAPE '\' OR lower(name) LIKE lower(@p) ESCAPE '\')`,
 			sql.Named("p", "%"+escapeLike(search)+"%"))
 	}
-	db = db.Session(&gorm.Session{}) // Count and Find each start from the same conditions
-	var total int64
-	if err := db.Count(&total).Error; err != nil {
-		return UserPage{}, translate(err, "count users")
+	db = db.Session(&gorm.Session{}) // the page and the count each start from the same conditions
+	rows := db.Order(userKey.order(q.Cursor != nil && q.Cursor.Back)).Limit(page.PerPage + 1)
+	if q.Cursor == nil {
+		rows = rows.Offset(page.offset())
+	} else {
+		cond, args, err := userKey.condition(q.Cursor)
+		if err != nil {
+			return UserPage{}, err
+		}
+		rows = rows.Where(cond, args...)
 	}
-	page.Total = int(total)
 	var users []User
-	if err := db.Order("name, email").Limit(page.PerPage).Offset((page.Page - 1) * page.PerPage).Find(&users).Error; err != nil {
+	if err := rows.Find(&users).Error; err != nil {
 		return UserPage{}, translate(err, "list users")
+	}
+	users = keysetPage(&page.Paging, userKey, q.Cursor, users, func(u User) ([]*string, uuid.UUID) {
+		return []*string{textKey(u.Name), textKey(u.Email)}, u.ID
+	})
+	if !page.totalFromRows(len(users), q.Cursor == nil) {
+		total, capped, err := countBounded(s.Conn(ctx), db.Select("1"), q.CountUpTo)
+		if err != nil {
+			return UserPage{}, translate(err, "count users")
+		}
+		page.setCount(total, capped)
 	}
 	roles, err := s.rolesInTenant(ctx, tenantID, users)
 	if err != nil {

@@ -4,6 +4,8 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+
+	"github.com/rustok/rustok-admin/models"
 )
 
 // ListState is what a list page was asked for, as every list's templates read it: the list's
@@ -14,7 +16,7 @@ type ListState struct {
 	ID     string            // names the list's elements: #<ID>-table, #<ID>-filters, #<ID>-search
 	Base   string            // the list's address
 	Values url.Values        // the query as typed and trimmed, only what is set; never the page or cursor
-	At     url.Values        // where this page sits: page=N or before=cursor (empty on the first page)
+	At     url.Values        // where this page sits: page=N, cursor=… or before=N (empty on the first page)
 	Errors map[string]string // one message per bad parameter; "page" for the page, page size and cursor
 	Sort   Sort              // the zero Sort: the list has one fixed order
 }
@@ -74,6 +76,29 @@ func (l ListState) PageURL(n int) string {
 		v.Set("page", strconv.Itoa(n))
 	}
 	return l.URL(v)
+}
+
+// KeysetURL links to the page of a list's cursor (models.Cursor) with the same filters and sort.
+func (l ListState) KeysetURL(cursor string) string {
+	v := l.values()
+	v.Set("cursor", cursor)
+	return l.URL(v)
+}
+
+// PrevURL links to the page before p: by its cursor when it has one, else by number.
+func (l ListState) PrevURL(p models.Paging) string {
+	if p.Prev != "" {
+		return l.KeysetURL(p.Prev)
+	}
+	return l.PageURL(p.Page - 1)
+}
+
+// NextURL links to the page after p: by its cursor when it has one, else by number.
+func (l ListState) NextURL(p models.Paging) string {
+	if p.Next != "" {
+		return l.KeysetURL(p.Next)
+	}
+	return l.PageURL(p.Page + 1)
 }
 
 // CursorURL links to the keyset page after cursor (0: the newest) with the same filters.
@@ -162,12 +187,34 @@ type Keyset struct {
 	NewestTestID, OlderTestID string
 }
 
-// Count says "1 item", "3 users": n and the noun that fits.
+// Count says "1 item", "3 users", "1,250 users": n and the noun that fits.
 func Count(n int, one, many string) string {
 	if n == 1 {
 		return "1 " + one
 	}
-	return strconv.Itoa(n) + " " + many
+	return Thousands(n) + " " + many
+}
+
+// Total says how many rows match a list: Count of the total, or "1,000+ items" when the count
+// stopped at its bound (models.Paging).
+func Total(p models.Paging, one, many string) string {
+	if p.TotalCapped {
+		return Thousands(p.Total) + "+ " + many
+	}
+	return Count(p.Total, one, many)
+}
+
+// Thousands writes n with a comma between groups of three digits: 1,000,000.
+func Thousands(n int) string {
+	s := strconv.Itoa(n)
+	neg := ""
+	if n < 0 {
+		neg, s = "-", s[1:]
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return neg + s
 }
 
 // stateKeys are the parameters a list keeps in hidden fields of its filter form (they are set

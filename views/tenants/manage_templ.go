@@ -398,7 +398,7 @@ func TenantsTable(l List, fragment bool) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = components.Pager(l.Query, l.Page.Paging, components.Count(l.Page.Total, "tenant", "tenants")).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = components.Pager(l.Query, l.Page.Paging, "tenant", "tenants").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
