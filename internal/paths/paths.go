@@ -80,30 +80,44 @@ const (
 // final "*" takes the rest of the path, each of its segments escaped. A wrong number of params
 // is a programming mistake, so URL panics: the first test that renders the link finds it.
 func URL(pattern string, params ...string) string {
-	segments := strings.Split(pattern, "/")
+	var b strings.Builder
+	b.Grow(len(pattern) + 48)
 	n := 0
-	for i, s := range segments {
-		if s != "*" && !strings.HasPrefix(s, ":") {
-			continue
-		}
+	param := func() string {
 		if n == len(params) {
 			panic("paths: " + pattern + " takes more than " + strconv.Itoa(len(params)) + " params")
 		}
-		if s == "*" {
-			rest := strings.Split(params[n], "/")
-			for j := range rest {
-				rest[j] = url.PathEscape(rest[j])
-			}
-			segments[i] = strings.Join(rest, "/")
-		} else {
-			segments[i] = url.PathEscape(params[n])
-		}
 		n++
+		return params[n-1]
+	}
+	// One pass over the segments: lists call this for every row, so no Split and no Join.
+	for rest, first := pattern, true; ; first = false {
+		seg, after, more := strings.Cut(rest, "/")
+		if !first {
+			b.WriteByte('/')
+		}
+		switch {
+		case seg == "*":
+			for i, part := range strings.Split(param(), "/") {
+				if i > 0 {
+					b.WriteByte('/')
+				}
+				b.WriteString(url.PathEscape(part))
+			}
+		case strings.HasPrefix(seg, ":"):
+			b.WriteString(url.PathEscape(param()))
+		default:
+			b.WriteString(seg)
+		}
+		if !more {
+			break
+		}
+		rest = after
 	}
 	if n != len(params) {
 		panic("paths: " + pattern + " takes " + strconv.Itoa(n) + " params, not " + strconv.Itoa(len(params)))
 	}
-	return strings.Join(segments, "/")
+	return b.String()
 }
 
 // Prefix is the fixed start of pattern, up to its first parameter: "/set-password/" of

@@ -39,11 +39,13 @@ func (l List) Actions() []components.BulkAction {
 	return out
 }
 
-// RowActions are the keys of the bulk actions a row can take (what static/app.js enables).
-func (l List) RowActions(r *models.NodeRow) []string {
-	var out []string
-	for _, a := range l.Actions() {
-		if a.Key == "delete" || models.NodeMoveBlocker(l.Tenant, *r, a.Key) == "" {
+// RowActions are the keys of the bulk actions (of l.Actions(), computed once per table) a
+// row can take: what static/app.js enables.
+func (l List) RowActions(actions []components.BulkAction, r *models.NodeRow) []string {
+	out := make([]string, 0, len(actions))
+	for _, a := range actions {
+		// Can first: NodeMoveBlocker words a refusal, and most rows cannot make most moves.
+		if a.Key == "delete" || models.NodeWorkflow.Can(r.Status, a.Key) && models.NodeMoveBlocker(l.Tenant, *r, a.Key) == "" {
 			out = append(out, a.Key)
 		}
 	}
