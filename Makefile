@@ -101,6 +101,8 @@ bench: build ## run the benchmarks (see docs/BENCHMARKS.md): start-up, memory, w
 	@bench/content.sh
 	@echo "== Markdown: each pathological body of issue 10 and an ordinary one, 200,000 bytes =="
 	$(GO) test -run '^$$' -bench '^Benchmark(Pathological|Ordinary)$$' -benchtime 3x ./internal/markdown/
+	@echo "== rendering: the content list, users list and event log, 50 rows, page and htmx fragment (goal < 0.3 ms each) =="
+	$(GO) test -run '^$$' -bench 'Benchmark(NodeList|UserList|EventList)$$' -benchmem -count 3 ./views/nodes/ ./views/users/ ./views/events/
 
 .PHONY: services
 services: ## start PostgreSQL, Redis and NATS on this machine if they are down
