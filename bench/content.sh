@@ -5,20 +5,29 @@
 #   A. The node list with 10,000 nodes in tenant acme (50 rows a page, default sort), signed in as
 #      the super admin: wrk on the full page GET /t/acme/nodes and on the htmx fragment (the same
 #      URL with HX-Request: true), and in the same round pgbench running the SQL the handler runs
-#      for that page (ListNodes' three statements, plus NodeAuthors for the full page), with the
-#      same client count and pgx's protocol (named prepared statements: pgbench -M prepared).
-#      Goal: app req/s ÷ pgbench tps ≥ 0.5.
+#      for that page, read from PostgreSQL's log with its values (bench/capture.pl), without the
+#      middleware's statements, with the same client count and pgx's protocol (named prepared
+#      statements: pgbench -M prepared). Goal: app req/s ÷ pgbench tps ≥ 0.7 (issue 12; 0.5 in
+#      issue 6).
 #   B. Creating a node (one translation, node.created + node.translation_updated in sys_events,
 #      slug check and the outbox's advisory lock in one transaction): the Go benchmark
 #      BenchmarkCreateNode (bench/content_test.go, models.Store.CreateNode) against pgbench
 #      sending the same INSERTs and the lock in one transaction, at the same concurrency.
 #      Goal: app creates/s ÷ pgbench tps ≥ 0.6. Also, for information: POST /t/acme/nodes with wrk,
 #      and pgbench with every statement CreateNode sends (the slug check too).
+#   C. The request path (issue 12): this code against a baseline binary (BENCH_BASELINE, default
+#      6679b51, built from a temporary worktree), back to back, the order alternating between
+#      rounds, PostgreSQL + Redis sessions, wrk -c16 (BENCH_COMPARE_CLIENTS), NODES nodes in each
+#      binary's own database: the list page, its htmx fragment, the dashboard GET /t/acme/ and
+#      POST /t/acme/nodes (on a fresh seeded database per round). Goals: req/s ≥ 3×, 3×, 2× and
+#      1.5× the baseline's with p99 no worse; CPU per request of the server and of PostgreSQL +
+#      Redis, for each binary.
 #
 # Before measuring, the script switches log_statement on for its own database only, makes one
 # request of each kind against a throw-away server and reads PostgreSQL's log: it prints the
-# statements each request ran and checks that the pgbench scripts send exactly the app's SQL
-# text. (Skipped, and said so, when the log cannot be read: BENCH_PG_LOG.)
+# statements each request ran, derives the list's pgbench scripts from them, and checks that the
+# create's pgbench script sends the app's statement shapes. (Skipped, and said so, when the log
+# cannot be read: BENCH_PG_LOG; A then has no pgbench figures.)
 #
 # Knobs (environment): BENCH_CONTENT_ROUNDS (default 3; the app-first / pgbench-first order
 # alternates between rounds; the report gives each round and the medians),
@@ -26,7 +35,9 @@
 # BENCH_CONTENT_NODES (10000), BENCH_LIST_CLIENTS (16: wrk -c and pgbench -c for A),
 # BENCH_CREATE_CLIENTS (default "1,8": concurrency levels of B), BENCH_PG_HOST/BENCH_PG_PORT
 # (127.0.0.1:5432), BENCH_PG_LOG (PostgreSQL's log file; default the newest
-# /var/log/postgresql/postgresql-*-main.log), BENCH_REDIS_URL (redis://127.0.0.1:6379/0).
+# /var/log/postgresql/postgresql-*-main.log), BENCH_REDIS_URL (redis://127.0.0.1:6379/0),
+# BENCH_CONTENT_PARTS (default "A B C": which parts run), BENCH_BASELINE (6679b51: C's baseline),
+# BENCH_COMPARE_CLIENTS (16: wrk -c of C).
 #
 # Everything it starts is stopped on exit (trap); its temp dir, databases and Redis keys are
 # removed; every wait is bounded; it talks only to 127.0.0.1. A missed goal is reported, never
@@ -475,6 +486,18 @@ VACUUM ANALYZE node_translations;
 CHECKPOINT;
 EOF
 
+CAPTURE=false
+CAPTURE_REPORT=()
+if [[ -n $PG_LOG && -r $PG_LOG ]]; then
+  CAPTURE=true
+else
+  SKIPPED+=("statement capture: PostgreSQL's log is not readable (set BENCH_PG_LOG), so there is no pgbench for the list (its SQL comes from the log)")
+fi
+
+# Results: A: key/round -> "value other% [CPU ms per op: server load-generator PostgreSQL+Redis]"
+# (keys: app_full app_frag pg_full pg_frag req_full req_frag); B: key/clients/round -> as A (keys:
+# go pg pgapp http); C: key/which/round -> "req/s p99 CPU-ms-per-request(server wrk db) other%".
+declare -A A AP99 AP50 B BP99 C
 if part A; then
 # ---------------------------------------------------------------------------------------------
 # A. The node list
@@ -500,13 +523,6 @@ log "   $SEEDED — in $SEED_S s"
 PER_PAGE=50
 MIDDLEWARE_SQL='FROM "users" WHERE id = |FROM "casbin_rule"'
 # Statement capture: which statements each request runs, and whether pgbench sends the same.
-CAPTURE=false
-CAPTURE_REPORT=()
-if [[ -n $PG_LOG && -r $PG_LOG ]]; then
-  CAPTURE=true
-else
-  SKIPPED+=("statement capture: PostgreSQL's log is not readable (set BENCH_PG_LOG), so there is no pgbench for the list (its SQL comes from the log)")
-fi
 check_same_sql() { # check_same_sql LABEL SCRIPT CAPTURED: every statement of SCRIPT is among CAPTURED
   local label=$1 missing=0 stmt
   while IFS= read -r stmt; do
@@ -573,10 +589,6 @@ FRAG_BYTES=${#page}
 log "   full page: $FULL_BYTES bytes, fragment: $FRAG_BYTES bytes, both with $PER_PAGE rows; \"$PAGE_INFO\""
 for _ in 1 2 3 4 5; do http -o /dev/null -H "Cookie: $COOKIE" "$BASE/t/acme/nodes"; done # warm-up
 
-# key/round -> "value other% [CPU ms per op: server load-generator PostgreSQL+Redis]"
-# (keys: app_full app_frag pg_full pg_frag req_full req_frag)
-declare -A A
-declare -A AP99 AP50
 a_app() {
   run_wrk "list-full-$1" GET 200 "$LIST_CLIENTS" "$BASE/t/acme/nodes" -H "Cookie: $COOKIE"
   A[app_full/$1]="$W_RPS $W_OTHER $W_CPU"; AP50[full/$1]=$W_P50; AP99[full/$1]=$W_P99
@@ -723,8 +735,6 @@ if $CAPTURE; then
   fi
 fi
 
-declare -A B # key/clients/round -> as A (keys: go pg pgapp http)
-declare -A BP99
 b_go() {
   local out=$WORK/go-create-$1.txt c
   log "-- BenchmarkCreateNode, round $1: TEST_DB=postgres BENCH_CREATE_CLIENTS=$CREATE_CLIENTS bench.test -test.run '^\$' -test.bench '^BenchmarkCreateNode\$' -test.benchtime $DURATION"
@@ -790,7 +800,6 @@ fi # part B
 
 # ---------------------------------------------------------------------------------------------
 # C. The request path (issue 12): this code against the baseline binary, back to back
-declare -A C # key/which/round -> "req/s p99 CPU-ms-per-request(server wrk db) other%"
 if part C; then
   CMP_CLIENTS=${BENCH_COMPARE_CLIENTS:-16}
   # c_seed BIN DB: a fresh database seeded by BIN (its own migrations), topped up to NODES nodes
@@ -887,7 +896,7 @@ fi
 if part A; then
 echo "A. GET /t/acme/nodes, $SEEDED; page 1, $PER_PAGE rows, default sort; \"$PAGE_INFO\""
 echo "   app: wrk -t2 -c$LIST_CLIENTS -d$DURATION --latency -H 'Cookie: …' [-H 'HX-Request: true'] $BASE/t/acme/nodes"
-echo "   SQL: pgbench -n -M prepared -c$LIST_CLIENTS -j2 -T$SECONDS_EACH -f list_full.sql|list_fragment.sql (ListNodes' 3 statements [+ NodeAuthors]; -D tenant, locale, limit, offset, id1..id50)"
+echo "   SQL: pgbench -n -M prepared -c$LIST_CLIENTS -j2 -T$SECONDS_EACH -f list_full.sql|list_fragment.sql (the page's statements as captured, without the middleware's; -D their values)"
 printf '  %-30s %9s %9s %9s  %-17s %s\n' "" "median" "p50 ms" "p99 ms" "CPU ms/op s/g/db" "each round (value/other CPU)"
 arow() { # arow LABEL KEY P50 P99
   printf '  %-30s %9s %9s %9s  %-17s %s\n' "$1" "$(col "$2" | median)" "$3" "$4" "$(cpu_of "$2")" "$(rounds_of "$2")"
@@ -900,7 +909,7 @@ R_FULL=$(ratio_med app_full pg_full)
 R_FRAG=$(ratio_med app_frag pg_frag)
 printf '  ratio app ÷ pgbench, full page: %s (rounds: %s)   goal ≥ %s: %s\n' "$R_FULL" "$(ratios_of app_full pg_full)" "$GOAL_LIST" "$(verdict "$R_FULL" "$GOAL_LIST")"
 printf '  ratio app ÷ pgbench, fragment:  %s (rounds: %s)   goal ≥ %s: %s\n' "$R_FRAG" "$(ratios_of app_frag pg_frag)" "$GOAL_LIST" "$(verdict "$R_FRAG" "$GOAL_LIST")"
-echo "  for information, pgbench with every statement of the request (+ session user, roles):"
+echo "  for information, pgbench with every statement of the request (also the middleware's):"
 arow "full page (tps)" req_full "" ""
 echo "    app ÷ it (median of the rounds): $(ratio_med app_full req_full)"
 arow "fragment (tps)" req_frag "" ""
@@ -909,7 +918,7 @@ fi
 if part B; then
 echo "B. create a post with one translation and its 2 events; pgbench's database held $CREATED at the end"
 echo "   app: TEST_DB=postgres go test -run '^\$' -bench '^BenchmarkCreateNode\$' -benchtime $DURATION ./bench/ (BENCH_CREATE_CLIENTS=$CREATE_CLIENTS)"
-echo "   SQL: pgbench -n -M prepared -cN -jN≤2 -T$SECONDS_EACH -f create_inserts.sql (BEGIN; INSERT nodes; INSERT node_translations; advisory lock; INSERT sys_events 2 rows; COMMIT)"
+echo "   SQL: pgbench -n -M prepared -cN -jN≤2 -T$SECONDS_EACH -f create_inserts.sql (BEGIN; INSERT nodes; INSERT node_translations; the outbox's one statement: advisory lock + 2 sys_events rows; COMMIT)"
 for c in "${CREATE_CS[@]}"; do
   printf '  %-30s %9s   %s\n' "app, $c client(s) (creates/s)" "$(col "go/$c" | median)" "$(rounds_of "go/$c")"
   printf '  %-30s %9s   %s   CPU ms/tx pgbench/db %s\n' "pgbench, $c client(s) (tps)" "$(col "pg/$c" | median)" "$(rounds_of "pg/$c")" "$(cpu_of "pg/$c" | cut -d/ -f2-)"
