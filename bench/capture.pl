@@ -2,7 +2,8 @@
 # bench/capture.pl DB SCRIPT VARS [LEAVE-OUT] < LOG-SLICE — from PostgreSQL's log (log_statement = all) of DB,
 # writes the statements its sessions ran, in order, as a pgbench script (SCRIPT: each $n of a
 # statement becomes :sK_n) and the values they were run with as pgbench options (VARS: one
-# "-D sK_n=value" a line), and prints each statement as logged, one line each (newlines → spaces).
+# "-D sK_n=value" a line), and prints each statement as pgbench will send it, one line each
+# (newlines → spaces; a NULL parameter is inlined as NULL, since pgbench cannot pass one).
 # The relay's background statements (claims, marks) are left out, and so are those matching the
 # Perl regex LEAVE-OUT. bench/content.sh runs pgbench
 # with exactly what the app sent, so a change of the app's SQL needs no change here.
@@ -24,9 +25,10 @@ while (my $line = <STDIN>) {
   } elsif ($kind eq 'DETAIL' && $msg =~ /^[Pp]arameters: (.*)$/ && $last{$pid}) {
     my ($p, $params) = ($1, $last{$pid}{params});
     while ($p =~ /\$(\d+) = (?:'((?:[^']|'')*)'|(NULL))/g) {
-      die "capture.pl: a NULL parameter cannot be passed to pgbench\n" if defined $3;
-      (my $v = $2) =~ s/''/'/g;
-      $params->{$1} = $v;
+      my ($n, $v) = ($1, $2);
+      if (defined $3) { $params->{$n} = undef; next }    # pgbench -D cannot pass NULL: inlined below
+      $v =~ s/''/'/g;
+      $params->{$n} = $v;
     }
   }
 }
@@ -38,10 +40,17 @@ for my $s (@stmts) {
   next if defined $leave_out && $leave_out ne '' && $s->{sql} =~ /$leave_out/;
   $k++;
   (my $one = $s->{sql}) =~ s/\s*\n\s*/ /g;
-  print "$one\n";
+  my $p = $s->{params};
+  for my $n ($one =~ /\$(\d+)/g) { die "capture.pl: no value for \$$n in: $one\n" unless exists $p->{$n} }
+  # As pgbench will send it: a NULL parameter inlined as NULL, the others numbered in order of
+  # appearance (pgbench makes each :variable a new $n). For the app's usual statements ($1, $2, …
+  # in order, none NULL) this is the statement as logged.
+  my $i = 0;
+  (my $sent = $one) =~ s/\$(\d+)/defined $p->{$1} ? '$' . ++$i : 'NULL'/ge;
+  print "$sent\n";
   my $sql = $s->{sql};
-  $sql =~ s/\$(\d+)/exists $s->{params}{$1} ? ":s${k}_$1" : die "capture.pl: no value for \$$1 in: $one\n"/ge;
+  $sql =~ s/\$(\d+)/defined $p->{$1} ? ":s${k}_$1" : 'NULL'/ge;
   $sql =~ s/;?\s*$/;/;
   print $out "$sql\n";
-  print $vout "-D\ns${k}_$_=$s->{params}{$_}\n" for sort { $a <=> $b } keys %{ $s->{params} };
+  print $vout "-D\ns${k}_$_=$p->{$_}\n" for grep { defined $p->{$_} } sort { $a <=> $b } keys %$p;
 }
