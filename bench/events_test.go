@@ -58,6 +58,56 @@ func BenchmarkOutboxCost(b *testing.B) {
 	}
 }
 
+// BenchmarkOutboxCostCreateNode measures the outbox on a real write: models.Store.CreateNode (a
+// draft post with one English translation and the Markdown body of BenchmarkCreateNode, with its
+// slug check) with its two events, node.created and node.translation_updated, and the identical
+// write through a store that drops its events (Store.WithoutOutbox: no lock, no sys_events rows).
+// Each iteration runs one of each, in alternating order, on the same database, so both see the
+// same machine and table sizes; write_only and write_and_events are the mean ns of each, and
+// ratio is their quotient (goal ≤ 1.3, issue 12). One client, as the ratio is about latency.
+func BenchmarkOutboxCostCreateNode(b *testing.B) {
+	store := testkit.NewDB(b)
+	bare := store.WithoutOutbox()
+	tenant := testkit.Tenant(b, store).Locales("en", "de").Create()
+	author := testkit.User(b, store).WithRole(tenant, "manager").Create()
+	ctx := events.WithCorrelation(events.WithActor(context.Background(), author.ID), "5f0c2a8e-3d1b-4c55-9a57-0b6f3e2d9c41")
+	create := func(s *models.Store, i int, what string) time.Duration {
+		start := time.Now()
+		_, err := s.CreateNode(ctx, tenant, author.ID, models.NodeInput{Kind: models.NodePost,
+			Translations: []models.TranslationInput{{Locale: "en", Title: fmt.Sprintf("Outbox %s %d", what, i), Body: benchNodeBody}}})
+		if err != nil {
+			b.Fatalf("create node (%s): %v", what, err)
+		}
+		return time.Since(start)
+	}
+	for i := 0; i < 20; i++ { // warm both paths: prepared statements, pool
+		create(store, -i-1, "warm-events")
+		create(bare, -i-1, "warm-bare")
+	}
+	var withEvents, without time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if i%2 == 0 {
+			withEvents += create(store, i, "events")
+			without += create(bare, i, "bare")
+		} else {
+			without += create(bare, i, "bare")
+			withEvents += create(store, i, "events")
+		}
+	}
+	b.StopTimer()
+	var n int64
+	if err := store.DB().Raw("SELECT count(*) FROM sys_events WHERE aggregate_type = 'node'").Scan(&n).Error; err != nil {
+		b.Fatal(err)
+	}
+	if want := int64(2 * (b.N + 20)); n != want {
+		b.Fatalf("sys_events holds %d node events, want %d: the bare store wrote events or the other lost some", n, want)
+	}
+	b.ReportMetric(float64(without.Nanoseconds())/float64(b.N), "write_only_ns")
+	b.ReportMetric(float64(withEvents.Nanoseconds())/float64(b.N), "write_and_events_ns")
+	b.ReportMetric(float64(withEvents)/float64(without), "ratio")
+}
+
 // BenchmarkRelayToJetStream measures relay throughput: b.N pending events over 10,000
 // aggregates, drained by two relays (as two processes would run) publishing to the in-process
 // bus and NATS JetStream.

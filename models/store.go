@@ -23,9 +23,10 @@ import (
 
 // Store is the storage layer: one GORM handle and the dialect behind it.
 type Store struct {
-	db        *gorm.DB
-	dialect   migrations.Dialect
-	listeners events.Listeners
+	db         *gorm.DB
+	dialect    migrations.Dialect
+	listeners  events.Listeners
+	dropEvents bool // WithoutOutbox
 }
 
 // txKey marks the transaction carried in a context by WithTx.
@@ -114,6 +115,13 @@ func sqlitePath(s string) string {
 // NewStore wraps an open GORM handle.
 func NewStore(db *gorm.DB, dialect migrations.Dialect) *Store {
 	return &Store{db: db, dialect: dialect}
+}
+
+// WithoutOutbox returns a store on the same database whose Append validates events and then drops
+// them: every write is the same, minus its outbox rows and lock. For the outbox-cost benchmark
+// only (bench/events_test.go); nothing that serves requests may use it.
+func (s *Store) WithoutOutbox() *Store {
+	return &Store{db: s.db, dialect: s.dialect, dropEvents: true}
 }
 
 // Dialect reports which database flavour the store talks to.
@@ -227,6 +235,14 @@ func (s *Store) OnCommit(fn func([]events.Envelope)) func() { return s.listeners
 func (s *Store) Append(ctx context.Context, evts ...events.Event) error {
 	if !InTx(ctx) {
 		return errors.New("models: events must be appended inside WithTx")
+	}
+	if s.dropEvents {
+		for _, ev := range evts {
+			if err := ev.Validate(); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
 	return events.Append(ctx, s.Conn(ctx), evts...)
 }

@@ -36,11 +36,34 @@ var PasswordParams = &ProductionPasswordParams
 
 // dummyHash is compared against when the email is unknown, so that a wrong email costs as much
 // time as a wrong password and response times do not reveal which accounts exist. It is made on
-// first use: hashing at start-up would cost every command 60 ms and 20 MB.
+// first use (under the caller's hash slot): hashing at start-up would cost every command 60 ms
+// and 20 MB.
 var dummyHash = sync.OnceValue(func() string {
 	h, _ := argon2id.CreateHash("rustok-timing-equaliser", PasswordParams)
 	return h
 })
+
+// hashPassword hashes a new password with PasswordParams, waiting for a hash slot
+// (passwordHashes) while ctx lasts.
+func hashPassword(ctx context.Context, password string) (hash string, err error) {
+	if werr := passwordHashes.do(ctx, func() { hash, err = argon2id.CreateHash(password, PasswordParams) }); werr != nil {
+		return "", werr
+	}
+	return hash, err
+}
+
+// checkPassword compares a password with a stored hash (with dummyHash when there is none),
+// waiting for a hash slot while ctx lasts.
+func checkPassword(ctx context.Context, password, hash string) (ok bool, err error) {
+	werr := passwordHashes.do(ctx, func() {
+		if hash == "" {
+			_, _ = argon2id.ComparePasswordAndHash(password, dummyHash())
+			return
+		}
+		ok, _ = argon2id.ComparePasswordAndHash(password, hash)
+	})
+	return ok, werr
+}
 
 // User is a person who can sign in. Roles in tenants are Casbin grouping rows (see Membership).
 type User struct {
@@ -92,7 +115,7 @@ func (s *Store) CreateUser(ctx context.Context, in UserInput) (*User, error) {
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
-	hash, err := argon2id.CreateHash(in.Password, PasswordParams)
+	hash, err := hashPassword(ctx, in.Password)
 	if err != nil {
 		return nil, err
 	}
@@ -153,12 +176,13 @@ func (s *Store) Authenticate(ctx context.Context, email, password string, client
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return nil, err
 	}
-	ok := false
-	if u == nil {
-		// Spend the same time as a real comparison, then fail the same way.
-		_, _ = argon2id.ComparePasswordAndHash(password, dummyHash())
-	} else {
-		ok, _ = argon2id.ComparePasswordAndHash(password, u.PasswordHash)
+	stored := "" // unknown email: spend the same time on the dummy hash, then fail the same way
+	if u != nil {
+		stored = u.PasswordHash
+	}
+	ok, err := checkPassword(ctx, password, stored)
+	if err != nil {
+		return nil, err
 	}
 	if !ok || u.Status != UserActive {
 		if len(email) > 254 {
@@ -191,7 +215,7 @@ func (s *Store) ChangePassword(ctx context.Context, userID uuid.UUID, password s
 	if n := len([]rune(password)); n < MinPasswordLength || len(password) > 1024 {
 		return &ValidationError{Fields: map[string]string{"password": "Use between 12 and 1024 characters."}}
 	}
-	hash, err := argon2id.CreateHash(password, PasswordParams)
+	hash, err := hashPassword(ctx, password)
 	if err != nil {
 		return err
 	}
