@@ -18,6 +18,7 @@ import (
 	"github.com/rustok/rustok-admin/internal/events"
 	"github.com/rustok/rustok-admin/internal/markdown"
 	"github.com/rustok/rustok-admin/internal/principal"
+	"github.com/rustok/rustok-admin/internal/summary"
 	"github.com/rustok/rustok-admin/internal/tenancy"
 	"github.com/rustok/rustok-admin/models"
 )
@@ -58,6 +59,7 @@ type Deps struct {
 	Tenants  *tenancy.Cache       // required: from backend.NewCaches (NewDeps), which keeps it fresh
 	Authz    *authz.Engine        // required: from backend.NewCaches (NewDeps), which keeps it fresh
 	Users    *principal.Cache     // required: from backend.NewCaches (NewDeps), which keeps it fresh
+	Summary  *summary.Cache       // required: from backend.NewCaches (NewDeps), which keeps it fresh
 	Now      func() time.Time     // nil = time.Now; tests move the clock to expire sessions
 	// Mount adds routes inside the full middleware chain, after the route table. Tests use it
 	// for routes that misbehave on purpose (a panic, a slow request); production leaves it nil.
@@ -66,22 +68,23 @@ type Deps struct {
 
 // App is the application: dependencies shared by every handler.
 type App struct {
-	cfg      config.Config
-	store    *models.Store
-	sessions *session.Store
-	storage  fiber.Storage
-	checks   []backend.Check
-	log      *slog.Logger
-	registry *prometheus.Registry
-	metrics  *httpMetrics
-	limits   LoginLimits
-	preview  PreviewLimits
-	rendered *markdown.Cache // bodies rendered lately; the editor shows one on every GET
-	now      func() time.Time
-	mount    func(r fiber.Router)
-	tenants  *tenancy.Cache
-	authz    *authz.Engine
-	users    *principal.Cache
+	cfg       config.Config
+	store     *models.Store
+	sessions  *session.Store
+	storage   fiber.Storage
+	checks    []backend.Check
+	log       *slog.Logger
+	registry  *prometheus.Registry
+	metrics   *httpMetrics
+	limits    LoginLimits
+	preview   PreviewLimits
+	rendered  *markdown.Cache // bodies rendered lately; the editor shows one on every GET
+	now       func() time.Time
+	mount     func(r fiber.Router)
+	tenants   *tenancy.Cache
+	authz     *authz.Engine
+	users     *principal.Cache
+	summaries *summary.Cache
 
 	routesOnce sync.Once
 	routes     map[string]Route
@@ -142,10 +145,10 @@ func newApp(d Deps) *App {
 	a.sessions = newSessionStore(d.Config, backend.Prefixed(d.Storage, "sess:"))
 	// A cache built here would hear no invalidation: it would serve stale tenants and
 	// policies for ever. Only NewCaches builds them, with the watcher that keeps them fresh.
-	if d.Tenants == nil || d.Authz == nil || d.Users == nil {
-		panic("handlers: Deps.Tenants, Deps.Authz and Deps.Users are required; build Deps with handlers.NewDeps")
+	if d.Tenants == nil || d.Authz == nil || d.Users == nil || d.Summary == nil {
+		panic("handlers: Deps.Tenants, Deps.Authz, Deps.Users and Deps.Summary are required; build Deps with handlers.NewDeps")
 	}
-	a.tenants, a.authz, a.users = d.Tenants, d.Authz, d.Users
+	a.tenants, a.authz, a.users, a.summaries = d.Tenants, d.Authz, d.Users, d.Summary
 	return a
 }
 
@@ -166,7 +169,7 @@ func NewDeps(cfg config.Config, b *backend.Backends, reg *prometheus.Registry, l
 		return Deps{}, nil, err
 	}
 	return Deps{Config: cfg, Store: b.Store, Storage: b.Storage, Checks: b.Checks(), Logger: log, Registry: reg,
-		Bus: b.Bus, Tenants: caches.Tenants, Authz: caches.Policies, Users: caches.Principals}, caches, nil
+		Bus: b.Bus, Tenants: caches.Tenants, Authz: caches.Policies, Users: caches.Principals, Summary: caches.Summaries}, caches, nil
 }
 
 func proxyHeader(trusted []string) string {

@@ -158,3 +158,27 @@ func TestDashboardNothingNeedsAttention(t *testing.T) {
 		t.Error("a tenant without drafts or failures should need no attention")
 	}
 }
+
+// TestDashboardSnapshotIsCachedUntilTheTenantsNextEvent: the second view reads nothing from the
+// database, and a change of the tenant shows on the very next view.
+func TestDashboardSnapshotIsCachedUntilTheTenantsNextEvent(t *testing.T) {
+	t.Parallel()
+	app := testkit.NewApp(t)
+	tn := testkit.Tenant(t, app.Store).Create()
+	admin := testkit.User(t, app.Store).WithRole(tn, "admin").Create()
+	c := testkit.Client(t, app).LoginAs(admin)
+	home := "/t/" + tn.Slug + "/"
+	if got := c.Get(home).ExpectStatus(http.StatusOK).Text("count-nodes-draft"); got != "0" {
+		t.Fatalf("drafts %q before any node", got)
+	}
+	sql := testkit.CountStatements(t, app.Store)
+	sql.Start()
+	c.Get(home).ExpectStatus(http.StatusOK)
+	if st := sql.Stop(); len(st) != 0 {
+		t.Errorf("a second view sent %d statements, want none: %v", len(st), st)
+	}
+	testkit.Node(t, app.Store, tn).Author(admin.ID).Translation(tn.DefaultLocale, "Fresh", "").Create()
+	if got := c.Get(home).ExpectStatus(http.StatusOK).Text("count-nodes-draft"); got != "1" {
+		t.Fatalf("drafts %q right after node.created, want 1", got)
+	}
+}

@@ -1,12 +1,14 @@
 package handlers
 
 import (
+	"context"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
 
 	"github.com/rustok/rustok-admin/internal/events"
 	"github.com/rustok/rustok-admin/internal/paths"
@@ -39,19 +41,64 @@ func (a *App) homeShow(c *fiber.Ctx) error {
 	return render(c, fiber.StatusOK, tenants.Picker(a.pageFor(c, "Choose a tenant"), choices))
 }
 
+// dashboardSnapshot is what every viewer of a tenant's dashboard sees alike: its counts, the
+// chart of the last 30 days and the 10 newest events with their history titles and names.
+type dashboardSnapshot struct {
+	counts  models.DashboardCounts
+	days    []events.DayCount
+	rows    []events.Row
+	entries []components.HistoryEntry
+	names   map[uuid.UUID]string
+}
+
+// dashboardSnapshot loads the tenant's snapshot, or takes it from the summary cache, which any
+// event of the tenant empties (internal/summary). A load is four statements: the counts
+// (models.Store.DashboardCounts), the chart (whose last day is today's count), the newest events
+// and their names.
+func (a *App) dashboardSnapshot(c *fiber.Ctx, t *models.Tenant) (*dashboardSnapshot, error) {
+	v, err := a.summaries.Get(ctx(c), t.ID, a.now(), func(ctx context.Context) (any, error) {
+		var s dashboardSnapshot
+		var err error
+		if s.counts, err = a.store.DashboardCounts(ctx, t.ID); err != nil {
+			return nil, err
+		}
+		scope := events.TenantScope(t.ID)
+		if s.days, err = a.store.EventsPerDay(ctx, scope, a.now(), 30); err != nil {
+			return nil, err
+		}
+		if s.rows, _, err = a.store.Events(ctx, events.Filter{Scope: scope, Limit: 10}); err != nil {
+			return nil, err
+		}
+		// The same words as every history panel: one formatter per aggregate describes each
+		// event; the names of the list and of the entries come from one statement.
+		also := eventNameQuery(t, s.rows, nil)
+		entries, names, err := a.historyEntriesAnd(ctx, &t.ID, s.rows, nil, also)
+		if err != nil {
+			return nil, err
+		}
+		s.entries, s.names = entries, eventNameMap(t, also, names)
+		return &s, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*dashboardSnapshot), nil
+}
+
 // dashboardShow renders the open tenant's dashboard: counts, what needs attention, and the
 // event chart and recent activity. Each part is shown only to a viewer who may open the list
-// behind it (the navigation's check). It costs four statements: the counts
-// (models.Store.DashboardCounts), the chart (whose last day is today's count), the newest events
-// and their names; the members come from the principal cache.
+// behind it (the navigation's check). The tenant's snapshot is shared by every viewer and
+// cached until the tenant's next event (at most 5 s); the members come from the principal
+// cache.
 func (a *App) dashboardShow(c *fiber.Ctx) error {
 	t := currentTenant(c)
 	roles, _ := c.Locals(localRoles).([]string)
 	d := dashboard.Data{TenantName: t.Name, TenantSlug: t.Slug, DefaultLocale: t.DefaultLocale, Locales: t.Locales, Roles: roles}
-	counts, err := a.store.DashboardCounts(ctx(c), t.ID)
+	snap, err := a.dashboardSnapshot(c, t)
 	if err != nil {
 		return err
 	}
+	counts := snap.counts
 	if a.mayGet(c, paths.Nodes) {
 		byStatus := counts.Nodes
 		for _, s := range []string{models.NodeDraft, models.NodePublished, models.NodeArchived} {
@@ -74,25 +121,19 @@ func (a *App) dashboardShow(c *fiber.Ctx) error {
 		d.Counts = append(d.Counts, dashboard.Count{Label: "Roles", Value: counts.Roles, Href: roleviews.ListURL(t.Slug), TestID: "count-roles"})
 	}
 	if a.mayGet(c, paths.Events) {
-		if err := a.dashboardEvents(c, t, counts.FailedEvents, &d); err != nil {
-			return err
-		}
+		a.dashboardEvents(c, t, snap, &d)
 	}
 	p := a.pageFor(c, t.Name)
 	p.Section = "dashboard"
 	return render(c, fiber.StatusOK, dashboard.Page(p, d))
 }
 
-// dashboardEvents fills the event parts of the dashboard: today's and failed counts, the chart
-// of the last 30 days and the 10 newest events, named in one query per kind.
-func (a *App) dashboardEvents(c *fiber.Ctx, t *models.Tenant, failed int64, d *dashboard.Data) error {
-	scope, now := events.TenantScope(t.ID), a.now()
+// dashboardEvents fills the event parts of the dashboard from the snapshot: today's and failed
+// counts, the chart of the last 30 days and the 10 newest events.
+func (a *App) dashboardEvents(c *fiber.Ctx, t *models.Tenant, snap *dashboardSnapshot, d *dashboard.Data) {
 	d.Events, d.EventsLog = true, eventviews.Log{Slug: t.Slug}
-	today := now.UTC().Truncate(24 * time.Hour)
-	days, err := a.store.EventsPerDay(ctx(c), scope, now, 30)
-	if err != nil {
-		return err
-	}
+	today := a.now().UTC().Truncate(24 * time.Hour)
+	days, failed := snap.days, snap.counts.FailedEvents
 	var todays int64
 	if n := len(days); n > 0 && days[n-1].Day.Equal(today) {
 		todays = days[n-1].Count
@@ -105,20 +146,10 @@ func (a *App) dashboardEvents(c *fiber.Ctx, t *models.Tenant, failed int64, d *d
 			Href: d.EventsLog.URL() + "?status=" + events.StatusFailed, TestID: "attention-failed"}}, d.Attention...)
 	}
 	d.Chart = dashboard.NewChart(days)
-	rows, _, err := a.store.Events(ctx(c), events.Filter{Scope: scope, Limit: 10})
-	if err != nil {
-		return err
-	}
 	mayRead := a.mayGet(c, paths.Event)
-	// The same words as every history panel: one formatter per aggregate describes each event;
-	// the names of the list and of the entries come from one statement.
-	also := eventNameQuery(t, rows, nil)
-	entries, names, err := a.historyEntriesAnd(ctx(c), &t.ID, rows, nil, also)
-	if err != nil {
-		return err
-	}
-	d.Names = eventNameMap(t, also, names)
-	for i, r := range rows {
+	d.Names = snap.names
+	entries := snap.entries
+	for i, r := range snap.rows {
 		item := dashboard.Activity{Row: r}
 		if i < len(entries) {
 			item.Title, item.Summary = entries[i].Title, activitySummary(entries[i])
@@ -128,7 +159,6 @@ func (a *App) dashboardEvents(c *fiber.Ctx, t *models.Tenant, failed int64, d *d
 		}
 		d.Activity = append(d.Activity, item)
 	}
-	return nil
 }
 
 // mayGet reports whether the viewer may open the GET route declared with path in the open

@@ -11,8 +11,9 @@ import (
 
 // pageCosts are the budgets of the signed-in request path (issue 12): a list page makes at most
 // 2 database statements and 1 Redis round trip, and a GET writes no session. The dashboard is
-// not a list: its four (counts, chart, newest events, their names) are pinned here so a new
-// query on the request path fails a test rather than slipping in.
+// not a list: a view that loads its snapshot sends four (counts, chart, newest events, their
+// names), the views after it none until the tenant's next event (internal/summary); the four
+// are pinned here so a new query on the request path fails a test rather than slipping in.
 var pageCosts = []struct {
 	name, path string
 	htmx       bool

@@ -160,10 +160,11 @@ func TestNewRefusesDepsWithoutCaches(t *testing.T) {
 	// A tenant cache, policy engine or user cache built behind the caller's back would hear no invalidation.
 	app := testkit.NewApp(t)
 	for name, edit := range map[string]func(*handlers.Deps){
-		"no tenant cache":  func(d *handlers.Deps) { d.Tenants = nil },
-		"no policy engine": func(d *handlers.Deps) { d.Authz = nil },
-		"no user cache":    func(d *handlers.Deps) { d.Users = nil },
-		"none of them":     func(d *handlers.Deps) { d.Tenants, d.Authz, d.Users = nil, nil, nil },
+		"no tenant cache":    func(d *handlers.Deps) { d.Tenants = nil },
+		"no policy engine":   func(d *handlers.Deps) { d.Authz = nil },
+		"no user cache":      func(d *handlers.Deps) { d.Users = nil },
+		"no dashboard cache": func(d *handlers.Deps) { d.Summary = nil },
+		"none of them":       func(d *handlers.Deps) { d.Tenants, d.Authz, d.Users, d.Summary = nil, nil, nil, nil },
 	} {
 		t.Run(name, func(t *testing.T) {
 			d := app.Deps

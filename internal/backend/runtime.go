@@ -12,17 +12,19 @@ import (
 	"github.com/rustok/rustok-admin/internal/events"
 	"github.com/rustok/rustok-admin/internal/freshness"
 	"github.com/rustok/rustok-admin/internal/principal"
+	"github.com/rustok/rustok-admin/internal/summary"
 	"github.com/rustok/rustok-admin/internal/tenancy"
 )
 
 // Caches are a serving process's caches of decisions — tenants, policies and principals (who a
-// signed-in user is and the roles they hold) — and the one
+// signed-in user is and the roles they hold), dashboards' summaries — and the one
 // watcher that keeps them fresh. serve and the test kit build them with NewCaches, so tests
 // exercise exactly the subscriptions production uses.
 type Caches struct {
 	Tenants    *tenancy.Cache
 	Policies   *authz.Engine
 	Principals *principal.Cache
+	Summaries  *summary.Cache
 	Watcher    *freshness.Watcher
 }
 
@@ -40,6 +42,8 @@ func NewCaches(b *Backends, reg *prometheus.Registry, log *slog.Logger, now func
 	tenants.Follow(w)
 	followPolicies(policies, w)
 	principals.Follow(w)
+	summaries := summary.New(0)
+	summaries.Follow(w)
 	if reg != nil {
 		reg.MustRegister(
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "rustok_nats_link_up",
@@ -55,7 +59,7 @@ func NewCaches(b *Backends, reg *prometheus.Registry, log *slog.Logger, now func
 				func() float64 { return float64(w.Resets()) }),
 		)
 	}
-	return &Caches{Tenants: tenants, Policies: policies, Principals: principals, Watcher: w}, nil
+	return &Caches{Tenants: tenants, Policies: policies, Principals: principals, Summaries: summaries, Watcher: w}, nil
 }
 
 // followPolicies makes the engine hear role and membership events through w (this process's

@@ -103,7 +103,7 @@ func NewApp(t testing.TB, opts ...Option) *TestApp {
 	d.Checks = append([]backend.Check{{Name: "database", Ping: store.Ping}}, d.Checks...)
 	// Like serve (handlers.NewDeps): the tenant cache and the policies follow this process's
 	// commits at once. A Cluster process brings its own, built the same way over real backends.
-	if d.Tenants == nil || d.Authz == nil || d.Users == nil {
+	if d.Tenants == nil || d.Authz == nil || d.Users == nil || d.Summary == nil {
 		b := &backend.Backends{Store: store, Storage: d.Storage, Bus: d.Bus}
 		built, caches, err := handlers.NewDeps(d.Config, b, d.Registry, d.Logger, nil)
 		if err != nil {
@@ -114,7 +114,7 @@ func NewApp(t testing.TB, opts ...Option) *TestApp {
 			t.Fatalf("testkit: %v", err)
 		}
 		t.Cleanup(stop)
-		d.Registry, d.Tenants, d.Authz, d.Users = built.Registry, built.Tenants, built.Authz, built.Users
+		d.Registry, d.Tenants, d.Authz, d.Users, d.Summary = built.Registry, built.Tenants, built.Authz, built.Users, built.Summary
 	}
 	app := handlers.New(d)
 	return &TestApp{Fiber: app, Store: store, Deps: d, Clock: clock}

@@ -100,7 +100,7 @@ func (c *Cluster) start(t testing.TB, natsHost, redisURL, prefix string, first b
 	t.Cleanup(func() { cancel(); relay.Wait() })
 	t.Cleanup(stopRelay)
 	app := NewApp(t, WithStore(b.Store), WithStorage(b.Storage), func(_ testing.TB, d *handlers.Deps) {
-		d.Registry, d.Bus, d.Tenants, d.Authz, d.Users, d.Checks = deps.Registry, deps.Bus, deps.Tenants, deps.Authz, deps.Users, deps.Checks
+		d.Registry, d.Bus, d.Tenants, d.Authz, d.Users, d.Summary, d.Checks = deps.Registry, deps.Bus, deps.Tenants, deps.Authz, deps.Users, deps.Summary, deps.Checks
 	})
 	return &Process{TestApp: app, Backends: b, Caches: caches, Relay: relay, NATS: proxy, Fresh: fresh,
 		stopRelay: func() { stopRelay(); relay.Wait() }}

@@ -1,0 +1,92 @@
+package summary_test
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/rustok/rustok-admin/internal/events"
+	"github.com/rustok/rustok-admin/internal/freshness"
+	"github.com/rustok/rustok-admin/internal/summary"
+)
+
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+// bus delivers events to the watcher the way a process's own commits do.
+type bus struct{ fns []func([]events.Envelope) }
+
+func (b *bus) OnCommit(fn func([]events.Envelope)) func() { b.fns = append(b.fns, fn); return func() {} }
+func (b *bus) commit(envs ...events.Envelope) {
+	for _, fn := range b.fns {
+		fn(envs)
+	}
+}
+
+func TestSummaryCache(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	clk := &clock{now: time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)}
+	commits := &bus{}
+	w := freshness.New(freshness.Config{Commits: commits, Now: clk.Now})
+	c := summary.New(0)
+	c.Follow(w)
+	stop, err := w.Start(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	acme, globex := uuid.New(), uuid.New()
+	var loads atomic.Int64
+	load := func(context.Context) (any, error) { return loads.Add(1), nil }
+	get := func(tenant uuid.UUID) int64 {
+		t.Helper()
+		v, err := c.Get(ctx, tenant, clk.Now(), load)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v.(int64)
+	}
+
+	first := get(acme)
+	if get(acme) != first {
+		t.Fatal("a second view within MaxAge and without an event loaded again")
+	}
+	commits.commit(events.Envelope{EventType: "node.created", TenantID: &globex})
+	if get(acme) != first {
+		t.Fatal("another tenant's event dropped this tenant's summary")
+	}
+	commits.commit(events.Envelope{EventType: "node.created", TenantID: &acme})
+	second := get(acme)
+	if second == first {
+		t.Fatal("the tenant's own event did not drop its summary")
+	}
+	clk.Advance(summary.MaxAge)
+	if third := get(acme); third == second {
+		t.Fatal("a summary older than MaxAge was served")
+	}
+	clk.Advance(24 * time.Hour / 2) // past midnight: a new day is a new summary
+	before := get(acme)
+	clk.Advance(time.Second)
+	if get(acme) != before {
+		t.Fatal("a fresh summary of the same day was loaded again")
+	}
+	w.Reset()
+	clk.Advance(time.Millisecond)
+	if get(acme) == before {
+		t.Fatal("a summary loaded before a reset (the NATS link back) was served")
+	}
+}
