@@ -56,7 +56,8 @@ type dashboardSnapshot struct {
 // (models.Store.DashboardCounts), the chart (whose last day is today's count), the newest events
 // and their names.
 func (a *App) dashboardSnapshot(c *fiber.Ctx, t *models.Tenant) (*dashboardSnapshot, error) {
-	v, err := a.summaries.Get(ctx(c), t.ID, a.now(), func(ctx context.Context) (any, error) {
+	// Named by the UTC day: the chart and today's count move at midnight.
+	v, err := a.summaries.Get(ctx(c), t.ID, "dashboard:"+a.now().UTC().Format(time.DateOnly), func(ctx context.Context) (any, error) {
 		var s dashboardSnapshot
 		var err error
 		if s.counts, err = a.store.DashboardCounts(ctx, t.ID); err != nil {

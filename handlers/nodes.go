@@ -46,6 +46,7 @@ func (a *App) renderNodesList(c *fiber.Ctx, status int, get func(string) string,
 	t := currentTenant(c)
 	lp := readList("nodes", nodeviews.ListURL(t.Slug), get)
 	q := nodeQuery(lp, t)
+	q.Counts = a.summaries // the count of a filter is kept until the tenant's next event
 	l := nodeviews.List{Tenant: t, Query: lp.done(), BulkError: bulkError,
 		CanCreate: a.may(c, t, p("nodes", "create")), CanPublish: a.may(c, t, p("nodes", "publish")),
 		CanDelete: a.may(c, t, p("nodes", "delete"))}

@@ -96,3 +96,30 @@ func TestSignedInPagesStayWithinTheirStatementAndRedisBudget(t *testing.T) {
 		}
 	})
 }
+
+// TestNodeListCountIsKeptUntilTheTenantsNextEvent: the second view of a full page counts
+// nothing again (one statement: the rows), and a new node is counted on the next view.
+func TestNodeListCountIsKeptUntilTheTenantsNextEvent(t *testing.T) {
+	t.Parallel()
+	app := testkit.NewApp(t)
+	tn := testkit.Tenant(t, app.Store).Create()
+	admin := testkit.User(t, app.Store).WithRole(tn, "admin").Create()
+	for i := range 3 {
+		testkit.Node(t, app.Store, tn).Author(admin.ID).Translation(tn.DefaultLocale, "Post "+string(rune('A'+i)), "").Create()
+	}
+	c := testkit.Client(t, app).LoginAs(admin)
+	list := "/t/" + tn.Slug + "/nodes?per_page=2"
+	if got := c.Get(list).ExpectStatus(http.StatusOK).Text("page-info"); !strings.Contains(got, "3 items") {
+		t.Fatalf("page info %q, want 3 items", got)
+	}
+	sql := testkit.CountStatements(t, app.Store)
+	sql.Start()
+	c.Get(list).ExpectStatus(http.StatusOK)
+	if st := sql.Stop(); len(st) != 1 {
+		t.Errorf("a second view sent %d statements, want the rows alone: %v", len(st), st)
+	}
+	testkit.Node(t, app.Store, tn).Author(admin.ID).Translation(tn.DefaultLocale, "Post D", "").Create()
+	if got := c.Get(list).ExpectStatus(http.StatusOK).Text("page-info"); !strings.Contains(got, "4 items") {
+		t.Fatalf("page info %q right after node.created, want 4 items", got)
+	}
+}

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -54,10 +55,11 @@ type NodeQuery struct {
 	IDs       []uuid.UUID // when non-nil: only these nodes (used to list a bulk selection); ids of other tenants simply don't match
 	Sort      string      // one of NodeSorts; "" = updated
 	Desc      bool
-	Page      int     // 1-based; <1 = 1; ignored when Cursor is set
-	Cursor    *Cursor // a page's Prev or Next cursor (ParseCursor): read by key, not by OFFSET
-	PerPage   int     // <1 = DefaultNodesPerPage, capped at MaxNodesPerPage
-	CountUpTo int     // the count's bound; <1 = CountBound (tests set it low)
+	Page      int        // 1-based; <1 = 1; ignored when Cursor is set
+	Cursor    *Cursor    // a page's Prev or Next cursor (ParseCursor): read by key, not by OFFSET
+	PerPage   int        // <1 = DefaultNodesPerPage, capped at MaxNodesPerPage
+	CountUpTo int        // the count's bound; <1 = CountBound (tests set it low)
+	Counts    CountCache // when set, the bounded count is kept there between requests
 }
 
 // NodeRow is one line of the node list.
@@ -152,6 +154,30 @@ type nodeListRow struct {
 	SortKey        *string // the text sort's value, for the cursor
 }
 
+// scanNodeRows runs the page statement and scans its rows by hand: GORM's reflection over 15
+// columns was a fifth of the list's server CPU (issue 12, docs/BENCHMARKS.md).
+func (s *Store) scanNodeRows(ctx context.Context, withSortKey bool, sql string, args ...any) ([]nodeListRow, error) {
+	res, err := s.Conn(ctx).Raw(sql, args...).Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer res.Close()
+	out := make([]nodeListRow, 0, 51)
+	for res.Next() {
+		var r nodeListRow
+		dest := []any{&r.ID, &r.Kind, &r.Status, &r.AuthorID, &r.UpdatedAt, &r.PublishedAt, &r.Title, &r.Slug,
+			&r.AuthorName, &r.AuthorEmail, &r.FallbackLocale, &r.FallbackTitle, &r.FallbackSlug, &r.Locales}
+		if withSortKey {
+			dest = append(dest, &r.SortKey)
+		}
+		if err := res.Scan(dest...); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, res.Err()
+}
+
 // ListNodes returns one page of the tenant's nodes. Unknown Kind/Status/Sort, or a Locale that
 // is not one of tenant.Locales, is a *ValidationError on "kind"/"status"/"sort"/"locale"; a
 // Cursor made for another sort or direction, or whose key does not fit it, is one on "page".
@@ -219,7 +245,7 @@ func (s *Store) ListNodes(ctx context.Context, tenant *Tenant, q NodeQuery) (Nod
 		pageWhere, pageWhereArgs = where+" AND "+cond, append(slices.Clip(args), condArgs...)
 	}
 
-	locales := "(SELECT string_agg(a.locale, ',' ORDER BY a.locale) FROM node_translations a WHERE a.node_id = n.id)"
+	locales := "(SELECT string_agg(a.locale, ',') FROM node_translations a WHERE a.node_id = n.id)" // sorted in Go
 	if s.Dialect() == migrations.SQLite {
 		locales = "(SELECT group_concat(a.locale, ',') FROM node_translations a WHERE a.node_id = n.id)"
 	}
@@ -235,14 +261,19 @@ func (s *Store) ListNodes(ctx context.Context, tenant *Tenant, q NodeQuery) (Nod
 		limit += " OFFSET ?"
 		pageArgs = append(pageArgs, page.offset())
 	}
-	var rows []nodeListRow
-	err = s.Conn(ctx).Raw(`SELECT `+cols+` FROM nodes n `+
-		`LEFT JOIN node_translations t ON t.node_id = n.id AND t.locale = ? `+
-		`LEFT JOIN node_translations f ON t.node_id IS NULL AND f.node_id = n.id `+
-		`AND f.locale = (SELECT min(m.locale) FROM node_translations m WHERE m.node_id = n.id) `+
+	// The fallback title (no translation in the display locale): on PostgreSQL a LATERAL whose
+	// one-time filter skips it for every row that has one, so it costs nothing on most pages;
+	// SQLite has no LATERAL and joins the first locale's translation.
+	fallback := `LEFT JOIN node_translations f ON t.node_id IS NULL AND f.node_id = n.id ` +
+		`AND f.locale = (SELECT min(m.locale) FROM node_translations m WHERE m.node_id = n.id) `
+	if s.Dialect() == migrations.Postgres {
+		fallback = `LEFT JOIN LATERAL (SELECT m.locale, m.title, m.slug FROM node_translations m ` +
+			`WHERE t.node_id IS NULL AND m.node_id = n.id ORDER BY m.locale LIMIT 1) f ON true `
+	}
+	rows, err := s.scanNodeRows(ctx, !sort.isTime, `SELECT `+cols+` FROM nodes n `+
+		`LEFT JOIN node_translations t ON t.node_id = n.id AND t.locale = ? `+fallback+
 		`LEFT JOIN users u ON u.id = n.author_id `+
-		`WHERE `+pageWhere+` ORDER BY `+key.order(c != nil && c.Back)+limit, pageArgs...).
-		Scan(&rows).Error
+		`WHERE `+pageWhere+` ORDER BY `+key.order(c != nil && c.Back)+limit, pageArgs...)
 	if err != nil {
 		return NodeListPage{}, translate(err, "list nodes")
 	}
@@ -257,8 +288,17 @@ func (s *Store) ListNodes(ctx context.Context, tenant *Tenant, q NodeQuery) (Nod
 	})
 
 	if !page.totalFromRows(len(rows), c == nil) {
-		count := s.Conn(ctx).Raw("SELECT 1 FROM nodes n WHERE "+where, args...)
-		total, capped, err := countBounded(s.Conn(ctx), count, q.CountUpTo)
+		load := func() (int, bool, error) {
+			return countBounded(s.Conn(ctx), s.Conn(ctx).Raw("SELECT 1 FROM nodes n WHERE "+where, args...), q.CountUpTo)
+		}
+		var total int
+		var capped bool
+		if q.Counts != nil {
+			// Every change of a node has an event of its tenant, which empties the cache.
+			total, capped, err = q.Counts.Count(ctx, tenant.ID, fmt.Sprint("nodes|", where, "|", args, "|", q.CountUpTo), load)
+		} else {
+			total, capped, err = load()
+		}
 		if err != nil {
 			return NodeListPage{}, translate(err, "count nodes")
 		}

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"slices"
@@ -122,6 +123,12 @@ func countBounded(db *gorm.DB, sub *gorm.DB, bound int) (int, bool, error) {
 		return bound, true, nil
 	}
 	return int(n), false, nil
+}
+
+// CountCache keeps a list's bounded count between requests: internal/summary, which drops a
+// tenant's counts on any event of the tenant. name identifies the list and its filters.
+type CountCache interface {
+	Count(ctx context.Context, tenant uuid.UUID, name string, load func() (int, bool, error)) (int, bool, error)
 }
 
 // setCount stores the result of countBounded.

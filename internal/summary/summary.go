@@ -1,9 +1,10 @@
-// Package summary caches, per process, what a tenant's dashboard shows: counts, the chart and
-// the newest events, which every view of the dashboard would otherwise read again. Any event of
-// the tenant — by this process's own commit, its relay, or NATS from another process — drops
-// the tenant's entry, so a change shows on the next view; what changes without an event (an
-// event's delivery status, flipped by a relay) shows within MaxAge (5 s). While the NATS link is
-// down the freshness watcher bounds entries to the same 5 s, and a reconnect drops them all.
+// Package summary caches, per process, what many views of a tenant read alike and what costs
+// the most to read: the dashboard's counts, chart and newest events, and the lists' row counts.
+// Any event of the tenant — by this process's own commit, its relay, or NATS from another
+// process — drops everything cached for the tenant, so a change shows on the next view; what
+// changes without an event (an event's delivery status, flipped by a relay) shows within MaxAge
+// (5 s). While the NATS link is down the freshness watcher bounds entries to the same 5 s, and a
+// reconnect drops them all.
 package summary
 
 import (
@@ -21,32 +22,37 @@ import (
 // MaxAge bounds an entry's age even without an event.
 const MaxAge = 5 * time.Second
 
+type key struct {
+	tenant uuid.UUID
+	name   string
+}
+
 type entry struct {
 	value  any
-	day    string // the UTC day it is of: the chart and today's count move at midnight
 	loaded time.Time
+	gen    uint64 // the tenant's generation it was loaded in
 }
 
-// Cache holds one summary per tenant and day.
+// Cache holds named values per tenant.
 type Cache struct {
-	lru   *lru.Cache[uuid.UUID, entry]
+	lru   *lru.Cache[key, entry]
+	gens  *lru.Cache[uuid.UUID, uint64] // per tenant: bumped by each of its events
 	group singleflight.Group
 	fresh *freshness.Watcher
-	gens  *lru.Cache[uuid.UUID, uint64] // per tenant: bumped by each of its events
 }
 
-// New builds a cache of up to size tenants (default 1,000). Call Follow before use.
+// New builds a cache of up to size values (default 10,000). Call Follow before use.
 func New(size int) *Cache {
 	if size <= 0 {
-		size = 1000
+		size = 10000
 	}
-	l, _ := lru.New[uuid.UUID, entry](size)
+	l, _ := lru.New[key, entry](size)
 	g, _ := lru.New[uuid.UUID, uint64](size)
 	return &Cache{lru: l, gens: g}
 }
 
-// Follow makes the cache hear every event through w; an event of a tenant drops its entries,
-// an event of no tenant (the platform) drops none.
+// Follow makes the cache hear every event through w; an event of a tenant drops its values, an
+// event of no tenant (the platform) drops none.
 func (c *Cache) Follow(w *freshness.Watcher) {
 	c.fresh = w
 	w.Watch("*", func(_ context.Context, env events.Envelope) error {
@@ -57,21 +63,22 @@ func (c *Cache) Follow(w *freshness.Watcher) {
 	})
 }
 
-// Forget drops the tenant's summaries.
+// Forget drops the tenant's values: its generation moves on, so none of them is served again
+// and no load that began before is kept.
 func (c *Cache) Forget(tenant uuid.UUID) {
 	g, _ := c.gens.Get(tenant)
 	c.gens.Add(tenant, g+1)
-	c.lru.Remove(tenant)
 }
 
-// Get returns the tenant's summary of day (now's UTC day), loading it with load when it is not
-// cached or no longer fresh.
-func (c *Cache) Get(ctx context.Context, tenant uuid.UUID, now time.Time, load func(context.Context) (any, error)) (any, error) {
-	day := now.UTC().Format(time.DateOnly)
-	if e, ok := c.lru.Get(tenant); ok && e.day == day && c.fresh.Now().Sub(e.loaded) < MaxAge && c.fresh.Fresh(e.loaded) {
+// Get returns the tenant's value named name, loading it with load when it is not cached or no
+// longer fresh.
+func (c *Cache) Get(ctx context.Context, tenant uuid.UUID, name string, load func(context.Context) (any, error)) (any, error) {
+	k := key{tenant, name}
+	gen, _ := c.gens.Get(tenant)
+	if e, ok := c.lru.Get(k); ok && e.gen == gen && c.fresh.Now().Sub(e.loaded) < MaxAge && c.fresh.Fresh(e.loaded) {
 		return e.value, nil
 	}
-	v, err, _ := c.group.Do(tenant.String()+day, func() (any, error) {
+	v, err, _ := c.group.Do(tenant.String()+"\x00"+name, func() (any, error) {
 		loaded := c.fresh.Now()
 		gen, _ := c.gens.Get(tenant)
 		v, err := load(ctx)
@@ -79,9 +86,26 @@ func (c *Cache) Get(ctx context.Context, tenant uuid.UUID, now time.Time, load f
 			return nil, err
 		}
 		if g, _ := c.gens.Get(tenant); g == gen {
-			c.lru.Add(tenant, entry{value: v, day: day, loaded: loaded})
+			c.lru.Add(k, entry{value: v, loaded: loaded, gen: gen})
 		}
 		return v, nil
 	})
 	return v, err
+}
+
+// Count is Get for a list's bounded row count (models.CountCache).
+func (c *Cache) Count(ctx context.Context, tenant uuid.UUID, name string, load func() (int, bool, error)) (int, bool, error) {
+	type counted struct {
+		n      int
+		capped bool
+	}
+	v, err := c.Get(ctx, tenant, "count:"+name, func(context.Context) (any, error) {
+		n, capped, err := load()
+		return counted{n, capped}, err
+	})
+	if err != nil {
+		return 0, false, err
+	}
+	r := v.(counted)
+	return r.n, r.capped, nil
 }

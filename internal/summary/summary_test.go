@@ -54,7 +54,7 @@ func TestSummaryCache(t *testing.T) {
 	load := func(context.Context) (any, error) { return loads.Add(1), nil }
 	get := func(tenant uuid.UUID) int64 {
 		t.Helper()
-		v, err := c.Get(ctx, tenant, clk.Now(), load)
+		v, err := c.Get(ctx, tenant, "dashboard:"+clk.Now().Format(time.DateOnly), load)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -78,7 +78,7 @@ func TestSummaryCache(t *testing.T) {
 	if third := get(acme); third == second {
 		t.Fatal("a summary older than MaxAge was served")
 	}
-	clk.Advance(24 * time.Hour / 2) // past midnight: a new day is a new summary
+	clk.Advance(24 * time.Hour / 2) // past midnight: a new day is a new name
 	before := get(acme)
 	clk.Advance(time.Second)
 	if get(acme) != before {
