@@ -29,7 +29,10 @@ func (c *clock) Advance(d time.Duration) {
 // bus delivers events to the watcher the way a process's own commits do.
 type bus struct{ fns []func([]events.Envelope) }
 
-func (b *bus) OnCommit(fn func([]events.Envelope)) func() { b.fns = append(b.fns, fn); return func() {} }
+func (b *bus) OnCommit(fn func([]events.Envelope)) func() {
+	b.fns = append(b.fns, fn)
+	return func() {}
+}
 func (b *bus) commit(envs ...events.Envelope) {
 	for _, fn := range b.fns {
 		fn(envs)

@@ -31,7 +31,7 @@ func BenchmarkEventList(b *testing.B) {
 		l.Rows = append(l.Rows, ev.Row{Seq: int64(1000 - i), ID: uuid.New(), EventType: "node.published", SchemaVersion: 1,
 			TenantID: &tenant, AggregateType: "node", AggregateID: node, ActorID: &actor, CorrelationID: "c",
 			OccurredAt: time.Date(2026, 11, 30, 14, 5, 0, 0, time.UTC).Add(-time.Duration(i) * time.Minute),
-			Payload: `{}`, Status: ev.StatusDispatched})
+			Payload:    `{}`, Status: ev.StatusDispatched})
 	}
 	p := layouts.Page{Title: "Events", UserName: "Ada Admin", UserEmail: "ada@example.com", Tenant: &layouts.TenantRef{Slug: "acme", Name: "Acme"},
 		CSRFToken: "csrf", Section: "events", TimeZone: "Europe/Berlin", Tenants: []layouts.TenantRef{{Slug: "acme", Name: "Acme"}}}
