@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -145,5 +146,36 @@ func TestEveryChangeIsEnforcedOnAnotherProcess(t *testing.T) {
 				t.Fatalf("with its cached decision %s old and no NATS link, B answers %d, want %d", b.Caches.Watcher.MaxStale(), got, tc.after)
 			}
 		})
+	}
+}
+
+// TestCachedSummariesFollowChangesOnAnotherProcess: the dashboard snapshot and the list counts
+// B keeps (internal/summary) show a node created on A within a second over NATS, and, with B cut
+// off from NATS, once B's cached entries are 5 s old.
+func TestCachedSummariesFollowChangesOnAnotherProcess(t *testing.T) {
+	t.Parallel()
+	c := testkit.NewCluster(t, 2)
+	a, b := c.Processes[0], c.Processes[1]
+	b.StopRelay() // what B hears of A's writes comes over NATS only
+	tn := testkit.Tenant(t, a.Store).Create()
+	admin := testkit.User(t, a.Store).WithRole(tn, "admin").Create()
+	onB := testkit.Client(t, b.TestApp).LoginAs(admin)
+	home, list := "/t/"+tn.Slug+"/", "/t/"+tn.Slug+"/nodes?per_page=1"
+	testkit.Node(t, a.Store, tn).Author(admin.ID).Translation(tn.DefaultLocale, "One", "").Create()
+	drafts := func() string { return onB.Get(home).Text("count-nodes-draft") }
+	items := func() string { return onB.Get(list).Text("page-info") }
+	testkit.Eventually(t, time.Second, "B sees the first node", func() bool { return drafts() == "1" && strings.Contains(items(), "1 item") })
+
+	testkit.Node(t, a.Store, tn).Author(admin.ID).Translation(tn.DefaultLocale, "Two", "").Create()
+	testkit.Eventually(t, time.Second, "B's dashboard and list count follow A's node.created", func() bool {
+		return drafts() == "2" && strings.Contains(items(), "2 items")
+	})
+
+	b.CutNATS(t)
+	defer b.RestoreNATS(t)
+	testkit.Node(t, a.Store, tn).Author(admin.ID).Translation(tn.DefaultLocale, "Three", "").Create()
+	b.Fresh.Advance(b.Caches.Watcher.MaxStale())
+	if got, page := drafts(), items(); got != "3" || !strings.Contains(page, "3 items") {
+		t.Fatalf("cut off from NATS with its entries %s old, B shows %s drafts and %q", b.Caches.Watcher.MaxStale(), got, page)
 	}
 }
