@@ -120,11 +120,11 @@ func (s *Store) TenantsForUser(ctx context.Context, userID uuid.UUID, limit int)
 	if err != nil {
 		return nil, err
 	}
-	q := s.Conn(ctx).Where("is_active = ?", true).Order("name, slug")
-	if !super {
-		member := s.Conn(ctx).Model(&CasbinRule{}).Select("v2").Where("ptype = 'g' AND v0 = ?", userID.String())
-		q = q.Where("CAST(id AS TEXT) IN (?)", member)
+	if super {
+		return s.ActiveTenants(ctx, limit)
 	}
+	member := s.Conn(ctx).Model(&CasbinRule{}).Select("v2").Where("ptype = 'g' AND v0 = ?", userID.String())
+	q := s.Conn(ctx).Where("is_active = ? AND CAST(id AS TEXT) IN (?)", true, member).Order("name, slug")
 	if limit > 0 {
 		q = q.Limit(limit)
 	}

@@ -40,15 +40,6 @@ func (n Names) NodeTitle(id uuid.UUID, prefer string) (string, bool) {
 	return trs[0].Title, true
 }
 
-// NodeIDs lists the nodes that have a title.
-func (n Names) NodeIDs() []uuid.UUID {
-	out := make([]uuid.UUID, 0, len(n.nodes))
-	for id := range n.nodes {
-		out = append(out, id)
-	}
-	return out
-}
-
 // Names answers q in one statement (none when q asks for nothing): a UNION ALL of one SELECT
 // per kind asked for, e.g.
 //

@@ -113,7 +113,6 @@ type Cache struct {
 	generation atomic.Uint64 // bumped by every invalidation: a load that raced one is not kept
 	tenants    atomic.Pointer[tenantsEntry]
 	lists      *lru.Cache[listKey, listEntry]
-	loads      atomic.Uint64
 }
 
 // New builds a cache over loader. Call Follow before use so it hears invalidations.
@@ -172,7 +171,6 @@ func (c *Cache) Get(ctx context.Context, userID uuid.UUID) (*Principal, error) {
 	}
 	v, err, _ := c.group.Do(userID.String(), func() (any, error) {
 		loaded, gen := c.fresh.Now(), c.generation.Load()
-		c.loads.Add(1)
 		u, err := c.loader.UserByID(ctx, userID)
 		if err != nil {
 			return nil, err
@@ -266,6 +264,3 @@ func (c *Cache) ForgetAll() {
 	c.lru.Purge()
 	c.lists.Purge()
 }
-
-// Loads counts the loads so far (tests and the benchmark read it).
-func (c *Cache) Loads() uint64 { return c.loads.Load() }

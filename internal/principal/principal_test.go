@@ -34,24 +34,12 @@ func (l *countingLoader) loads() int {
 	return l.users
 }
 
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
 // setup builds a cache following a watcher that hears the store's own commits (as a process
 // hears its own writes), with a clock the test moves.
-func setup(t *testing.T) (*models.Store, *countingLoader, *principal.Cache, *freshness.Watcher, *clock) {
+func setup(t *testing.T) (*models.Store, *countingLoader, *principal.Cache, *freshness.Watcher, *testkit.Clock) {
 	t.Helper()
 	store := testkit.NewDB(t)
-	clk := &clock{now: time.Now()}
+	clk := testkit.NewClock(time.Now())
 	w := freshness.New(freshness.Config{Commits: store, Now: clk.Now})
 	loader := &countingLoader{Store: store}
 	c := principal.New(loader, principal.Config{})

@@ -2,7 +2,6 @@ package summary_test
 
 import (
 	"context"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -12,19 +11,8 @@ import (
 	"github.com/rustok/rustok-admin/internal/events"
 	"github.com/rustok/rustok-admin/internal/freshness"
 	"github.com/rustok/rustok-admin/internal/summary"
+	"github.com/rustok/rustok-admin/internal/testkit"
 )
-
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
 
 // bus delivers events to the watcher the way a process's own commits do.
 type bus struct{ fns []func([]events.Envelope) }
@@ -42,7 +30,7 @@ func (b *bus) commit(envs ...events.Envelope) {
 func TestSummaryCache(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	clk := &clock{now: time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)}
+	clk := testkit.NewClock(time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC))
 	commits := &bus{}
 	w := freshness.New(freshness.Config{Commits: commits, Now: clk.Now})
 	c := summary.New(0)

@@ -143,6 +143,9 @@ func quietLogger() *slog.Logger {
 // Clock is a test clock: it starts at the real time and moves only when told.
 type Clock struct{ now time.Time }
 
+// NewClock returns a test clock standing at at.
+func NewClock(at time.Time) *Clock { return &Clock{now: at} }
+
 // Now returns the clock's time.
 func (c *Clock) Now() time.Time { return c.now }
 
