@@ -1,9 +1,7 @@
 package events_test
 
 import (
-	"context"
 	"fmt"
-	"io"
 	"net/url"
 	"testing"
 	"time"
@@ -14,6 +12,7 @@ import (
 	"github.com/rustok/rustok-admin/views/components"
 	"github.com/rustok/rustok-admin/views/events"
 	"github.com/rustok/rustok-admin/views/layouts"
+	"github.com/rustok/rustok-admin/views/viewtest"
 )
 
 // BenchmarkEventList renders a tenant's event log of 50 rows, page and htmx fragment
@@ -35,22 +34,5 @@ func BenchmarkEventList(b *testing.B) {
 	}
 	p := layouts.Page{Title: "Events", UserName: "Ada Admin", UserEmail: "ada@example.com", Tenant: &layouts.TenantRef{Slug: "acme", Name: "Acme"},
 		CSRFToken: "csrf", Section: "events", TimeZone: "Europe/Berlin", Tenants: []layouts.TenantRef{{Slug: "acme", Name: "Acme"}}}
-	berlin, _ := time.LoadLocation("Europe/Berlin")
-	ctx := components.WithZone(context.Background(), berlin)
-	b.Run("page", func(b *testing.B) {
-		b.ReportAllocs()
-		for range b.N {
-			if err := events.ListPage(p, l).Render(ctx, io.Discard); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("fragment", func(b *testing.B) {
-		b.ReportAllocs()
-		for range b.N {
-			if err := events.EventsTable(l, true).Render(ctx, io.Discard); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
+	viewtest.Render(b, events.ListPage(p, l), events.EventsTable(l, true))
 }

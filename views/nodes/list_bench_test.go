@@ -1,9 +1,7 @@
 package nodes_test
 
 import (
-	"context"
 	"fmt"
-	"io"
 	"net/url"
 	"strconv"
 	"testing"
@@ -15,6 +13,7 @@ import (
 	"github.com/rustok/rustok-admin/views/components"
 	"github.com/rustok/rustok-admin/views/layouts"
 	"github.com/rustok/rustok-admin/views/nodes"
+	"github.com/rustok/rustok-admin/views/viewtest"
 )
 
 // benchList is a page of 50 rows as a signed-in admin sees it: two locales, authors, both
@@ -50,22 +49,5 @@ func benchList() (layouts.Page, nodes.List) {
 // (docs/BENCHMARKS.md, "Rendering"; goal under 0.3 ms of CPU each).
 func BenchmarkNodeList(b *testing.B) {
 	p, l := benchList()
-	berlin, _ := time.LoadLocation("Europe/Berlin")
-	ctx := components.WithZone(context.Background(), berlin)
-	b.Run("page", func(b *testing.B) {
-		b.ReportAllocs()
-		for range b.N {
-			if err := nodes.ListPage(p, l).Render(ctx, io.Discard); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("fragment", func(b *testing.B) {
-		b.ReportAllocs()
-		for range b.N {
-			if err := nodes.NodesTable(l, true).Render(ctx, io.Discard); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
+	viewtest.Render(b, nodes.ListPage(p, l), nodes.NodesTable(l, true))
 }

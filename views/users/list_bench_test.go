@@ -1,9 +1,7 @@
 package users_test
 
 import (
-	"context"
 	"fmt"
-	"io"
 	"net/url"
 	"testing"
 	"time"
@@ -14,6 +12,7 @@ import (
 	"github.com/rustok/rustok-admin/views/components"
 	"github.com/rustok/rustok-admin/views/layouts"
 	"github.com/rustok/rustok-admin/views/users"
+	"github.com/rustok/rustok-admin/views/viewtest"
 )
 
 // BenchmarkUserList renders a users list of 50 rows, page and htmx fragment
@@ -30,22 +29,5 @@ func BenchmarkUserList(b *testing.B) {
 	}
 	p := layouts.Page{Title: "Users", UserName: "Ada Admin", UserEmail: "ada@example.com", Tenant: &layouts.TenantRef{Slug: "acme", Name: "Acme"},
 		CSRFToken: "csrf", Section: "users", TimeZone: "Europe/Berlin", Tenants: []layouts.TenantRef{{Slug: "acme", Name: "Acme"}}}
-	berlin, _ := time.LoadLocation("Europe/Berlin")
-	ctx := components.WithZone(context.Background(), berlin)
-	b.Run("page", func(b *testing.B) {
-		b.ReportAllocs()
-		for range b.N {
-			if err := users.ListPage(p, l).Render(ctx, io.Discard); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("fragment", func(b *testing.B) {
-		b.ReportAllocs()
-		for range b.N {
-			if err := users.UsersTable(l, true).Render(ctx, io.Discard); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
+	viewtest.Render(b, users.ListPage(p, l), users.UsersTable(l, true))
 }
