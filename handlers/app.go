@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/session"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rustok/rustok-admin/internal/websession"
 
 	"github.com/rustok/rustok-admin/internal/authz"
 	"github.com/rustok/rustok-admin/internal/backend"
@@ -70,7 +70,7 @@ type Deps struct {
 type App struct {
 	cfg       config.Config
 	store     *models.Store
-	sessions  *session.Store
+	sessions  *websession.Store
 	storage   fiber.Storage
 	checks    []backend.Check
 	log       *slog.Logger

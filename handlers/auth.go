@@ -30,13 +30,12 @@ func (a *App) loadUser(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	raw, _ := s.Get(keyUserID).(string)
+	raw := s.UserID
 	if raw == "" {
 		return c.Next()
 	}
 	now := a.now()
-	authAt, _ := s.Get(keyAuthAt).(int64)
-	seenAt, _ := s.Get(keySeenAt).(int64)
+	authAt, seenAt := s.AuthAt, s.SeenAt
 	expired := now.Sub(time.Unix(seenAt, 0)) > a.cfg.SessionIdleTimeout ||
 		now.Sub(time.Unix(authAt, 0)) > a.cfg.SessionMaxAge
 	id, perr := uuid.Parse(raw)
@@ -62,8 +61,8 @@ func (a *App) loadUser(c *fiber.Ctx) error {
 		return c.Next()
 	}
 	if now.Sub(time.Unix(seenAt, 0)) >= seenAtResolution {
-		s.Set(keySeenAt, now.Unix())
-		if err := a.saveSession(c, s); err != nil {
+		s.SeenAt = now.Unix()
+		if err := s.Save(); err != nil {
 			return err
 		}
 	}
@@ -81,9 +80,7 @@ func (a *App) endSession(c *fiber.Ctx, flashKind, flashMsg string) error {
 	if err != nil {
 		return err
 	}
-	for _, k := range []string{keyUserID, keyAuthAt, keySeenAt, keyCSRFToken} {
-		s.Delete(k)
-	}
+	s.UserID, s.AuthAt, s.SeenAt, s.CSRF = "", 0, 0, ""
 	c.Locals(localCSRF, nil)
 	if flashMsg != "" {
 		setFlash(s, flashKind, flashMsg)
@@ -91,7 +88,7 @@ func (a *App) endSession(c *fiber.Ctx, flashKind, flashMsg string) error {
 	if err := s.Regenerate(); err != nil {
 		return err
 	}
-	return a.saveSession(c, s)
+	return s.Save()
 }
 
 // require enforces a route's Access (and Perm) after the user is loaded. Denied is a 403 page,
@@ -256,10 +253,8 @@ func (a *App) loginPost(c *fiber.Ctx) error {
 	}
 	now := a.now().Unix()
 	a.newCSRFToken(c, s) // a token of the signed-out session is not valid signed in
-	s.Set(keyUserID, u.ID.String())
-	s.Set(keyAuthAt, now)
-	s.Set(keySeenAt, now)
-	if err := a.saveSession(c, s); err != nil {
+	s.UserID, s.AuthAt, s.SeenAt = u.ID.String(), now, now
+	if err := s.Save(); err != nil {
 		return err
 	}
 	a.log.InfoContext(ctx(c), "signed in", "user_id", u.ID.String(), "ip", c.IP())

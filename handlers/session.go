@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/csrf"
-	"github.com/gofiber/fiber/v2/middleware/session"
 	"github.com/gofiber/fiber/v2/utils"
 
 	"github.com/rustok/rustok-admin/internal/authz"
@@ -17,43 +15,29 @@ import (
 	"github.com/rustok/rustok-admin/internal/paths"
 	"github.com/rustok/rustok-admin/internal/principal"
 	"github.com/rustok/rustok-admin/internal/tenancy"
+	"github.com/rustok/rustok-admin/internal/websession"
 	"github.com/rustok/rustok-admin/models"
 	"github.com/rustok/rustok-admin/views/components"
 	"github.com/rustok/rustok-admin/views/layouts"
 )
 
-// Session cookie name and the keys kept in a session.
+// Session cookie name and the CSRF token's cookie, header and form field.
 const (
-	SessionCookie   = "rustok_session"
-	CSRFCookie      = "rustok_csrf"
-	HeaderCSRF      = "X-CSRF-Token"
-	FormCSRF        = "_csrf"
-	keyUserID       = "uid"
-	keyAuthAt       = "auth_at" // unix seconds of sign-in: the absolute timeout counts from here
-	keySeenAt       = "seen_at" // unix seconds of the last request: the idle timeout counts from here
-	keyFlashKind    = "flash_kind"
-	keyFlashMessage = "flash_msg"
-	keyCSRFToken    = "csrf" // before issue 12 Fiber's csrf middleware kept a csrf.Token under "csrf_token"
+	SessionCookie = "rustok_session"
+	CSRFCookie    = "rustok_csrf"
+	HeaderCSRF    = "X-CSRF-Token"
+	FormCSRF      = "_csrf"
 )
 
 // seenAtResolution is how stale seen_at may get before a request writes the session again;
 // it keeps most requests from writing to the session store.
 const seenAtResolution = time.Minute
 
-func newSessionStore(cfg config.Config, storage fiber.Storage) *session.Store {
-	store := session.New(session.Config{
-		Storage:           storage,
-		Expiration:        cfg.SessionMaxAge,
-		KeyLookup:         "cookie:" + SessionCookie,
-		CookieHTTPOnly:    true,
-		CookieSameSite:    fiber.CookieSameSiteLaxMode,
-		CookieSecure:      cfg.CookieSecure,
-		CookieSessionOnly: true,
-		KeyGenerator:      utils.UUIDv4,
-	})
-	// Sessions saved before issue 12 hold a csrf.Token; gob cannot decode them without the type.
-	store.RegisterType(csrf.Token{})
-	return store
+// newSessionStore keeps sessions in storage (under "sess:" in Redis) for at most
+// cfg.SessionMaxAge; the idle timeout is loadUser's.
+func newSessionStore(cfg config.Config, storage fiber.Storage) *websession.Store {
+	return websession.New(websession.Config{Storage: storage, Cookie: SessionCookie,
+		Expiration: cfg.SessionMaxAge, Secure: cfg.CookieSecure})
 }
 
 // csrf protects every POST, PUT, PATCH and DELETE with a token kept in the session (the
@@ -77,7 +61,7 @@ func (a *App) csrf() fiber.Handler {
 		if err != nil {
 			return err
 		}
-		token, _ := s.Get(keyCSRFToken).(string)
+		token := s.CSRF
 		if sent == "" || token == "" || subtle.ConstantTimeCompare([]byte(sent), []byte(token)) != 1 {
 			return refuse
 		}
@@ -98,10 +82,10 @@ func (a *App) csrfToken(c *fiber.Ctx) string {
 		a.log.WarnContext(ctx(c), "session for the CSRF token", "err", err)
 		return ""
 	}
-	token, _ := s.Get(keyCSRFToken).(string)
+	token := s.CSRF
 	if token == "" {
 		token = a.newCSRFToken(c, s)
-		if err := a.saveSession(c, s); err != nil {
+		if err := s.Save(); err != nil {
 			a.log.WarnContext(ctx(c), "save session", "err", err)
 			return ""
 		}
@@ -111,18 +95,18 @@ func (a *App) csrfToken(c *fiber.Ctx) string {
 }
 
 // newCSRFToken puts a fresh token in s (the caller saves it) and in the cookie.
-func (a *App) newCSRFToken(c *fiber.Ctx, s *session.Session) string {
+func (a *App) newCSRFToken(c *fiber.Ctx, s *websession.Session) string {
 	token := utils.UUIDv4()
-	s.Set(keyCSRFToken, token)
+	s.CSRF = token
 	c.Cookie(&fiber.Cookie{Name: CSRFCookie, Value: token, Path: "/", HTTPOnly: true,
 		Secure: a.cfg.CookieSecure, SameSite: fiber.CookieSameSiteLaxMode, SessionOnly: true})
 	c.Locals(localCSRF, token)
 	return token
 }
 
-// session returns the request's session, loaded once and cached until it is saved.
-func (a *App) session(c *fiber.Ctx) (*session.Session, error) {
-	if s, ok := c.Locals(localSession).(*session.Session); ok && s != nil {
+// session returns the request's session, loaded once per request.
+func (a *App) session(c *fiber.Ctx) (*websession.Session, error) {
+	if s, ok := c.Locals(localSession).(*websession.Session); ok && s != nil {
 		return s, nil
 	}
 	s, err := a.sessions.Get(c)
@@ -133,18 +117,9 @@ func (a *App) session(c *fiber.Ctx) (*session.Session, error) {
 	return s, nil
 }
 
-// saveSession stores the session. Fiber returns a saved session to its pool, where another
-// request may take it, so the cached copy is dropped first: the next a.session call reloads it.
-// Every save goes through here.
-func (a *App) saveSession(c *fiber.Ctx, s *session.Session) error {
-	c.Locals(localSession, nil)
-	return s.Save()
-}
-
 // setFlash puts a message in the session to show on the next page; the caller saves.
-func setFlash(s *session.Session, kind, msg string) {
-	s.Set(keyFlashKind, kind)
-	s.Set(keyFlashMessage, msg)
+func setFlash(s *websession.Session, kind, msg string) {
+	s.FlashKind, s.FlashMsg = kind, msg
 }
 
 // flashRedirect is how a successful form ends: a message for the next page, then a redirect.
@@ -154,7 +129,7 @@ func (a *App) flashRedirect(c *fiber.Ctx, kind, msg, url string) error {
 		return err
 	}
 	setFlash(s, kind, msg)
-	if err := a.saveSession(c, s); err != nil {
+	if err := s.Save(); err != nil {
 		return err
 	}
 	return redirect(c, url)
@@ -166,14 +141,12 @@ func (a *App) takeFlash(c *fiber.Ctx) components.Flash {
 	if err != nil {
 		return components.Flash{}
 	}
-	msg, _ := s.Get(keyFlashMessage).(string)
+	kind, msg := s.FlashKind, s.FlashMsg
 	if msg == "" {
 		return components.Flash{}
 	}
-	kind, _ := s.Get(keyFlashKind).(string)
-	s.Delete(keyFlashKind)
-	s.Delete(keyFlashMessage)
-	if err := a.saveSession(c, s); err != nil {
+	setFlash(s, "", "")
+	if err := s.Save(); err != nil {
 		a.log.WarnContext(ctx(c), "save session", "err", err)
 	}
 	return components.Flash{Kind: kind, Message: msg}

@@ -16,10 +16,6 @@ import (
 	userviews "github.com/rustok/rustok-admin/views/users"
 )
 
-// keyInviteLink holds a new invitation's set-password link in the session until the next page
-// shows it, once: only the token's hash is stored anywhere else.
-const keyInviteLink = "invite_link"
-
 // usersList renders one page of the tenant's users matching the search. An htmx search gets
 // only #users-table.
 func (a *App) usersList(c *fiber.Ctx) error {
@@ -85,7 +81,7 @@ func (a *App) userCreatePost(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.Set(keyInviteLink, c.BaseURL()+paths.URL(paths.SetPassword, token))
+	s.InviteLink = c.BaseURL() + paths.URL(paths.SetPassword, token)
 	return a.flashRedirect(c, "success", "User "+u.Email+" invited with the role "+f.Role+".", back)
 }
 
@@ -292,12 +288,12 @@ func (a *App) takeInviteLink(c *fiber.Ctx) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	link, _ := s.Get(keyInviteLink).(string)
+	link := s.InviteLink
 	if link == "" {
 		return "", nil
 	}
-	s.Delete(keyInviteLink)
-	return link, a.saveSession(c, s)
+	s.InviteLink = ""
+	return link, s.Save()
 }
 
 // setPasswordShow renders the set-password form of an invitation link, or says plainly why the
