@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -52,7 +53,7 @@ func (a *App) renderNodesList(c *fiber.Ctx, status int, get func(string) string,
 		CanDelete: a.may(c, t, p("nodes", "delete"))}
 	l.CSRF = a.csrfToken(c)
 	if !l.Query.Invalid() {
-		pg, err := a.store.ListNodes(ctx(c), t, q)
+		pg, err := a.listNodes(c, t, q)
 		switch {
 		case lp.refused(err, &l.Query):
 		case err != nil:
@@ -70,6 +71,36 @@ func (a *App) renderNodesList(c *fiber.Ctx, status int, get func(string) string,
 		l.Authors = authors
 	}
 	return renderList(c, status, l.Query, nodeviews.ListPage(a.nodesPage(c, "Content"), l), nodeviews.NodesTable(l, true))
+}
+
+// listNodes reads one page of the node list through the per-process summary cache: a page is
+// kept until the tenant's next event (or a user's rename) or for summary.MaxAge, so a signed-in
+// list GET usually sends no statement. The request right after this user's own write (it ends in
+// a flash redirect, perhaps to another process that has not heard the event yet) reads the
+// database (and keeps what it read), so you always see your own change. Refusals
+// (*ValidationError) are not kept.
+func (a *App) listNodes(c *fiber.Ctx, t *models.Tenant, q models.NodeQuery) (models.NodeListPage, error) {
+	get := a.summaries.Get
+	if s, err := a.session(c); err != nil || s.FlashMsg != "" {
+		get = a.summaries.Refresh
+	}
+	v, err := get(ctx(c), t.ID, "nodes:"+nodeQueryKey(q), func(ctx context.Context) (any, error) {
+		return a.store.ListNodes(ctx, t, q)
+	})
+	if err != nil {
+		return models.NodeListPage{}, err
+	}
+	return v.(models.NodeListPage), nil
+}
+
+// nodeQueryKey names everything of q that decides the page (not the count cache).
+func nodeQueryKey(q models.NodeQuery) string {
+	cursor := ""
+	if q.Cursor != nil {
+		cursor = q.Cursor.Encode()
+	}
+	return fmt.Sprintf("%q|%s|%s|%s|%s|%v|%s|%t|%d|%s|%d|%d", q.Search, q.Kind, q.Status, q.Locale, q.AuthorID, q.IDs,
+		q.Sort, q.Desc, q.Page, cursor, q.PerPage, q.CountUpTo)
 }
 
 // nodeQuery declares the node list's filters, sort map and paging.

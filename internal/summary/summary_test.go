@@ -65,6 +65,24 @@ func TestSummaryCache(t *testing.T) {
 	if second == first {
 		t.Fatal("the tenant's own event did not drop its summary")
 	}
+	commits.commit(events.Envelope{EventType: "tenant.created"}) // a platform event, not of a user
+	if get(acme) != second {
+		t.Fatal("a platform event that is not a user's dropped the tenant's summary")
+	}
+	commits.commit(events.Envelope{EventType: "user.updated", TenantID: &globex}) // a rename shows in every tenant's lists
+	if again := get(acme); again == second {
+		t.Fatal("a rename from another tenant's page did not drop this tenant's summary")
+	} else {
+		second = again
+	}
+	v, err := c.Refresh(ctx, acme, "dashboard:"+clk.Now().Format(time.DateOnly), load)
+	if err != nil || v.(int64) == second {
+		t.Fatalf("Refresh served the cached value %v (%v)", v, err)
+	}
+	if get(acme) != v.(int64) {
+		t.Fatal("what Refresh loaded was not kept")
+	}
+	second = v.(int64)
 	clk.Advance(summary.MaxAge)
 	if third := get(acme); third == second {
 		t.Fatal("a summary older than MaxAge was served")

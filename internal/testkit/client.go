@@ -34,6 +34,12 @@ func Client(t testing.TB, app *TestApp) *HTTPClient {
 	return &HTTPClient{t: t, app: app, jar: jar, Header: http.Header{}}
 }
 
+// On returns the same browser (its cookies and CSRF token, shared from now on) talking to
+// another app instance, as a load balancer may send its next request to another process.
+func (c *HTTPClient) On(app *TestApp) *HTTPClient {
+	return &HTTPClient{t: c.t, app: app, jar: c.jar, csrf: c.csrf, Header: c.Header}
+}
+
 // Response is a finished response with its body read.
 type Response struct {
 	*http.Response
