@@ -41,7 +41,7 @@ type entry struct {
 type Cache struct {
 	lru   *lru.Cache[key, entry]
 	gens  *lru.Cache[uuid.UUID, uint64] // per tenant: bumped by each of its events
-	all   atomic.Uint64 // bumped by platform events of users: every tenant's values go
+	all   atomic.Uint64                 // bumped by platform events of users: every tenant's values go
 	group singleflight.Group
 	fresh *freshness.Watcher
 }
