@@ -20,8 +20,8 @@ func Badge(tone, text, testID string) templ.Component {
 // actions the row can take. Written like Badge: every row of a list has one.
 func SelectCell(id, label, testID string, actions []string) templ.Component {
 	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
-		return write(w, `<td class="px-4 py-2"><input type="checkbox" name="ids" value="`, templ.EscapeString(id),
-			`" aria-label="`, templ.EscapeString(label), `" class="h-4 w-4 rounded border-slate-300" data-bulk-actions="`,
+		return write(w, `<td><input type="checkbox" name="ids" value="`, templ.EscapeString(id),
+			`" aria-label="`, templ.EscapeString(label), `" class="h-4 w-4" data-bulk-actions="`,
 			templ.EscapeString(actionKeys(actions)), `" data-testid="`, templ.EscapeString(testID), `"></td>`)
 	})
 }
