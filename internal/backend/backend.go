@@ -27,6 +27,8 @@ type Backends struct {
 	Redis   redis.UniversalClient
 	NATS    *nats.Conn
 	Bus     *events.Bus // in-process event subscribers; the relay always delivers to it
+	// SummaryMaxAge is config.SummaryMaxAge: how long NewCaches' summaries serve an entry.
+	SummaryMaxAge time.Duration
 
 	databaseName string
 }
@@ -44,7 +46,7 @@ func Open(ctx context.Context, cfg config.Config) (*Backends, error) {
 	if err != nil {
 		return nil, fmt.Errorf("database: %w", err)
 	}
-	b := &Backends{Store: store, Bus: events.NewBus(), databaseName: describeDatabase(cfg.DatabaseURL)}
+	b := &Backends{Store: store, Bus: events.NewBus(), databaseName: describeDatabase(cfg.DatabaseURL), SummaryMaxAge: cfg.SummaryMaxAge}
 	if cfg.RedisURL != "" {
 		client, err := OpenRedis(ctx, cfg.RedisURL)
 		if err != nil {

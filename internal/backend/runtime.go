@@ -42,7 +42,7 @@ func NewCaches(b *Backends, reg *prometheus.Registry, log *slog.Logger, now func
 	tenants.Follow(w)
 	followPolicies(policies, w)
 	principals.Follow(w)
-	summaries := summary.New(0)
+	summaries := summary.New(0, b.SummaryMaxAge)
 	summaries.Follow(w)
 	if reg != nil {
 		reg.MustRegister(

@@ -39,6 +39,10 @@ type Config struct {
 	SessionIdleTimeout time.Duration // a session unused this long ends
 	SessionMaxAge      time.Duration // a session ends this long after sign-in, used or not
 	ShutdownTimeout    time.Duration // how long SIGTERM waits for in-flight requests
+	// SummaryMaxAge (SUMMARY_MAX_AGE, a Go duration; default 5s) bounds how long a process
+	// keeps a dashboard snapshot, a list count or a list page without hearing an event
+	// (internal/summary); 0 keeps nothing, so every view reads the database.
+	SummaryMaxAge time.Duration
 }
 
 // Default returns the configuration with no environment at all: the embedded default.
@@ -53,6 +57,7 @@ func Default() Config {
 		SessionIdleTimeout: 30 * time.Minute,
 		SessionMaxAge:      12 * time.Hour,
 		ShutdownTimeout:    15 * time.Second,
+		SummaryMaxAge:      5 * time.Second,
 	}
 }
 
@@ -83,6 +88,13 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("COOKIE_SECURE: want true or false, got %q", v)
 		}
 		c.CookieSecure = b
+	}
+	if v := strings.TrimSpace(getenv("SUMMARY_MAX_AGE")); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 || d > time.Minute {
+			return c, fmt.Errorf("SUMMARY_MAX_AGE: want a duration from 0s to 1m (e.g. 5s), got %q", v)
+		}
+		c.SummaryMaxAge = d
 	}
 	return c, c.Validate()
 }

@@ -36,14 +36,14 @@ func TestFromEnv(t *testing.T) {
 		c, err := config.FromEnv(env(map[string]string{
 			"ADDR": "127.0.0.1:9000", "DATABASE_URL": "postgres://x@db/rustok", "REDIS_URL": "redis://r:6379/1",
 			"NATS_URL": "nats://n:4222", "RUSTOK_ADMIN_EMAIL": "ops@example.com", "RUSTOK_ADMIN_PASSWORD": "secret secret",
-			"COOKIE_SECURE": "true", "LOG_FORMAT": "json", "LOG_LEVEL": "debug",
+			"COOKIE_SECURE": "true", "LOG_FORMAT": "json", "LOG_LEVEL": "debug", "SUMMARY_MAX_AGE": "0",
 		}))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if c.Addr != "127.0.0.1:9000" || c.DatabaseURL != "postgres://x@db/rustok" || c.RedisURL != "redis://r:6379/1" ||
 			c.NATSURL != "nats://n:4222" || c.AdminEmail != "ops@example.com" || c.AdminPassword != "secret secret" ||
-			!c.CookieSecure || c.LogFormat != "json" || c.LogLevel != "debug" {
+			!c.CookieSecure || c.LogFormat != "json" || c.LogLevel != "debug" || c.SummaryMaxAge != 0 {
 			t.Fatalf("read: %+v", c)
 		}
 		if c.SignInURL() != "http://127.0.0.1:9000/login" {
@@ -67,12 +67,14 @@ func TestFromEnv(t *testing.T) {
 	})
 
 	for name, tc := range map[string]struct{ key, val, want string }{
-		"a bad COOKIE_SECURE is refused": {"COOKIE_SECURE", "yes please", "COOKIE_SECURE"},
-		"a bad LOG_FORMAT is refused":    {"LOG_FORMAT", "xml", "LOG_FORMAT"},
-		"a bad LOG_LEVEL is refused":     {"LOG_LEVEL", "loud", "LOG_LEVEL"},
-		"a bad ADDR is refused":          {"ADDR", "8080", "ADDR"},
-		"a bad METRICS_ADDR is refused":  {"METRICS_ADDR", "9090", "METRICS_ADDR"},
-		"a bad METRICS_ALLOW is refused": {"METRICS_ALLOW", "10.0.0.0/8, intranet", "METRICS_ALLOW"},
+		"a bad COOKIE_SECURE is refused":        {"COOKIE_SECURE", "yes please", "COOKIE_SECURE"},
+		"a bad LOG_FORMAT is refused":           {"LOG_FORMAT", "xml", "LOG_FORMAT"},
+		"a bad LOG_LEVEL is refused":            {"LOG_LEVEL", "loud", "LOG_LEVEL"},
+		"a bad ADDR is refused":                 {"ADDR", "8080", "ADDR"},
+		"a bad METRICS_ADDR is refused":         {"METRICS_ADDR", "9090", "METRICS_ADDR"},
+		"a bad METRICS_ALLOW is refused":        {"METRICS_ALLOW", "10.0.0.0/8, intranet", "METRICS_ALLOW"},
+		"a bad SUMMARY_MAX_AGE is refused":      {"SUMMARY_MAX_AGE", "5", "SUMMARY_MAX_AGE"},
+		"a negative SUMMARY_MAX_AGE is refused": {"SUMMARY_MAX_AGE", "-1s", "SUMMARY_MAX_AGE"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := config.FromEnv(env(map[string]string{tc.key: tc.val}))

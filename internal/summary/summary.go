@@ -22,7 +22,8 @@ import (
 	"github.com/rustok/rustok-admin/internal/freshness"
 )
 
-// MaxAge bounds an entry's age even without an event.
+// MaxAge bounds an entry's age even without an event, unless New is given another bound
+// (SUMMARY_MAX_AGE).
 const MaxAge = 5 * time.Second
 
 type key struct {
@@ -39,21 +40,24 @@ type entry struct {
 
 // Cache holds named values per tenant.
 type Cache struct {
-	lru   *lru.Cache[key, entry]
-	gens  *lru.Cache[uuid.UUID, uint64] // per tenant: bumped by each of its events
-	all   atomic.Uint64                 // bumped by platform events of users: every tenant's values go
-	group singleflight.Group
-	fresh *freshness.Watcher
+	lru    *lru.Cache[key, entry]
+	gens   *lru.Cache[uuid.UUID, uint64] // per tenant: bumped by each of its events
+	all    atomic.Uint64                 // bumped by platform events of users: every tenant's values go
+	group  singleflight.Group
+	fresh  *freshness.Watcher
+	maxAge time.Duration
 }
 
-// New builds a cache of up to size values (default 10,000). Call Follow before use.
-func New(size int) *Cache {
+// New builds a cache of up to size values (default 10,000) that serves an entry for at most
+// maxAge (0: never, every Get loads; the test kit and serve pass config.SummaryMaxAge, whose
+// default is MaxAge). Call Follow before use.
+func New(size int, maxAge time.Duration) *Cache {
 	if size <= 0 {
 		size = 10000
 	}
 	l, _ := lru.New[key, entry](size)
 	g, _ := lru.New[uuid.UUID, uint64](size)
-	return &Cache{lru: l, gens: g}
+	return &Cache{lru: l, gens: g, maxAge: maxAge}
 }
 
 // Follow makes the cache hear every event through w; an event of a tenant drops its values,
@@ -84,7 +88,7 @@ func (c *Cache) Forget(tenant uuid.UUID) {
 func (c *Cache) Get(ctx context.Context, tenant uuid.UUID, name string, load func(context.Context) (any, error)) (any, error) {
 	k := key{tenant, name}
 	gen, _ := c.gens.Get(tenant)
-	if e, ok := c.lru.Get(k); ok && e.gen == gen && e.all == c.all.Load() && c.fresh.Now().Sub(e.loaded) < MaxAge && c.fresh.Fresh(e.loaded) {
+	if e, ok := c.lru.Get(k); ok && e.gen == gen && e.all == c.all.Load() && c.fresh.Now().Sub(e.loaded) < c.maxAge && c.fresh.Fresh(e.loaded) {
 		return e.value, nil
 	}
 	v, err, _ := c.group.Do(tenant.String()+"\x00"+name, func() (any, error) { return c.load(ctx, k, load) })

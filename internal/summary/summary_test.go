@@ -33,7 +33,7 @@ func TestSummaryCache(t *testing.T) {
 	clk := testkit.NewClock(time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC))
 	commits := &bus{}
 	w := freshness.New(freshness.Config{Commits: commits, Now: clk.Now})
-	c := summary.New(0)
+	c := summary.New(0, summary.MaxAge)
 	c.Follow(w)
 	stop, err := w.Start(ctx)
 	if err != nil {
@@ -97,5 +97,29 @@ func TestSummaryCache(t *testing.T) {
 	clk.Advance(time.Millisecond)
 	if get(acme) == before {
 		t.Fatal("a summary loaded before a reset (the NATS link back) was served")
+	}
+}
+
+// TestSummaryMaxAgeZeroKeepsNothing: SUMMARY_MAX_AGE=0 makes every view load.
+func TestSummaryMaxAgeZeroKeepsNothing(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := freshness.New(freshness.Config{Commits: &bus{}})
+	c := summary.New(0, 0)
+	c.Follow(w)
+	stop, err := w.Start(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	var loads atomic.Int64
+	tenant := uuid.New()
+	for range 3 {
+		if _, err := c.Get(ctx, tenant, "x", func(context.Context) (any, error) { return loads.Add(1), nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if loads.Load() != 3 {
+		t.Fatalf("%d loads for 3 views, want 3", loads.Load())
 	}
 }
