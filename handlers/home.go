@@ -46,6 +46,7 @@ func (a *App) homeShow(c *fiber.Ctx) error {
 type dashboardSnapshot struct {
 	counts  models.DashboardCounts
 	days    []events.DayCount
+	chart   string // dashboard.ChartHTML(days)
 	rows    []events.Row
 	entries []components.HistoryEntry
 	names   map[uuid.UUID]string
@@ -65,6 +66,9 @@ func (a *App) dashboardSnapshot(c *fiber.Ctx, t *models.Tenant) (*dashboardSnaps
 		}
 		scope := events.TenantScope(t.ID)
 		if s.days, err = a.store.EventsPerDay(ctx, scope, a.now(), 30); err != nil {
+			return nil, err
+		}
+		if s.chart, err = dashboard.ChartHTML(s.days); err != nil {
 			return nil, err
 		}
 		if s.rows, _, err = a.store.Events(ctx, events.Filter{Scope: scope, Limit: 10}); err != nil {
@@ -146,7 +150,7 @@ func (a *App) dashboardEvents(c *fiber.Ctx, t *models.Tenant, snap *dashboardSna
 		d.Attention = append([]dashboard.Attention{{Text: howMany(failed, "failed event", "failed events") + " to retry",
 			Href: d.EventsLog.URL() + "?status=" + events.StatusFailed, TestID: "attention-failed"}}, d.Attention...)
 	}
-	d.Chart = dashboard.NewChart(days)
+	d.Chart = snap.chart
 	mayRead := a.mayGet(c, paths.Event)
 	d.Names = snap.names
 	entries := snap.entries

@@ -1,8 +1,10 @@
 package dashboard
 
 import (
+	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	ev "github.com/rustok/rustok-admin/internal/events"
@@ -31,6 +33,16 @@ type Chart struct {
 	Total   int64
 	Max     int64
 	Summary string
+}
+
+// ChartHTML draws the chart of the days (the SVG and its hidden table). The dashboard keeps it
+// with the tenant's cached snapshot, so the bars are drawn once per change, not once per view.
+func ChartHTML(days []ev.DayCount) (string, error) {
+	var b strings.Builder
+	if err := chart(NewChart(days)).Render(context.Background(), &b); err != nil {
+		return "", err
+	}
+	return b.String(), nil
 }
 
 // NewChart lays out one bar per day, scaled to the busiest day.

@@ -36,7 +36,7 @@ type Data struct {
 	EventsLog     eventviews.Log
 	Activity      []Activity
 	Names         map[uuid.UUID]string // actors and aggregates of Activity, by id
-	Chart         Chart
+	Chart         string               // ChartHTML of the days: drawn once per snapshot, not per view
 }
 
 // Count is one number on the dashboard, linking to the list it counts.
@@ -303,7 +303,7 @@ func Page(p layouts.Page, d Data) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = chart(d.Chart).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = templ.Raw(d.Chart).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
