@@ -28,6 +28,9 @@ type Caches struct {
 	Watcher    *freshness.Watcher
 }
 
+// summaryValues is how many dashboards, list counts and list pages a process keeps.
+const summaryValues = 1000
+
 // NewCaches builds the caches over b: events from b.Store's commits, b.Bus (this process's
 // relay) and b.NATS (every other process's relay). now may be nil (time.Now); tests pass a
 // clock to age entries while the NATS link is down.
@@ -42,7 +45,9 @@ func NewCaches(b *Backends, reg *prometheus.Registry, log *slog.Logger, now func
 	tenants.Follow(w)
 	followPolicies(policies, w)
 	principals.Follow(w)
-	summaries := summary.New(0, b.SummaryMaxAge)
+	// 1,000 values: a content list page of 50 rows holds some 10–20 KB, so the pages alone stay
+	// under about 20 MB however many filters and pages are asked for.
+	summaries := summary.New(summaryValues, b.SummaryMaxAge)
 	summaries.Follow(w)
 	if reg != nil {
 		reg.MustRegister(

@@ -48,15 +48,16 @@ type Cache struct {
 	maxAge time.Duration
 }
 
-// New builds a cache of up to size values (default 10,000) that serves an entry for at most
-// maxAge (0: never, every Get loads; the test kit and serve pass config.SummaryMaxAge, whose
-// default is MaxAge). Call Follow before use.
+// New builds a cache of up to size values (default 10,000; the least recently used go first)
+// that serves an entry for at most maxAge (0: never, every Get loads; serve and the test kit
+// pass config.SummaryMaxAge, whose default is MaxAge). The tenants' generations are kept for at
+// least 10,000 tenants whatever size is. Call Follow before use.
 func New(size int, maxAge time.Duration) *Cache {
 	if size <= 0 {
 		size = 10000
 	}
 	l, _ := lru.New[key, entry](size)
-	g, _ := lru.New[uuid.UUID, uint64](size)
+	g, _ := lru.New[uuid.UUID, uint64](max(size, 10000))
 	return &Cache{lru: l, gens: g, maxAge: maxAge}
 }
 
