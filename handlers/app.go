@@ -10,7 +10,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/rustok/rustok-admin/internal/websession"
 
 	"github.com/rustok/rustok-admin/internal/authz"
 	"github.com/rustok/rustok-admin/internal/backend"
@@ -20,6 +19,7 @@ import (
 	"github.com/rustok/rustok-admin/internal/principal"
 	"github.com/rustok/rustok-admin/internal/summary"
 	"github.com/rustok/rustok-admin/internal/tenancy"
+	"github.com/rustok/rustok-admin/internal/websession"
 	"github.com/rustok/rustok-admin/models"
 )
 
@@ -164,7 +164,7 @@ func NewDeps(cfg config.Config, b *backend.Backends, reg *prometheus.Registry, l
 	if log == nil {
 		log = slog.Default()
 	}
-	caches, err := backend.NewCaches(b, reg, log, now)
+	caches, err := backend.NewCaches(cfg, b, reg, log, now)
 	if err != nil {
 		return Deps{}, nil, err
 	}

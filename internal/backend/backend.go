@@ -27,8 +27,6 @@ type Backends struct {
 	Redis   redis.UniversalClient
 	NATS    *nats.Conn
 	Bus     *events.Bus // in-process event subscribers; the relay always delivers to it
-	// SummaryMaxAge is config.SummaryMaxAge: how long NewCaches' summaries serve an entry.
-	SummaryMaxAge time.Duration
 
 	databaseName string
 }
@@ -46,7 +44,7 @@ func Open(ctx context.Context, cfg config.Config) (*Backends, error) {
 	if err != nil {
 		return nil, fmt.Errorf("database: %w", err)
 	}
-	b := &Backends{Store: store, Bus: events.NewBus(), databaseName: describeDatabase(cfg.DatabaseURL), SummaryMaxAge: cfg.SummaryMaxAge}
+	b := &Backends{Store: store, Bus: events.NewBus(), databaseName: describeDatabase(cfg.DatabaseURL)}
 	if cfg.RedisURL != "" {
 		client, err := OpenRedis(ctx, cfg.RedisURL)
 		if err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rustok/rustok-admin/internal/authz"
+	"github.com/rustok/rustok-admin/internal/config"
 	"github.com/rustok/rustok-admin/internal/events"
 	"github.com/rustok/rustok-admin/internal/freshness"
 	"github.com/rustok/rustok-admin/internal/principal"
@@ -31,10 +32,10 @@ type Caches struct {
 // summaryValues is how many dashboards, list counts and list pages a process keeps.
 const summaryValues = 1000
 
-// NewCaches builds the caches over b: events from b.Store's commits, b.Bus (this process's
+// NewCaches builds the caches over b, the summaries bounded by cfg.SummaryMaxAge: events from b.Store's commits, b.Bus (this process's
 // relay) and b.NATS (every other process's relay). now may be nil (time.Now); tests pass a
 // clock to age entries while the NATS link is down.
-func NewCaches(b *Backends, reg *prometheus.Registry, log *slog.Logger, now func() time.Time) (*Caches, error) {
+func NewCaches(cfg config.Config, b *Backends, reg *prometheus.Registry, log *slog.Logger, now func() time.Time) (*Caches, error) {
 	w := freshness.New(freshness.Config{Commits: b.Store, Bus: b.Bus, NATS: b.NATS, Logger: log, Now: now})
 	tenants := tenancy.New(b.Store, tenancy.Config{Shared: b.Storage, Metrics: tenancy.NewMetrics(reg), Logger: log})
 	policies, err := authz.New(b.Store.DB(), 0)
@@ -47,7 +48,7 @@ func NewCaches(b *Backends, reg *prometheus.Registry, log *slog.Logger, now func
 	principals.Follow(w)
 	// 1,000 values: a content list page of 50 rows holds some 10–20 KB, so the pages alone stay
 	// under about 20 MB however many filters and pages are asked for.
-	summaries := summary.New(summaryValues, b.SummaryMaxAge)
+	summaries := summary.New(summaryValues, cfg.SummaryMaxAge)
 	summaries.Follow(w)
 	if reg != nil {
 		reg.MustRegister(

@@ -16,6 +16,7 @@ import (
 
 	"github.com/rustok/rustok-admin/handlers"
 	"github.com/rustok/rustok-admin/internal/backend"
+	"github.com/rustok/rustok-admin/internal/config"
 	"github.com/rustok/rustok-admin/internal/events"
 	"github.com/rustok/rustok-admin/internal/freshness"
 	"github.com/rustok/rustok-admin/internal/testkit"
@@ -35,7 +36,7 @@ func TestEveryWatchedEventTypeIsHeardOverNATS(t *testing.T) {
 	}
 	t.Cleanup(nc.Close)
 	b := &backend.Backends{Store: testkit.NewDB(t), NATS: nc}
-	caches, err := backend.NewCaches(b, handlers.NewRegistry(), quiet, nil)
+	caches, err := backend.NewCaches(config.Default(), b, handlers.NewRegistry(), quiet, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,9 +3,8 @@
 // Any event of the tenant — by this process's own commit, its relay, or NATS from another
 // process — drops everything cached for the tenant, so a change shows on the next view;
 // user.updated and user.deleted drop everything of every tenant (a user's name shows in the
-// lists of every tenant they wrote in); what
-// changes without an event (an event's delivery status, flipped by a relay) shows within MaxAge
-// (5 s). While the NATS link is down the freshness watcher bounds entries to the same 5 s, and a
+// lists of every tenant they wrote in); what changes without an event (an event's delivery
+// status, flipped by a relay) shows within MaxAge (5 s, SUMMARY_MAX_AGE). While the NATS link is down the freshness watcher bounds entries to the same 5 s, and a
 // reconnect drops them all.
 package summary
 

@@ -104,7 +104,7 @@ func NewApp(t testing.TB, opts ...Option) *TestApp {
 	// Like serve (handlers.NewDeps): the tenant cache and the policies follow this process's
 	// commits at once. A Cluster process brings its own, built the same way over real backends.
 	if d.Tenants == nil || d.Authz == nil || d.Users == nil || d.Summary == nil {
-		b := &backend.Backends{Store: store, Storage: d.Storage, Bus: d.Bus, SummaryMaxAge: d.Config.SummaryMaxAge}
+		b := &backend.Backends{Store: store, Storage: d.Storage, Bus: d.Bus}
 		built, caches, err := handlers.NewDeps(d.Config, b, d.Registry, d.Logger, nil)
 		if err != nil {
 			t.Fatalf("testkit: %v", err)
