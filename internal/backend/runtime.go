@@ -32,7 +32,8 @@ type Caches struct {
 // summaryValues is how many dashboards, list counts and list pages a process keeps.
 const summaryValues = 1000
 
-// NewCaches builds the caches over b, the summaries bounded by cfg.SummaryMaxAge: events from b.Store's commits, b.Bus (this process's
+// NewCaches builds the caches over b (the summaries bounded by cfg.SummaryMaxAge): events from
+// b.Store's commits, b.Bus (this process's
 // relay) and b.NATS (every other process's relay). now may be nil (time.Now); tests pass a
 // clock to age entries while the NATS link is down.
 func NewCaches(cfg config.Config, b *Backends, reg *prometheus.Registry, log *slog.Logger, now func() time.Time) (*Caches, error) {
