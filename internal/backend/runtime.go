@@ -33,9 +33,8 @@ type Caches struct {
 const summaryValues = 1000
 
 // NewCaches builds the caches over b (the summaries bounded by cfg.SummaryMaxAge): events from
-// b.Store's commits, b.Bus (this process's
-// relay) and b.NATS (every other process's relay). now may be nil (time.Now); tests pass a
-// clock to age entries while the NATS link is down.
+// b.Store's commits, b.Bus (this process's relay) and b.NATS (every other process's relay). now
+// may be nil (time.Now); tests pass a clock to age entries while the NATS link is down.
 func NewCaches(cfg config.Config, b *Backends, reg *prometheus.Registry, log *slog.Logger, now func() time.Time) (*Caches, error) {
 	w := freshness.New(freshness.Config{Commits: b.Store, Bus: b.Bus, NATS: b.NATS, Logger: log, Now: now})
 	tenants := tenancy.New(b.Store, tenancy.Config{Shared: b.Storage, Metrics: tenancy.NewMetrics(reg), Logger: log})
