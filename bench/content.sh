@@ -10,9 +10,9 @@
 #      statements: pgbench -M prepared). Goal: app req/s ÷ pgbench tps ≥ 0.7 (issue 12; 0.5 in
 #      issue 6).
 #   B. Creating a node (one translation, node.created + node.translation_updated in sys_events,
-#      slug check and the outbox's advisory lock in one transaction): the Go benchmark
+#      and the slug check in one transaction): the Go benchmark
 #      BenchmarkCreateNode (bench/content_test.go, models.Store.CreateNode) against pgbench
-#      sending the same INSERTs and the lock in one transaction, at the same concurrency.
+#      sending the same INSERTs in one transaction, at the same concurrency.
 #      Goal: app creates/s ÷ pgbench tps ≥ 0.6. Also, for information: POST /t/acme/nodes with wrk,
 #      and pgbench with every statement CreateNode sends (the slug check too).
 #   C. The request path (issue 12): this code against a baseline binary (BENCH_BASELINE, default
@@ -676,15 +676,15 @@ TITLE="('Benchmark post ' || :run || '-' || :client_id || '-' || :n)"
 SLUG="('benchmark-post-' || :run || '-' || :client_id || '-' || :n)"
 NID_TEXT="(:run || lpad(to_hex(:n::bigint), 14, '0') || lpad(to_hex(:client_id::int), 4, '0') || '01')::uuid::text"
 SLUG_CHECK="SELECT count(*) FROM \"node_translations\" WHERE tenant_id = :tenant AND kind = 'post' AND locale = 'en' AND slug = $SLUG AND node_id <> $NID;"
-# The outbox's one statement (internal/events insertRows): the aggregate's advisory lock, then
-# the events' rows, stamped after the lock.
+# The outbox's one statement (internal/events insertRows): the events' rows, stamped in SQL. The
+# node is born in this transaction, so the outbox takes no advisory lock for it.
 EVENT_COLUMNS='"id","event_type","schema_version","tenant_id","aggregate_type","aggregate_id","actor_id","correlation_id","causation_id","payload"'
 # The statements CreateNode sends after its slug check, with the same column lists (checked
-# against the app's below); the lock is the outbox's per-aggregate advisory lock.
+# against the app's below).
 INSERTS=$(cat <<EOF
 INSERT INTO "nodes" ("id","tenant_id","kind","status","author_id","parent_id","position","published_at","version","created_at","updated_at") VALUES ($NID, :tenant, 'post', 'draft', :author, NULL, 0, NULL, 1, now(), now());
 INSERT INTO "node_translations" ("id","node_id","tenant_id","kind","locale","title","title_search","slug","excerpt","body","created_at","updated_at") VALUES ($TID, $NID, :tenant, 'post', 'en', $TITLE, lower($TITLE), $SLUG, '', $BODY_SQL, now(), now());
-WITH locked AS (SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) AS n FROM (SELECT k FROM unnest(ARRAY['node:' || $NID_TEXT]) AS k ORDER BY k) AS keys), stamped AS (SELECT clock_timestamp() AS at FROM locked) INSERT INTO "sys_events" ($EVENT_COLUMNS,"occurred_at","next_attempt_at") SELECT v.*, s.at, s.at FROM stamped AS s, (VALUES ($E1, 'node.created'::text, 1, :tenant::uuid, 'node'::text, $NID, :author::uuid, :corr::text, NULL::uuid, ('{"kind": "post", "status": "draft", "node_id": "' || $NID_TEXT || '", "author_id": "' || :author || '"}')::jsonb),($E2, 'node.translation_updated', 1, :tenant::uuid, 'node', $NID, :author::uuid, :corr::text, NULL::uuid, ('{"locale": "en", "changes": {"body": {"new": "$BODY_JSON", "old": ""}, "slug": {"new": "' || $SLUG || '", "old": ""}, "title": {"new": "' || $TITLE || '", "old": ""}}, "node_id": "' || $NID_TEXT || '"}')::jsonb)) AS v($EVENT_COLUMNS) RETURNING "occurred_at";
+WITH stamped AS (SELECT clock_timestamp() AS at) INSERT INTO "sys_events" ($EVENT_COLUMNS,"occurred_at","next_attempt_at") SELECT v.*, s.at, s.at FROM stamped AS s, (VALUES ($E1, 'node.created'::text, 1, :tenant::uuid, 'node'::text, $NID, :author::uuid, :corr::text, NULL::uuid, ('{"kind": "post", "status": "draft", "node_id": "' || $NID_TEXT || '", "author_id": "' || :author || '"}')::jsonb),($E2, 'node.translation_updated', 1, :tenant::uuid, 'node', $NID, :author::uuid, :corr::text, NULL::uuid, ('{"locale": "en", "changes": {"body": {"new": "$BODY_JSON", "old": ""}, "slug": {"new": "' || $SLUG || '", "old": ""}, "title": {"new": "' || $TITLE || '", "old": ""}}, "node_id": "' || $NID_TEXT || '"}')::jsonb)) AS v($EVENT_COLUMNS) RETURNING "occurred_at";
 EOF
 )
 printf '\\set n :n + 1\nBEGIN;\n%s\nCOMMIT;\n' "$INSERTS" >"$WORK/create_inserts.sql"
@@ -724,19 +724,18 @@ if $CAPTURE; then
   log "   POST /t/acme/nodes ran $(wc -l <"$WORK/captured-create.txt") statements (relay work after the commit: $(($(wc -l <"$WORK/captured-create-all.txt") - $(wc -l <"$WORK/captured-create.txt"))) more lines):"
   cut -c1-150 "$WORK/captured-create.txt" | sed 's/^/     /' >&2
   CAPTURE_REPORT+=("POST /t/acme/nodes: $(wc -l <"$WORK/captured-create.txt") statements up to its commit (relay polls left out)")
-  # Column lists and statement shapes: everything up to VALUES, and the lock's FROM clause.
+  # Column lists and statement shapes: everything up to VALUES, and the outbox's WITH clause.
   missing=0
   while IFS= read -r stmt; do
     grep -qF -- "$stmt" "$WORK/captured-create.txt" || { log "   NOT SENT BY THE APP: $stmt"; missing=$((missing + 1)); }
   done < <(grep -o '^INSERT INTO "[a-z_]*" ([^)]*) VALUES' "$WORK/create_app.sql"
-    echo 'WITH locked AS (SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) AS n FROM (SELECT k FROM unnest('
-    echo ") AS k ORDER BY k) AS keys), stamped AS (SELECT clock_timestamp() AS at FROM locked) INSERT INTO \"sys_events\" ($EVENT_COLUMNS,\"occurred_at\",\"next_attempt_at\") SELECT v.*, s.at, s.at FROM stamped AS s, (VALUES "
+    echo "WITH stamped AS (SELECT clock_timestamp() AS at) INSERT INTO \"sys_events\" ($EVENT_COLUMNS,\"occurred_at\",\"next_attempt_at\") SELECT v.*, s.at, s.at FROM stamped AS s, (VALUES "
     echo 'SELECT count(*) FROM "node_translations" WHERE tenant_id = $1 AND kind = $2 AND locale = $3 AND slug = $4 AND node_id <> $5')
   if ((missing)); then
     CAPTURE_REPORT+=("create: $missing pgbench statement shapes differ from the app's — see the log above")
     INVALID+=("create: the pgbench SQL is not the app's")
   else
-    CAPTURE_REPORT+=("create: pgbench sends the app's tables, column lists, lock and slug check (values computed in SQL, see the script)")
+    CAPTURE_REPORT+=("create: pgbench sends the app's tables, column lists, outbox statement and slug check (values computed in SQL, see the script)")
   fi
 fi
 
@@ -923,7 +922,7 @@ fi
 if part B; then
 echo "B. create a post with one translation and its 2 events; pgbench's database held $CREATED at the end"
 echo "   app: TEST_DB=postgres go test -run '^\$' -bench '^BenchmarkCreateNode\$' -benchtime $DURATION ./bench/ (BENCH_CREATE_CLIENTS=$CREATE_CLIENTS)"
-echo "   SQL: pgbench -n -M prepared -cN -jN≤2 -T$SECONDS_EACH -f create_inserts.sql (BEGIN; INSERT nodes; INSERT node_translations; the outbox's one statement: advisory lock + 2 sys_events rows; COMMIT)"
+echo "   SQL: pgbench -n -M prepared -cN -jN≤2 -T$SECONDS_EACH -f create_inserts.sql (BEGIN; INSERT nodes; INSERT node_translations; the outbox's one statement: 2 sys_events rows, no lock for a new node; COMMIT)"
 for c in "${CREATE_CS[@]}"; do
   printf '  %-30s %9s   %s\n' "app, $c client(s) (creates/s)" "$(col "go/$c" | median)" "$(rounds_of "go/$c")"
   printf '  %-30s %9s   %s   CPU ms/tx pgbench/db %s\n' "pgbench, $c client(s) (tps)" "$(col "pg/$c" | median)" "$(rounds_of "pg/$c")" "$(cpu_of "pg/$c" | cut -d/ -f2-)"

@@ -197,9 +197,14 @@ func (s *Store) WithTx(ctx context.Context, fn func(ctx context.Context) error) 
 		return fn(ctx)
 	}
 	ctx, hooks := events.WithCommitHooks(ctx, &s.listeners)
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return fn(context.WithValue(ctx, txKey{}, tx))
-	})
+	var err error
+	if s.dialect == migrations.Postgres {
+		err = s.pgTransaction(ctx, fn) // events ride with the COMMIT
+	} else {
+		err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			return fn(context.WithValue(ctx, txKey{}, tx))
+		})
+	}
 	if err == nil {
 		hooks.Run()
 	}

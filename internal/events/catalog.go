@@ -132,6 +132,7 @@ type TenantCreated struct {
 	Locales       []string `json:"locales"`
 }
 
+func (*TenantCreated) CreatesAggregate()  {}
 func (*TenantCreated) EventType() string  { return "tenant.created" }
 func (*TenantCreated) SchemaVersion() int { return 1 }
 func (e *TenantCreated) Validate() error {
@@ -194,6 +195,7 @@ type UserRegistered struct {
 	Name  string `json:"name"`
 }
 
+func (*UserRegistered) CreatesAggregate()  {}
 func (*UserRegistered) EventType() string  { return "user.registered" }
 func (*UserRegistered) SchemaVersion() int { return 1 }
 func (e *UserRegistered) Validate() error {
@@ -310,6 +312,7 @@ type RoleCreated struct {
 	Permissions []string `json:"permissions,omitempty"`
 }
 
+func (*RoleCreated) CreatesAggregate()  {}
 func (*RoleCreated) EventType() string  { return "role.created" }
 func (*RoleCreated) SchemaVersion() int { return 1 }
 func (e *RoleCreated) Validate() error {
@@ -375,6 +378,7 @@ type NodeCreated struct {
 	ParentID *uuid.UUID `json:"parent_id,omitempty"`
 }
 
+func (*NodeCreated) CreatesAggregate()  {}
 func (*NodeCreated) EventType() string  { return "node.created" }
 func (*NodeCreated) SchemaVersion() int { return 1 }
 func (e *NodeCreated) Validate() error {
@@ -443,6 +447,7 @@ type ProductCreated struct {
 	ProductType string `json:"product_type"`
 }
 
+func (*ProductCreated) CreatesAggregate()  {}
 func (*ProductCreated) EventType() string  { return "product.created" }
 func (*ProductCreated) SchemaVersion() int { return 1 }
 func (e *ProductCreated) Validate() error {
@@ -495,6 +500,7 @@ type VariantCreated struct {
 	Title string `json:"title"`
 }
 
+func (*VariantCreated) CreatesAggregate()  {}
 func (*VariantCreated) EventType() string  { return "variant.created" }
 func (*VariantCreated) SchemaVersion() int { return 1 }
 func (e *VariantCreated) Validate() error {

@@ -28,6 +28,16 @@ type tenantNamer interface {
 	EventTenantID() uuid.UUID
 }
 
+// creation is implemented by events that record the birth of their aggregate in the
+// transaction that appends them: the aggregate's id is new and no other transaction can see it
+// (or emit an event about it) before this one commits. The outbox takes no lock for such an
+// aggregate (insertRows): any later writer of it starts after this commit, and a sequence value
+// taken after a commit is higher than every value taken before it, so seq order stays commit
+// order without one.
+type creation interface {
+	CreatesAggregate()
+}
+
 // Envelope is an event as stored and delivered: the payload plus who, where, when and why.
 type Envelope struct {
 	ID            uuid.UUID       `json:"id"`
