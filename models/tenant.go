@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"golang.org/x/text/language"
 
 	"github.com/rustok/rustok-admin/internal/events"
+	"github.com/rustok/rustok-admin/internal/money"
 )
 
 // Tenant is one customer organisation; every other row belongs to exactly one tenant.
@@ -23,9 +25,42 @@ type Tenant struct {
 	DefaultLocale string         `gorm:"not null"`
 	Locales       []string       `gorm:"serializer:json;not null"`
 	Settings      map[string]any `gorm:"serializer:json;not null"`
-	Version       int            `gorm:"not null;default:1"` // bumped by every update (version.go)
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	// The catalog's money and stock defaults (migration 00012): the currency prices are entered
+	// in first and products need to be activated, every currency the tenant sells in (ISO 4217),
+	// and the low-stock threshold new variants start with.
+	DefaultCurrency   string   `gorm:"not null"`
+	Currencies        []string `gorm:"serializer:json;not null"`
+	LowStockThreshold int64    `gorm:"not null"`
+	Version           int      `gorm:"not null;default:1"` // bumped by every update (version.go)
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+}
+
+// Currency is the tenant's default currency (USD for a tenant that never chose one).
+func (t *Tenant) Currency() string {
+	if t.DefaultCurrency == "" {
+		return "USD"
+	}
+	return t.DefaultCurrency
+}
+
+// EnabledCurrencies are the currencies the tenant sells in, the default first.
+func (t *Tenant) EnabledCurrencies() []string {
+	out := []string{t.Currency()}
+	for _, c := range t.Currencies {
+		if !slices.Contains(out, c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// lowStockThreshold is the threshold new variants start with.
+func (t *Tenant) lowStockThreshold() int64 {
+	if t.LowStockThreshold < 0 {
+		return DefaultLowStock
+	}
+	return t.LowStockThreshold
 }
 
 // TenantInput is what a caller may set when creating a tenant.
@@ -35,6 +70,11 @@ type TenantInput struct {
 	Domain        string
 	DefaultLocale string
 	Locales       []string
+	// DefaultCurrency and Currencies (ISO 4217) default to USD; the default is always enabled.
+	DefaultCurrency string
+	Currencies      []string
+	// LowStockThreshold is what new variants start with; nil means DefaultLowStock.
+	LowStockThreshold *int64
 }
 
 var (
@@ -100,6 +140,21 @@ func (in *TenantInput) Normalize() {
 	if !slices.Contains(in.Locales, in.DefaultLocale) {
 		in.Locales = append([]string{in.DefaultLocale}, in.Locales...)
 	}
+	in.DefaultCurrency = strings.ToUpper(strings.TrimSpace(in.DefaultCurrency))
+	if in.DefaultCurrency == "" {
+		in.DefaultCurrency = "USD"
+	}
+	currencies := []string{in.DefaultCurrency}
+	for _, c := range in.Currencies {
+		if c = strings.ToUpper(strings.TrimSpace(c)); c != "" && !slices.Contains(currencies, c) {
+			currencies = append(currencies, c)
+		}
+	}
+	in.Currencies = currencies
+	if in.LowStockThreshold == nil {
+		n := int64(DefaultLowStock)
+		in.LowStockThreshold = &n
+	}
 }
 
 // Validate checks the rules of DESIGN.md and returns a *ValidationError naming each bad field.
@@ -127,6 +182,20 @@ func (in *TenantInput) Validate() error {
 			fe.add("locales", "“"+l+"” is not a locale code such as en or pt-BR.")
 		}
 	}
+	if _, ok := money.Exponent(in.DefaultCurrency); !ok {
+		fe.add("default_currency", "“"+in.DefaultCurrency+"” is not an ISO 4217 currency code such as USD or EUR.")
+	}
+	for _, c := range in.Currencies {
+		if _, ok := money.Exponent(c); !ok {
+			fe.add("currencies", "“"+c+"” is not an ISO 4217 currency code such as USD or EUR.")
+		}
+	}
+	if len(in.Currencies) > 20 {
+		fe.add("currencies", "A tenant sells in at most 20 currencies.")
+	}
+	if in.LowStockThreshold != nil && (*in.LowStockThreshold < 0 || *in.LowStockThreshold > MaxThreshold) {
+		fe.add("low_stock_threshold", fmt.Sprintf("Enter a whole number from 0 to %d.", MaxThreshold))
+	}
 	return fe.err()
 }
 
@@ -145,6 +214,10 @@ func (s *Store) CreateTenant(ctx context.Context, in TenantInput) (*Tenant, erro
 		Locales:       in.Locales,
 		Settings:      map[string]any{},
 		Version:       1,
+
+		DefaultCurrency:   in.DefaultCurrency,
+		Currencies:        in.Currencies,
+		LowStockThreshold: *in.LowStockThreshold,
 	}
 	if in.Domain != "" {
 		t.Domain = &in.Domain
@@ -173,7 +246,11 @@ type TenantUpdate struct {
 	DefaultLocale *string
 	Locales       []string // nil keeps them
 	IsActive      *bool
-	Version       *int // the version the edit form was loaded from; nil skips the check (version.go)
+	// The catalog's defaults; nil keeps them.
+	DefaultCurrency   *string
+	Currencies        []string
+	LowStockThreshold *int64
+	Version           *int // the version the edit form was loaded from; nil skips the check (version.go)
 }
 
 // UpdateTenant applies the update and emits tenant.updated (old → new), tenant.activated or
@@ -189,7 +266,9 @@ func (s *Store) UpdateTenant(ctx context.Context, id uuid.UUID, up TenantUpdate)
 		if err := s.checkVersion(ctx, t, up.Version); err != nil {
 			return err
 		}
-		in := TenantInput{Slug: t.Slug, Name: t.Name, DefaultLocale: t.DefaultLocale, Locales: t.Locales}
+		threshold := t.LowStockThreshold
+		in := TenantInput{Slug: t.Slug, Name: t.Name, DefaultLocale: t.DefaultLocale, Locales: t.Locales,
+			DefaultCurrency: t.Currency(), Currencies: t.EnabledCurrencies(), LowStockThreshold: &threshold}
 		if t.Domain != nil {
 			in.Domain = *t.Domain
 		}
@@ -205,6 +284,15 @@ func (s *Store) UpdateTenant(ctx context.Context, id uuid.UUID, up TenantUpdate)
 		if up.Locales != nil {
 			in.Locales = up.Locales
 		}
+		if up.DefaultCurrency != nil {
+			in.DefaultCurrency = *up.DefaultCurrency
+		}
+		if up.Currencies != nil {
+			in.Currencies = up.Currencies
+		}
+		if up.LowStockThreshold != nil {
+			in.LowStockThreshold = up.LowStockThreshold
+		}
 		in.Normalize()
 		keepStoredSpelling(&in, t)
 		if err := in.Validate(); err != nil {
@@ -215,7 +303,10 @@ func (s *Store) UpdateTenant(ctx context.Context, id uuid.UUID, up TenantUpdate)
 			oldDomain = *t.Domain
 		}
 		changes := events.Changes{}.Diff("name", t.Name, in.Name).Diff("domain", oldDomain, in.Domain).
-			Diff("default_locale", t.DefaultLocale, in.DefaultLocale)
+			Diff("default_locale", t.DefaultLocale, in.DefaultLocale).
+			Diff("default_currency", t.Currency(), in.DefaultCurrency).
+			Diff("currencies", strings.Join(t.EnabledCurrencies(), ", "), strings.Join(in.Currencies, ", ")).
+			Diff("low_stock_threshold", t.LowStockThreshold, *in.LowStockThreshold)
 		var evts []events.Event
 		ref := events.TenantRef{TenantID: t.ID}
 		for _, l := range in.Locales {
@@ -243,10 +334,12 @@ func (s *Store) UpdateTenant(ctx context.Context, id uuid.UUID, up TenantUpdate)
 			return nil
 		}
 		t.Name, t.DefaultLocale, t.Locales, t.Domain = in.Name, in.DefaultLocale, in.Locales, nil
+		t.DefaultCurrency, t.Currencies, t.LowStockThreshold = in.DefaultCurrency, in.Currencies, *in.LowStockThreshold
 		if in.Domain != "" {
 			t.Domain = &in.Domain
 		}
-		if err := s.saveVersioned(ctx, t, "update tenant", "name", "domain", "default_locale", "locales", "is_active"); err != nil {
+		if err := s.saveVersioned(ctx, t, "update tenant", "name", "domain", "default_locale", "locales", "is_active",
+			"default_currency", "currencies", "low_stock_threshold"); err != nil {
 			return err
 		}
 		return s.Append(ctx, evts...)

@@ -45,6 +45,9 @@ func (n *Node) versionRef() versionRef   { return versionRef{"node", "nodes", n.
 func (u *User) versionRef() versionRef   { return versionRef{"user", "users", u.ID, &u.Version} }
 func (r *Role) versionRef() versionRef   { return versionRef{"role", "roles", r.ID, &r.Version} }
 func (t *Tenant) versionRef() versionRef { return versionRef{"tenant", "tenants", t.ID, &t.Version} }
+func (p *Product) versionRef() versionRef {
+	return versionRef{"product", "products", p.ID, &p.Version}
+}
 
 // StaleError refuses a save from a form loaded at an older version of the row, and says who
 // changed what since, from the event log. It matches ErrStale with errors.Is.
@@ -188,6 +191,9 @@ var fieldOfEvent = map[string]string{
 	"tenant.deactivated":     "status",
 	"tenant.locale_enabled":  "locales",
 	"tenant.locale_disabled": "locales",
+	"product.published":      "status",
+	"product.unpublished":    "status",
+	"product.archived":       "status",
 }
 
 // changedFields names the fields an event of the log changed, or nothing for an event that

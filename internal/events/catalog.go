@@ -500,11 +500,10 @@ type VariantCreated struct {
 	Title string `json:"title"`
 }
 
-func (*VariantCreated) CreatesAggregate()  {}
 func (*VariantCreated) EventType() string  { return "variant.created" }
 func (*VariantCreated) SchemaVersion() int { return 1 }
 func (e *VariantCreated) Validate() error {
-	return firstErr(e.check(e), checkString(e, "sku", e.SKU, 100, true), checkString(e, "title", e.Title, maxShort, false))
+	return firstErr(e.check(e), checkString(e, "sku", e.SKU, 100, false), checkString(e, "title", e.Title, maxShort, false))
 }
 
 // VariantUpdated: variant fields changed (old → new).
@@ -526,7 +525,7 @@ type VariantDeleted struct {
 func (*VariantDeleted) EventType() string  { return "variant.deleted" }
 func (*VariantDeleted) SchemaVersion() int { return 1 }
 func (e *VariantDeleted) Validate() error {
-	return firstErr(e.check(e), checkString(e, "sku", e.SKU, 100, true))
+	return firstErr(e.check(e), checkString(e, "sku", e.SKU, 100, false))
 }
 
 // InventoryUpdated: a variant's stock level changed.
@@ -541,7 +540,7 @@ type InventoryUpdated struct {
 func (*InventoryUpdated) EventType() string  { return "inventory.updated" }
 func (*InventoryUpdated) SchemaVersion() int { return 1 }
 func (e *InventoryUpdated) Validate() error {
-	return firstErr(e.check(e), checkString(e, "sku", e.SKU, 100, true), checkString(e, "reason", e.Reason, maxLong, false))
+	return firstErr(e.check(e), checkString(e, "sku", e.SKU, 100, false), checkString(e, "reason", e.Reason, maxLong, false))
 }
 
 // InventoryLow: stock fell to or below the variant's low-stock threshold.
@@ -558,7 +557,7 @@ func (e *InventoryLow) Validate() error {
 	if e.Threshold < 0 {
 		return invalid(e, "threshold is negative")
 	}
-	return firstErr(e.check(e), checkString(e, "sku", e.SKU, 100, true))
+	return firstErr(e.check(e), checkString(e, "sku", e.SKU, 100, false))
 }
 
 // PriceUpdated: a variant's price in one currency changed. Amounts are in minor units.

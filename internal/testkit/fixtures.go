@@ -47,6 +47,12 @@ func (b *TenantBuilder) Locales(def string, more ...string) *TenantBuilder {
 	return b
 }
 
+// Currencies sets the default currency (the first) and the enabled currencies.
+func (b *TenantBuilder) Currencies(def string, more ...string) *TenantBuilder {
+	b.in.DefaultCurrency, b.in.Currencies = def, append([]string{def}, more...)
+	return b
+}
+
 // Inactive makes the tenant deactivated.
 func (b *TenantBuilder) Inactive() *TenantBuilder { b.inactive = true; return b }
 
