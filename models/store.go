@@ -274,6 +274,8 @@ func translate(err error, what string) error {
 
 // slowQueryLogger logs queries slower than threshold through slog, with the request id of the
 // context. Failed queries are not logged here: the caller gets the error and decides.
+const maxLoggedSQL = 1000
+
 type slowQueryLogger struct{ threshold time.Duration }
 
 func (l slowQueryLogger) LogMode(logger.LogLevel) logger.Interface { return l }
@@ -284,6 +286,9 @@ func (slowQueryLogger) Error(context.Context, string, ...any)      {}
 func (l slowQueryLogger) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), _ error) {
 	if elapsed := time.Since(begin); elapsed >= l.threshold {
 		sql, rows := fc()
+		if len(sql) > maxLoggedSQL { // a batch INSERT can be megabytes; its start says what it was
+			sql = sql[:maxLoggedSQL] + fmt.Sprintf("… (%d bytes)", len(sql))
+		}
 		slog.WarnContext(ctx, "slow query", "duration_ms", elapsed.Milliseconds(), "rows", rows, "sql", sql)
 	}
 }
