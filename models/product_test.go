@@ -856,8 +856,8 @@ func TestProductWorkflow(t *testing.T) {
 
 	t.Run("activating needs a price in the default currency", func(t *testing.T) {
 		for name, p := range map[string]*models.Product{
-			"no price":              testkit.Product(t, store, tn).Option("Size", "S", "M").Create(),
-			"a price in EUR only":   testkit.Product(t, store, tn).Price("EUR", 1000).Create(),
+			"no price":               testkit.Product(t, store, tn).Option("Size", "S", "M").Create(),
+			"a price in EUR only":    testkit.Product(t, store, tn).Price("EUR", 1000).Create(),
 			"no default-locale text": nil,
 		} {
 			if p == nil {
@@ -1593,10 +1593,10 @@ func TestCatalogIsolation(t *testing.T) {
 // ---- ListProducts ----
 
 type catListFixture struct {
-	store                               *models.Store
-	tn, other                           *models.Tenant
-	shirt, mug, hat, scarf, sock, cap   *models.Product
-	theirs                              *models.Product
+	store                             *models.Store
+	tn, other                         *models.Tenant
+	shirt, mug, hat, scarf, sock, cap *models.Product
+	theirs                            *models.Product
 }
 
 func newCatListFixture(t *testing.T) *catListFixture {
