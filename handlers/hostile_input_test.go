@@ -47,40 +47,52 @@ func knownFields(tn string) map[string]url.Values {
 	}
 	password := "a long enough password 1"
 	return map[string]url.Values{
-		"POST /login":                              {"email": {"someone@example.com"}, "password": {password}, "next": {"/"}},
-		"POST /logout":                             {},
-		"POST /account/time-zone":                  {"time_zone": {"Europe/Berlin"}},
-		"POST /set-password/:token":                {"password": {password}, "password_confirm": {password}},
-		"POST /t/:slug/events/:id/retry":           {},
-		"POST /t/:slug/roles":                      {"name": {"writers"}, "description": {"They write."}, "from": {""}},
-		"POST /t/:slug/roles/:name":                {"name": {"renamed"}},
-		"POST /t/:slug/roles/:name/delete":         {},
-		"POST /t/:slug/roles/:name/permissions":    {"resource": {"nodes"}, "action": {"list"}, "granted": {"true"}},
-		"POST /t/:slug/users":                      {"email": {"new@example.com"}, "name": {"New"}, "role": {"customer"}, "mode": {"password"}, "password": {password}},
-		"POST /t/:slug/users/:id":                  {"name": {"Member"}, "status": {"active"}},
-		"POST /t/:slug/users/:id/roles":            {"role": {"manager"}},
-		"POST /t/:slug/users/:id/roles/revoke":     {"role": {"customer"}},
-		"POST /t/:slug/nodes":                      node,
-		"POST /t/:slug/nodes/preview":              {"locale": {"en"}, "body": {"Some *text*"}, "t.en.body": {"Some *text*"}},
-		"POST /t/:slug/nodes/bulk/status":          bulk(url.Values{"to": {"published"}}),
-		"POST /t/:slug/nodes/bulk/delete":          bulk(nil),
-		"POST /t/:slug/nodes/:id":                  node,
-		"POST /t/:slug/nodes/:id/status":           {"to": {"published"}},
-		"POST /t/:slug/nodes/:id/delete":           {},
-		"POST /events/:id/retry":                   {},
-		"POST /tenants":                            {"slug": {"new-tenant"}, "name": {"New"}, "domain": {"new.example.com"}, "default_locale": {"en"}, "locales": {"en, de"}},
-		"POST /tenants/:id":                        {"name": {"Renamed"}, "domain": {""}, "default_locale": {"en"}, "locales": {"en de"}},
-		"POST /tenants/:id/deactivate":             {},
-		"POST /tenants/:id/activate":               {},
-		"GET /login":                               {"next": {"/"}},
-		"GET /t/:slug/events":                      {"type": {""}, "aggregate_type": {"node"}, "aggregate_id": {""}, "actor_id": {""}, "status": {""}, "from": {""}, "to": {""}, "before": {""}, "limit": {""}},
-		"GET /events":                              {"type": {""}, "aggregate_type": {"node"}, "aggregate_id": {""}, "actor_id": {""}, "status": {""}, "from": {""}, "to": {""}, "before": {""}, "limit": {""}},
-		"GET /t/:slug/events/aggregate/:type/:aid": {"limit": {"20"}},
-		"GET /t/:slug/roles/new":                   {"from": {"admin"}},
-		"GET /t/:slug/users":                       {"q": {"a"}, "page": {"1"}, "per_page": {"50"}},
-		"GET /t/:slug/nodes":                       {"q": {"a"}, "kind": {""}, "status": {""}, "locale": {""}, "author": {""}, "sort": {""}, "dir": {""}, "page": {"1"}, "per_page": {"50"}},
-		"GET /t/:slug/nodes/new":                   {"kind": {"page"}},
-		"GET /tenants":                             {"q": {"a"}, "status": {""}, "page": {"1"}, "per_page": {"50"}},
+		"POST /login":                           {"email": {"someone@example.com"}, "password": {password}, "next": {"/"}},
+		"POST /logout":                          {},
+		"POST /account/time-zone":               {"time_zone": {"Europe/Berlin"}},
+		"POST /set-password/:token":             {"password": {password}, "password_confirm": {password}},
+		"POST /t/:slug/events/:id/retry":        {},
+		"POST /t/:slug/roles":                   {"name": {"writers"}, "description": {"They write."}, "from": {""}},
+		"POST /t/:slug/roles/:name":             {"name": {"renamed"}},
+		"POST /t/:slug/roles/:name/delete":      {},
+		"POST /t/:slug/roles/:name/permissions": {"resource": {"nodes"}, "action": {"list"}, "granted": {"true"}},
+		"POST /t/:slug/users":                   {"email": {"new@example.com"}, "name": {"New"}, "role": {"customer"}, "mode": {"password"}, "password": {password}},
+		"POST /t/:slug/users/:id":               {"name": {"Member"}, "status": {"active"}},
+		"POST /t/:slug/users/:id/roles":         {"role": {"manager"}},
+		"POST /t/:slug/users/:id/roles/revoke":  {"role": {"customer"}},
+		"POST /t/:slug/nodes":                   node,
+		"POST /t/:slug/nodes/preview":           {"locale": {"en"}, "body": {"Some *text*"}, "t.en.body": {"Some *text*"}},
+		"POST /t/:slug/nodes/bulk/status":       bulk(url.Values{"to": {"published"}}),
+		"POST /t/:slug/nodes/bulk/delete":       bulk(nil),
+		"POST /t/:slug/nodes/:id":               node,
+		"POST /t/:slug/nodes/:id/status":        {"to": {"published"}},
+		"POST /t/:slug/nodes/:id/delete":        {},
+		"POST /events/:id/retry":                {},
+		"POST /t/:slug/products": {"vendor": {"Acme"}, "product_type": {"Shirt"}, "t.en.title": {"Shirt"}, "t.en.handle": {"shirt-x"},
+			"t.en.description": {"Soft"}, "t.en.seo_title": {""}, "t.en.seo_description": {""}, "opt.0.name": {"Size"}, "opt.0.values": {"S, M"},
+			"opt.1.name": {""}, "opt.1.values": {""}, "opt.2.name": {""}, "opt.2.values": {""}, "confirm_removal": {""}},
+		"POST /t/:slug/products/:id": {"vendor": {"Acme"}, "product_type": {"Shirt"}, "t.en.title": {"Shirt"}, "t.en.handle": {"shirt-y"},
+			"opt.0.name": {"Size"}, "opt.0.values": {"S, M"}},
+		"POST /t/:slug/products/bulk/status":              {"confirm": {"yes"}, "to": {"archived"}},
+		"POST /t/:slug/products/bulk/delete":              {"confirm": {"yes"}},
+		"POST /t/:slug/products/:id/status":               {"to": {"active"}},
+		"POST /t/:slug/products/:id/delete":               {},
+		"POST /t/:slug/products/:id/variants":             {},
+		"POST /t/:slug/products/:id/variants/:vid/delete": {},
+		"POST /t/:slug/inventory/:id/adjust":              {"delta": {"5"}, "reason": {"received"}, "note": {"n"}, "mode": {"adjust"}, "seen": {"0"}, "back": {""}},
+		"POST /tenants":                                   {"slug": {"new-tenant"}, "name": {"New"}, "domain": {"new.example.com"}, "default_locale": {"en"}, "locales": {"en, de"}},
+		"POST /tenants/:id":                               {"name": {"Renamed"}, "domain": {""}, "default_locale": {"en"}, "locales": {"en de"}},
+		"POST /tenants/:id/deactivate":                    {},
+		"POST /tenants/:id/activate":                      {},
+		"GET /login":                                      {"next": {"/"}},
+		"GET /t/:slug/events":                             {"type": {""}, "aggregate_type": {"node"}, "aggregate_id": {""}, "actor_id": {""}, "status": {""}, "from": {""}, "to": {""}, "before": {""}, "limit": {""}},
+		"GET /events":                                     {"type": {""}, "aggregate_type": {"node"}, "aggregate_id": {""}, "actor_id": {""}, "status": {""}, "from": {""}, "to": {""}, "before": {""}, "limit": {""}},
+		"GET /t/:slug/events/aggregate/:type/:aid":        {"limit": {"20"}},
+		"GET /t/:slug/roles/new":                          {"from": {"admin"}},
+		"GET /t/:slug/users":                              {"q": {"a"}, "page": {"1"}, "per_page": {"50"}},
+		"GET /t/:slug/nodes":                              {"q": {"a"}, "kind": {""}, "status": {""}, "locale": {""}, "author": {""}, "sort": {""}, "dir": {""}, "page": {"1"}, "per_page": {"50"}},
+		"GET /t/:slug/nodes/new":                          {"kind": {"page"}},
+		"GET /tenants":                                    {"q": {"a"}, "status": {""}, "page": {"1"}, "per_page": {"50"}},
 	}
 }
 
@@ -91,6 +103,7 @@ type hostileFixture struct {
 	paths                                 func(string) string
 	super, admin                          *testkit.HTTPClient
 	nodeID, memberID, tenantEvent, global string
+	productID, variantID                  string
 }
 
 func newHostileFixture(t *testing.T) *hostileFixture {
@@ -98,6 +111,7 @@ func newHostileFixture(t *testing.T) *hostileFixture {
 	tn := testkit.Tenant(t, app.Store).Locales("en", "de").Create()
 	node := testkit.Node(t, app.Store, tn).Translation("en", "Hello", "Body").Create()
 	member := testkit.User(t, app.Store).WithRole(tn, "customer").Create()
+	product := testkit.Product(t, app.Store, tn).Option("Size", "S", "M").Price("USD", 1000).Create()
 	ctx := t.Context()
 	if _, err := app.Store.CreateRole(ctx, tn.ID, "editors", "Edit things."); err != nil {
 		t.Fatal(err)
@@ -116,12 +130,17 @@ func newHostileFixture(t *testing.T) *hostileFixture {
 		t.Fatalf("no platform event: %v", err)
 	}
 	f := &hostileFixture{app: app, tenant: tn.Slug, super: super, admin: admin, nodeID: node.ID.String(),
-		memberID: member.ID.String(), tenantEvent: tenantEvent.ID.String(), global: platformEvent.ID.String()}
+		memberID: member.ID.String(), tenantEvent: tenantEvent.ID.String(), global: platformEvent.ID.String(),
+		productID: product.ID.String(), variantID: product.Variants[1].ID.String()}
 	f.paths = func(pattern string) string {
 		id := ""
 		switch {
 		case strings.HasPrefix(pattern, "/t/:slug/nodes/"):
 			id = f.nodeID
+		case strings.HasPrefix(pattern, "/t/:slug/products/"):
+			id = f.productID
+		case strings.HasPrefix(pattern, "/t/:slug/inventory/"):
+			id = f.variantID
 		case strings.HasPrefix(pattern, "/t/:slug/users/"):
 			id = f.memberID
 		case strings.HasPrefix(pattern, "/t/:slug/events/"):
@@ -132,7 +151,7 @@ func newHostileFixture(t *testing.T) *hostileFixture {
 			id = tn.ID.String()
 		}
 		return strings.NewReplacer(":slug", tn.Slug, ":id", id, ":name", "editors", ":token", token,
-			":type", "node", ":aid", f.nodeID, "*", "app.css").Replace(pattern)
+			":type", "node", ":aid", f.nodeID, ":vid", f.variantID, "*", "app.css").Replace(pattern)
 	}
 	return f
 }

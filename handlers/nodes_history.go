@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
 
 	"github.com/rustok/rustok-admin/internal/events"
 	"github.com/rustok/rustok-admin/views/components"
@@ -19,22 +20,30 @@ func (a *App) nodeHistory(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	t := currentTenant(c)
-	rows, err := a.store.AggregateHistory(ctx(c), events.TenantScope(t.ID), "node", n.ID, nodeHistoryLimit)
+	h, _, err := a.aggregateHistory(c, "node", n.ID, components.History{ID: "node-history", Empty: "No changes recorded yet.", AllText: "All events of this node →"})
 	if err != nil {
 		return err
+	}
+	return render(c, fiber.StatusOK, components.HistoryPanel(h))
+}
+
+// aggregateHistory fills h with the last events of one aggregate of the request's tenant, in
+// words, linking into the event log only for those who may open it. It returns the rows too,
+// for panels that name more (a product's variants).
+func (a *App) aggregateHistory(c *fiber.Ctx, aggregate string, id uuid.UUID, h components.History) (components.History, []events.Row, error) {
+	t := currentTenant(c)
+	rows, err := a.store.AggregateHistory(ctx(c), events.TenantScope(t.ID), aggregate, id, nodeHistoryLimit)
+	if err != nil {
+		return h, nil, err
 	}
 	log := eventviews.Log{Slug: t.Slug}
 	var eventURL func(events.Row) string
 	if a.may(c, t, p("events", "read")) {
 		eventURL = func(r events.Row) string { return eventviews.DetailURL(log, r) }
 	}
-	h := components.History{ID: "node-history", Empty: "No changes recorded yet.", AllText: "All events of this node →"}
 	if a.may(c, t, p("events", "list")) {
-		h.AllURL = eventviews.AggregateURL(log, "node", n.ID.String())
+		h.AllURL = eventviews.AggregateURL(log, aggregate, id.String())
 	}
-	if h.Entries, err = a.historyEntries(ctx(c), &t.ID, rows, eventURL); err != nil {
-		return err
-	}
-	return render(c, fiber.StatusOK, components.HistoryPanel(h))
+	h.Entries, err = a.historyEntries(ctx(c), &t.ID, rows, eventURL)
+	return h, rows, err
 }

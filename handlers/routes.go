@@ -96,6 +96,25 @@ func (a *App) Routes() []Route {
 		{Method: fiber.MethodPost, Path: paths.NodeStatus, Access: InTenant, Perm: p("nodes", "publish"), Handler: a.nodeStatusPost},
 		{Method: fiber.MethodPost, Path: paths.NodeDelete, Access: InTenant, Perm: p("nodes", "delete"), Handler: a.nodeDeletePost},
 		{Method: fiber.MethodGet, Path: paths.NodeHistory, Access: InTenant, Perm: p("nodes", "read"), Handler: a.nodeHistory, Extra: []fiber.Handler{a.fragmentInShell("History", "← Back to the content")}},
+		// The catalog. Fixed paths come before /products/:id, which they would match. The
+		// variant grid's prices and SKUs need products:update; its stock cells also need
+		// inventory:update (checked in the handler). Stock is changed on the inventory routes,
+		// which need inventory permissions only.
+		{Method: fiber.MethodGet, Path: paths.Products, Access: InTenant, Perm: p("products", "list"), Handler: a.productsList},
+		{Method: fiber.MethodGet, Path: paths.ProductNew, Access: InTenant, Perm: p("products", "create"), Handler: a.productNew},
+		{Method: fiber.MethodPost, Path: paths.Products, Access: InTenant, Perm: p("products", "create"), Handler: a.productCreatePost},
+		{Method: fiber.MethodPost, Path: paths.ProductsBulkStatus, Access: InTenant, Perm: p("products", "publish"), Handler: a.productsBulkStatusPost},
+		{Method: fiber.MethodPost, Path: paths.ProductsBulkDelete, Access: InTenant, Perm: p("products", "delete"), Handler: a.productsBulkDeletePost},
+		{Method: fiber.MethodGet, Path: paths.Product, Access: InTenant, Perm: p("products", "read"), Handler: a.productShow},
+		{Method: fiber.MethodPost, Path: paths.Product, Access: InTenant, Perm: p("products", "update"), Handler: a.productUpdatePost},
+		{Method: fiber.MethodPost, Path: paths.ProductStatus, Access: InTenant, Perm: p("products", "publish"), Handler: a.productStatusPost},
+		{Method: fiber.MethodPost, Path: paths.ProductDelete, Access: InTenant, Perm: p("products", "delete"), Handler: a.productDeletePost},
+		{Method: fiber.MethodPost, Path: paths.ProductVariants, Access: InTenant, Perm: p("products", "update"), Handler: a.productVariantsPost},
+		{Method: fiber.MethodPost, Path: paths.ProductVariantDel, Access: InTenant, Perm: p("products", "update"), Handler: a.productVariantDeletePost},
+		{Method: fiber.MethodGet, Path: paths.ProductHistory, Access: InTenant, Perm: p("products", "read"), Handler: a.productHistory, Extra: []fiber.Handler{a.fragmentInShell("History", "← Back to the product")}},
+		{Method: fiber.MethodGet, Path: paths.Inventory, Access: InTenant, Perm: p("inventory", "list"), Handler: a.inventoryList},
+		{Method: fiber.MethodGet, Path: paths.InventoryVariant, Access: InTenant, Perm: p("inventory", "read"), Handler: a.inventoryVariant},
+		{Method: fiber.MethodPost, Path: paths.InventoryAdjust, Access: InTenant, Perm: p("inventory", "update"), Handler: a.inventoryAdjustPost},
 		// Platform events (no tenant: sign-ins, user accounts, platform roles).
 		{Method: fiber.MethodGet, Path: paths.PlatformEvents, Access: OnPlatform, Perm: p("events", "list"), Handler: a.eventsList},
 		{Method: fiber.MethodGet, Path: paths.PlatformEvent, Access: OnPlatform, Perm: p("events", "read"), Handler: a.eventShow},

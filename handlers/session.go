@@ -261,7 +261,8 @@ type navSection struct {
 var navSections = []navSection{
 	{"", "Dashboard", "dashboard", "layout-dashboard", paths.Dashboard, true},
 	{"Content", "Content", "nodes", "file-text", paths.Nodes, true},
-	{"Catalog", "Products", "products", "package", "", true},
+	{"Catalog", "Products", "products", "package", paths.Products, true},
+	{"Catalog", "Inventory", "inventory", "boxes", paths.Inventory, true},
 	{"People", "Users", "users", "users", paths.Users, true},
 	{"People", "Roles", "roles", "shield-check", paths.Roles, true},
 	{"Activity", "Events", "events", "activity", paths.Events, true},

@@ -298,4 +298,45 @@
       slug.setAttribute("data-suggested", slug.value);
     }
   });
+  // The variant grid (table[data-grid], views/products/edit.templ): arrow keys move between
+  // cells (left and right only from the start or end of the text), Enter moves down instead of
+  // submitting, and a cell whose value differs from what it was loaded with (data-initial) is
+  // marked, with a count of changed cells beside Save.
+  function gridCells(table) { return Array.prototype.slice.call(table.querySelectorAll("tbody tr")).map(function (tr) {
+    return Array.prototype.slice.call(tr.querySelectorAll("input[type=text]:not([readonly]), select"));
+  }); }
+  document.addEventListener("keydown", function (e) {
+    var cell = e.target, table = cell.closest && cell.closest("table[data-grid]");
+    if (!table || e.altKey || e.ctrlKey || e.metaKey) { return; }
+    var rows = gridCells(table), r = -1, c = -1;
+    rows.forEach(function (row, i) { var j = row.indexOf(cell); if (j >= 0) { r = i; c = j; } });
+    if (r < 0) { return; }
+    var text = cell.tagName === "INPUT", atStart = !text || cell.selectionStart === 0 && cell.selectionEnd === 0,
+      atEnd = !text || cell.selectionStart === cell.value.length;
+    var to = null;
+    if (e.key === "ArrowDown" || e.key === "Enter") { to = rows[r + 1] && rows[r + 1][c]; if (e.key === "Enter") { e.preventDefault(); } }
+    else if (e.key === "ArrowUp") { to = rows[r - 1] && rows[r - 1][c]; }
+    else if (e.key === "ArrowLeft" && atStart) { to = rows[r][c - 1]; }
+    else if (e.key === "ArrowRight" && atEnd) { to = rows[r][c + 1]; }
+    if (e.key === "ArrowDown" || e.key === "ArrowUp") { if (cell.tagName === "SELECT") { return; } e.preventDefault(); }
+    if (to) { e.preventDefault(); to.focus(); if (to.select) { to.select(); } }
+  });
+  function markGrid(table) {
+    var n = 0;
+    table.querySelectorAll("[data-initial]").forEach(function (el) {
+      var changed = el.value !== el.getAttribute("data-initial");
+      el.classList.toggle("cell-changed", changed);
+      if (changed) { n++; }
+    });
+    var form = table.closest("form"), out = form && form.querySelector("[data-grid-changes]");
+    if (out) { out.textContent = n === 0 ? "" : n === 1 ? "1 changed cell" : n + " changed cells"; }
+  }
+  ["input", "change"].forEach(function (type) {
+    document.addEventListener(type, function (e) {
+      var table = e.target.closest && e.target.closest("table[data-grid]");
+      if (table) { markGrid(table); }
+    });
+  });
+  document.querySelectorAll("table[data-grid]").forEach(markGrid);
+  document.addEventListener("htmx:afterSettle", function () { document.querySelectorAll("table[data-grid]").forEach(markGrid); });
 })();

@@ -4,7 +4,6 @@
 package money
 
 import (
-	"math"
 	"strconv"
 	"strings"
 
@@ -13,9 +12,12 @@ import (
 	"github.com/rustok/rustok-admin/internal/events"
 )
 
-// Exponent returns the number of minor-unit digits of an active ISO 4217 currency code (upper
-// case) and whether it is one. A code x/text does not know yet (it lags new codes such as XCG or
-// ZWG) has 2, which is what those codes have.
+// Exponent returns the number of minor-unit digits of an ISO 4217 currency (JPY 0, USD 2,
+// KWD 3) and whether code is an active ISO 4217 code, as listed by events.IsCurrency. Codes are
+// upper case; x/text would accept "usd", the project's list does not.
+//
+// The digits are x/text's standard rounding scale. Active codes x/text does not know yet (MRU,
+// SLE, VES, XCG, ZWG in v0.44.0) get 2, which is their ISO 4217 minor unit.
 func Exponent(code string) (int, bool) {
 	if !events.IsCurrency(code) {
 		return 0, false
@@ -28,11 +30,59 @@ func Exponent(code string) (int, bool) {
 	return scale, true
 }
 
-// ParseError is an amount that cannot be read; its message fits under a form field.
+// ParseError is an amount that cannot be read; its message is a sentence fit to show under a
+// form field.
 type ParseError struct{ Msg string }
 
+// Error returns the message.
 func (e *ParseError) Error() string { return e.Msg }
 
+// Parse reads an amount typed in major units ("19.99", "19", "0.5", "1234.567" for KWD) into
+// minor units exactly. Surrounding spaces are trimmed; the rest must be ASCII digits, optionally
+// followed by '.' and at least one and at most Exponent(code) digits. Signs, exponents,
+// grouping, spaces inside and values past int64 are refused with a *ParseError.
+func Parse(code, s string) (int64, error) {
+	exp, ok := Exponent(code)
+	if !ok {
+		return 0, &ParseError{code + " is not an ISO 4217 currency code."}
+	}
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, &ParseError{"Enter an amount."}
+	}
+	if s[0] == '-' {
+		return 0, &ParseError{"Amounts cannot be negative."}
+	}
+	whole, frac, dot := strings.Cut(s, ".")
+	if !digits(whole) || (dot && !digits(frac)) {
+		return 0, &ParseError{"Enter an amount such as " + example(exp) + "."}
+	}
+	if len(frac) > exp {
+		if exp == 0 {
+			return 0, &ParseError{code + " has no decimal places."}
+		}
+		return 0, &ParseError{code + " has " + strconv.Itoa(exp) + " decimal places; " +
+			s + " has " + strconv.Itoa(len(frac)) + "."}
+	}
+	// Only digits are left, so the only possible error is the range.
+	n, err := strconv.ParseInt(whole+frac+strings.Repeat("0", exp-len(frac)), 10, 64)
+	if err != nil {
+		return 0, &ParseError{"That amount is too large."}
+	}
+	return n, nil
+}
+
+// digits reports whether s is a non-empty run of ASCII digits.
+func digits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// example is a well-formed amount with exp decimals, for error messages.
 func example(exp int) string {
 	if exp == 0 {
 		return "1999"
@@ -40,96 +90,49 @@ func example(exp int) string {
 	return "19." + strings.Repeat("9", exp)
 }
 
-// Parse reads an amount typed in major units ("19.99", "19", "0.5") into minor units exactly.
-// It accepts ASCII digits with at most one '.' followed by at most the currency's exponent of
-// digits; signs, exponents, grouping, spaces inside and values past int64 are refused.
-func Parse(code, s string) (int64, error) {
-	exp, ok := Exponent(code)
-	if !ok {
-		return 0, &ParseError{code + " is not an ISO 4217 currency code."}
-	}
-	s = strings.TrimSpace(s)
-	bad := &ParseError{"Enter an amount such as " + example(exp) + "."}
-	switch {
-	case s == "":
-		return 0, &ParseError{"Enter an amount."}
-	case s[0] == '-':
-		return 0, &ParseError{"Amounts cannot be negative."}
-	}
-	whole, frac, dot := strings.Cut(s, ".")
-	if whole == "" || (dot && frac == "") || !digits(whole) || !digits(frac) {
-		return 0, bad
-	}
-	if len(frac) > exp {
-		if exp == 0 {
-			return 0, &ParseError{code + " has no decimal places."}
-		}
-		return 0, &ParseError{code + " has " + strconv.Itoa(exp) + " decimal places; " + s + " has " + strconv.Itoa(len(frac)) + "."}
-	}
-	frac += strings.Repeat("0", exp-len(frac))
-	n, err := strconv.ParseInt(whole+frac, 10, 64) // digits only: the only error is the range
-	if err != nil {
-		return 0, &ParseError{"That amount is too large."}
-	}
-	return n, nil
-}
-
-func digits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
-
 // Format writes minor units as a major-unit decimal for an input field: USD 1999 → "19.99",
-// JPY 1999 → "1999", KWD 5 → "0.005". An unknown currency has 2 digits.
+// JPY 1999 → "1999", KWD 5 → "0.005", USD -5 → "-0.05". An unknown currency has 2 digits.
 func Format(code string, minor int64) string {
 	exp, ok := Exponent(code)
 	if !ok {
 		exp = 2
 	}
-	neg := minor < 0
-	var abs string
-	if minor == math.MinInt64 {
-		abs = "9223372036854775808"
-	} else {
-		if neg {
-			minor = -minor
-		}
-		abs = strconv.FormatInt(minor, 10)
+	abs := uint64(minor)
+	if minor < 0 {
+		abs = -abs // two's complement: exact even for math.MinInt64
 	}
+	s := strconv.FormatUint(abs, 10)
 	if exp > 0 {
-		if len(abs) <= exp {
-			abs = strings.Repeat("0", exp-len(abs)+1) + abs
+		if len(s) <= exp {
+			s = strings.Repeat("0", exp-len(s)+1) + s
 		}
-		abs = abs[:len(abs)-exp] + "." + abs[len(abs)-exp:]
+		s = s[:len(s)-exp] + "." + s[len(s)-exp:]
 	}
-	if neg {
-		return "-" + abs
+	if minor < 0 {
+		return "-" + s
 	}
-	return abs
+	return s
 }
 
-// Display is Format with thousands grouped and the code: USD 123456789 → "1,234,567.89 USD".
+// Display is Format with the whole part grouped by thousands and the code appended, for
+// reading: USD 123456789 → "1,234,567.89 USD", JPY 1000000 → "1,000,000 JPY".
 func Display(code string, minor int64) string {
 	s := Format(code, minor)
-	sign := ""
-	if strings.HasPrefix(s, "-") {
-		sign, s = "-", s[1:]
+	var b strings.Builder
+	if s[0] == '-' {
+		b.WriteByte('-')
+		s = s[1:]
 	}
 	whole, frac, dot := strings.Cut(s, ".")
-	var b strings.Builder
-	for i, r := range whole {
+	for i := range len(whole) {
 		if i > 0 && (len(whole)-i)%3 == 0 {
 			b.WriteByte(',')
 		}
-		b.WriteRune(r)
+		b.WriteByte(whole[i])
 	}
-	out := sign + b.String()
 	if dot {
-		out += "." + frac
+		b.WriteString("." + frac)
 	}
-	return out + " " + code
+	b.WriteString(" " + code)
+	return b.String()
 }

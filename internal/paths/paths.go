@@ -56,6 +56,21 @@ const (
 	NodeDelete      = "/t/:slug/nodes/:id/delete"
 	NodeHistory     = "/t/:slug/nodes/:id/history"
 
+	// The catalog of a tenant: products, their variants and prices, and the inventory.
+	Products           = "/t/:slug/products"
+	ProductNew         = "/t/:slug/products/new"
+	ProductsBulkStatus = "/t/:slug/products/bulk/status"
+	ProductsBulkDelete = "/t/:slug/products/bulk/delete"
+	Product            = "/t/:slug/products/:id"
+	ProductStatus      = "/t/:slug/products/:id/status"
+	ProductDelete      = "/t/:slug/products/:id/delete"
+	ProductVariants    = "/t/:slug/products/:id/variants"
+	ProductVariantDel  = "/t/:slug/products/:id/variants/:vid/delete"
+	ProductHistory     = "/t/:slug/products/:id/history"
+	Inventory          = "/t/:slug/inventory"
+	InventoryVariant   = "/t/:slug/inventory/:id"
+	InventoryAdjust    = "/t/:slug/inventory/:id/adjust"
+
 	// The platform: its event log (events of no tenant), the process figures and the tenants.
 	PlatformEvents     = "/events"
 	PlatformEvent      = "/events/:id"
