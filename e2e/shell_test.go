@@ -29,6 +29,8 @@ type shellFixture struct {
 	baseURL, slug     string
 	super, admin      testkit.FixtureUser
 	nodeID, managerID string
+	productID         string
+	variantID         string
 }
 
 func newShellFixture(t *testing.T) shellFixture {
@@ -41,8 +43,11 @@ func newShellFixture(t *testing.T) shellFixture {
 	node := testkit.Node(t, app.Store, tn).Author(manager.ID).
 		Translation("en", "Spring catalogue", "The **new** season.").Published().Create()
 	testkit.Node(t, app.Store, tn).Author(manager.ID).Translation("en", "Draft notes", "Not yet.").Create()
+	shirt := testkit.Product(t, app.Store, tn).Title("en", "Classic T-shirt").Vendor("Acme Apparel").
+		Option("Size", "S", "M", "L").Option("Colour", "Red", "Blue").Price("USD", 2490).Stock(4).Active().Create()
+	testkit.Product(t, app.Store, tn).Title("en", "Enamel mug").Price("USD", 1250).Stock(40).Create()
 	return shellFixture{baseURL: app.Serve(t), slug: tn.Slug, super: super, admin: admin,
-		nodeID: node.ID.String(), managerID: manager.ID.String()}
+		nodeID: node.ID.String(), managerID: manager.ID.String(), productID: shirt.ID.String(), variantID: shirt.Variants[0].ID.String()}
 }
 
 // shellPage is one page of the shell the accessibility walk opens.
@@ -54,6 +59,11 @@ func (f shellFixture) pages(eventPath string) []shellPage {
 		{"dashboard", tp + "/", `[data-testid="dashboard"]`},
 		{"content", tp + "/nodes", `[data-testid="nodes-table"]`},
 		{"node-editor", tp + "/nodes/" + f.nodeID, `[data-testid="node-form"]`},
+		{"products", tp + "/products", `[data-testid="product-row"]`},
+		{"product-editor", tp + "/products/" + f.productID, `[data-testid="variant-grid"]`},
+		{"product-new", tp + "/products/new", `[data-testid="product-form"]`},
+		{"inventory", tp + "/inventory", `[data-testid="inventory-row"]`},
+		{"ledger", tp + "/inventory/" + f.variantID, `[data-testid="ledger"]`},
 		{"users", tp + "/users", `main`},
 		{"user", tp + "/users/" + f.managerID, `[data-testid="user-email"]`},
 		{"roles", tp + "/roles", `[data-testid="roles-table"]`},

@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/signal"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -332,7 +333,8 @@ func seed(cfg config.Config, stdout io.Writer) error {
 	if err := bootstrapAdmin(ctx, cfg, store, stdout); err != nil {
 		return err
 	}
-	tenant, err := store.CreateTenant(ctx, models.TenantInput{Slug: "acme", Name: "Acme Corporation", Locales: []string{"en", "de"}})
+	tenant, err := store.CreateTenant(ctx, models.TenantInput{Slug: "acme", Name: "Acme Corporation", Locales: []string{"en", "de"},
+		DefaultCurrency: "EUR", Currencies: []string{"EUR", "USD"}})
 	switch {
 	case errors.Is(err, models.ErrConflict):
 		fmt.Fprintln(stdout, "demo tenant acme already exists")
@@ -372,6 +374,52 @@ func seedContent(ctx context.Context, cfg config.Config, store *models.Store, te
 		return fmt.Errorf("seed content: %w", err)
 	}
 	fmt.Fprintln(stdout, "created demo content in acme: a published post (en, de) and a draft page")
+	return seedCatalog(ctx, store, tenant, stdout)
+}
+
+// seedCatalog gives the demo tenant a few products: a T-shirt in Size × Colour priced in EUR and
+// USD, one variant of it low on stock, a mug without options, and a draft.
+func seedCatalog(ctx context.Context, store *models.Store, tenant *models.Tenant, stdout io.Writer) error {
+	shirt, err := store.CreateProduct(ctx, tenant, models.ProductInput{Vendor: "Acme Apparel", ProductType: "T-shirt",
+		Translations: []models.ProductTranslationInput{
+			{Locale: "en", Title: "Classic T-shirt", Description: "Soft **organic cotton**, cut for every day."},
+			{Locale: "de", Title: "Klassisches T-Shirt", Description: "Weiche **Bio-Baumwolle**."},
+		},
+		Options: []models.ProductOption{{Name: "Size", Values: []string{"S", "M", "L"}}, {Name: "Colour", Values: []string{"Red", "Blue"}}}})
+	if err != nil {
+		return fmt.Errorf("seed catalog: %w", err)
+	}
+	var edits []models.VariantEdit
+	for i, v := range shirt.Variants {
+		edits = append(edits, models.VariantEdit{ID: v.ID, Version: v.Version, SKU: fmt.Sprintf("TEE-%s-%s", v.Option1, strings.ToUpper(v.Option2[:3])),
+			Prices:   map[string]models.PriceEdit{"EUR": {Amount: "24.90", CompareAt: "29.90"}, "USD": {Amount: "27.00"}},
+			Quantity: &models.QuantityEdit{Seen: 0, To: strconv.Itoa(20 + 5*i)}})
+	}
+	edits[3].Quantity.To = "3" // M / Blue: low on stock
+	if _, err := store.SaveVariants(ctx, tenant, shirt.ID, edits, true); err != nil {
+		return fmt.Errorf("seed catalog: %w", err)
+	}
+	if _, err := store.TransitionProduct(ctx, tenant, shirt.ID, models.ProductActive); err != nil {
+		return fmt.Errorf("seed catalog: %w", err)
+	}
+	mug, err := store.CreateProduct(ctx, tenant, models.ProductInput{Vendor: "Acme Home", ProductType: "Mug",
+		Translations: []models.ProductTranslationInput{{Locale: "en", Title: "Enamel mug"}}})
+	if err != nil {
+		return fmt.Errorf("seed catalog: %w", err)
+	}
+	v := mug.Variants[0]
+	if _, err := store.SaveVariants(ctx, tenant, mug.ID, []models.VariantEdit{{ID: v.ID, Version: v.Version, SKU: "MUG-ENAMEL",
+		Prices: map[string]models.PriceEdit{"EUR": {Amount: "12.50"}, "USD": {Amount: "13.50"}}, Quantity: &models.QuantityEdit{Seen: 0, To: "40"}}}, true); err != nil {
+		return fmt.Errorf("seed catalog: %w", err)
+	}
+	if _, err := store.TransitionProduct(ctx, tenant, mug.ID, models.ProductActive); err != nil {
+		return fmt.Errorf("seed catalog: %w", err)
+	}
+	if _, err := store.CreateProduct(ctx, tenant, models.ProductInput{Vendor: "Acme Apparel", ProductType: "Hoodie",
+		Translations: []models.ProductTranslationInput{{Locale: "en", Title: "Zip hoodie"}}}); err != nil {
+		return fmt.Errorf("seed catalog: %w", err)
+	}
+	fmt.Fprintln(stdout, "created demo products in acme: a T-shirt (Size × Colour, EUR and USD, M / Blue low on stock), a mug and a draft hoodie")
 	return nil
 }
 
