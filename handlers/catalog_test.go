@@ -1,0 +1,187 @@
+package handlers_test
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/rustok/rustok-admin/internal/testkit"
+	"github.com/rustok/rustok-admin/models"
+	productviews "github.com/rustok/rustok-admin/views/products"
+)
+
+// TestCatalogOverHTTP: the catalog's rules as staff meet them — a stock keeper (inventory:list +
+// inventory:update only) changes stock and nothing else, a customer reads, a manager edits;
+// another tenant's product and variant ids are 404s; the grid refuses a bad cell with 422 and
+// saves nothing, a stale grid is a 409, a stale "set" names the current stock.
+func TestCatalogOverHTTP(t *testing.T) {
+	t.Parallel()
+	app := testkit.NewApp(t)
+	ctx := t.Context()
+	tn := testkit.Tenant(t, app.Store).Currencies("USD", "EUR").Create()
+	other := testkit.Tenant(t, app.Store).Create()
+	pr := testkit.Product(t, app.Store, tn).Title("en", "Classic tee").Option("Size", "S", "M").Price("USD", 1990).Stock(10).Create()
+	foreign := testkit.Product(t, app.Store, other).Title("en", "Not yours").Price("USD", 500).Stock(3).Create()
+	base := "/t/" + tn.Slug
+	productURL := base + "/products/" + pr.ID.String()
+	v := pr.Variants[0]
+
+	if _, err := app.Store.CreateRole(ctx, tn.ID, "stock-keeper", "Counts stock."); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []models.Permission{{Resource: "inventory", Action: "list"}, {Resource: "inventory", Action: "update"}} {
+		if err := app.Store.SetPermission(ctx, tn.ID, "stock-keeper", p, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stock := func(id string) int64 {
+		t.Helper()
+		for _, x := range reloadProduct(t, app, tn, pr).Variants {
+			if x.ID.String() == id {
+				return x.InventoryQuantity
+			}
+		}
+		t.Fatalf("variant %s gone", id)
+		return 0
+	}
+
+	t.Run("a stock keeper adjusts stock from the inventory list and may do nothing else", func(t *testing.T) {
+		c, _ := testkit.ClientAs(t, app, tn, "stock-keeper")
+		list := c.Get(base + "/inventory").ExpectStatus(http.StatusOK)
+		if !strings.Contains(string(list.Body), "Classic tee") {
+			t.Fatal("the inventory list does not show the product")
+		}
+		back := base + "/inventory?stock=low"
+		res := c.PostForm(base+"/inventory/"+v.ID.String()+"/adjust", url.Values{"delta": {"-7"}, "reason": {"damaged"}, "note": {"dropped"}, "back": {back}})
+		res.ExpectStatus(http.StatusSeeOther)
+		if res.Location() != back {
+			t.Fatalf("went to %q, want back to the list %q", res.Location(), back)
+		}
+		if got := stock(v.ID.String()); got != 3 {
+			t.Fatalf("stock %d, want 3", got)
+		}
+		entries, err := app.Store.Ledger(ctx, tn.ID, v.ID, 10)
+		if err != nil || len(entries) == 0 || entries[0].Delta != -7 || entries[0].Reason != "damaged" || entries[0].Note != "dropped" {
+			t.Fatalf("ledger %+v (%v)", entries, err)
+		}
+		for _, path := range []string{base + "/products", productURL} {
+			c.Get(path).ExpectStatus(http.StatusForbidden)
+		}
+		c.PostForm(productURL+"/variants", url.Values{productviews.CellName(v.ID, "version"): {"1"}, productviews.CellName(v.ID, "sku"): {"HACK"}}).
+			ExpectStatus(http.StatusForbidden)
+		c.PostForm(productURL+"/status", url.Values{"to": {"archived"}}).ExpectStatus(http.StatusForbidden)
+		if got := reloadProduct(t, app, tn, pr); got.Variants[0].SKU == "HACK" || got.Status != pr.Status {
+			t.Fatalf("the stock keeper changed the product: %+v", got)
+		}
+	})
+
+	t.Run("a customer reads the catalog and changes nothing", func(t *testing.T) {
+		c, _ := testkit.ClientAs(t, app, tn, "customer")
+		c.Get(base + "/products").ExpectStatus(http.StatusOK)
+		c.Get(productURL).ExpectStatus(http.StatusOK)
+		before := stock(v.ID.String())
+		c.PostForm(base+"/inventory/"+v.ID.String()+"/adjust", url.Values{"delta": {"5"}, "reason": {"received"}}).ExpectStatus(http.StatusForbidden)
+		c.PostForm(productURL+"/delete", url.Values{}).ExpectStatus(http.StatusForbidden)
+		if stock(v.ID.String()) != before {
+			t.Fatal("a customer changed stock")
+		}
+	})
+
+	t.Run("another tenant's product and variant are not found", func(t *testing.T) {
+		c, _ := testkit.ClientAs(t, app, tn, "admin")
+		fp, fv := foreign.ID.String(), foreign.Variants[0].ID.String()
+		for _, path := range []string{base + "/products/" + fp, base + "/products/" + fp + "/history", base + "/inventory/" + fv} {
+			c.Get(path).ExpectStatus(http.StatusNotFound)
+		}
+		c.PostForm(base+"/inventory/"+fv+"/adjust", url.Values{"delta": {"-1"}, "reason": {"other"}}).ExpectStatus(http.StatusNotFound)
+		c.PostForm(base+"/products/"+fp+"/variants", url.Values{}).ExpectStatus(http.StatusNotFound)
+		c.PostForm(base+"/products/"+fp+"/delete", url.Values{}).ExpectStatus(http.StatusNotFound)
+		// A variant id of another tenant on this tenant's product.
+		c.PostForm(productURL+"/variants/"+fv+"/delete", url.Values{}).ExpectStatus(http.StatusNotFound)
+		got, err := app.Store.ProductByID(ctx, other.ID, foreign.ID)
+		if err != nil || got.Variants[0].InventoryQuantity != 3 {
+			t.Fatalf("the foreign product changed: %+v (%v)", got, err)
+		}
+	})
+
+	t.Run("the grid refuses a bad cell with 422 and saves none of the others", func(t *testing.T) {
+		c, _ := testkit.ClientAs(t, app, tn, "manager")
+		cur := reloadProduct(t, app, tn, pr)
+		form := url.Values{}
+		for _, x := range cur.Variants {
+			form.Set(productviews.CellName(x.ID, "version"), itoa(x.Version))
+			form.Set(productviews.CellName(x.ID, "sku"), "TEE-"+x.Title())
+			form.Set(productviews.CellName(x.ID, "price.USD"), "21.00")
+		}
+		form.Set(productviews.CellName(cur.Variants[1].ID, "price.USD"), "19.999")
+		res := c.PostForm(productURL+"/variants", form).ExpectStatus(http.StatusUnprocessableEntity)
+		cell := res.Find("#" + productviews.CellID(cur.Variants[1].ID, "price.USD"))
+		if cell.Length() == 0 || cell.AttrOr("aria-invalid", "") != "true" {
+			t.Fatalf("the bad cell is not marked: %s", res.Body)
+		}
+		if !strings.Contains(string(res.Body), "19.999") {
+			t.Fatal("what was typed is lost")
+		}
+		after := reloadProduct(t, app, tn, pr)
+		for _, x := range after.Variants {
+			if x.SKU != "" || x.Price("USD").Amount != 1990 {
+				t.Fatalf("a cell was saved from a refused grid: %+v", x)
+			}
+		}
+
+		// Now a good save, then the same (stale) form again.
+		form.Set(productviews.CellName(cur.Variants[1].ID, "price.USD"), "19.99")
+		c.PostForm(productURL+"/variants", form).ExpectStatus(http.StatusSeeOther)
+		saved := reloadProduct(t, app, tn, pr)
+		if saved.Variants[0].SKU != "TEE-"+saved.Variants[0].Title() || saved.Variants[0].Price("USD").Amount != 2100 {
+			t.Fatalf("grid not saved: %+v", saved.Variants[0])
+		}
+		form.Set(productviews.CellName(cur.Variants[0].ID, "price.USD"), "30.00")
+		res = c.PostForm(productURL+"/variants", form).ExpectStatus(http.StatusConflict)
+		if !strings.Contains(string(res.Body), "30.00") {
+			t.Fatal("the stale grid lost what was typed")
+		}
+		if reloadProduct(t, app, tn, pr).Variants[0].Price("USD").Amount != 2100 {
+			t.Fatal("a stale grid overwrote a newer save")
+		}
+	})
+
+	t.Run("a stale set names the current stock and records nothing", func(t *testing.T) {
+		c, _ := testkit.ClientAs(t, app, tn, "admin")
+		id := pr.Variants[1].ID.String()
+		now := stock(id)
+		res := c.PostForm(base+"/inventory/"+id+"/adjust", url.Values{"mode": {"set"}, "seen": {itoa64(now + 1)}, "delta": {"42"}, "reason": {"correction"}}).
+			ExpectStatus(http.StatusConflict)
+		if !strings.Contains(string(res.Body), "changed to "+itoa64(now)) {
+			t.Fatalf("the 409 does not name the current stock %d", now)
+		}
+		if stock(id) != now {
+			t.Fatal("a stale set was recorded")
+		}
+		c.PostForm(base+"/inventory/"+id+"/adjust", url.Values{"mode": {"set"}, "seen": {itoa64(now)}, "delta": {"42"}, "reason": {"correction"}}).
+			ExpectStatus(http.StatusSeeOther)
+		if stock(id) != 42 {
+			t.Fatalf("stock %d after set, want 42", stock(id))
+		}
+		for _, bad := range []string{"1e3", "abc", "99999999999999999999"} {
+			c.PostForm(base+"/inventory/"+id+"/adjust", url.Values{"delta": {bad}, "reason": {"other"}}).ExpectStatus(http.StatusUnprocessableEntity)
+		}
+		if stock(id) != 42 {
+			t.Fatal("bad input changed stock")
+		}
+	})
+}
+
+func reloadProduct(t *testing.T, app *testkit.TestApp, tn *models.Tenant, pr *models.Product) *models.Product {
+	t.Helper()
+	got, err := app.Store.ProductByID(t.Context(), tn.ID, pr.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+func itoa(n int) string     { return strconv.Itoa(n) }
+func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
