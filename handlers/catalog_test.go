@@ -185,3 +185,45 @@ func reloadProduct(t *testing.T, app *testkit.TestApp, tn *models.Tenant, pr *mo
 
 func itoa(n int) string     { return strconv.Itoa(n) }
 func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestDashboardStock: the dashboard counts variants low and out of stock, says how many are low,
+// lists those out with a link to their ledger, and follows a stock change at once (the change is
+// an event, which empties the dashboard's snapshot); a role that may not list the inventory sees
+// none of it.
+func TestDashboardStock(t *testing.T) {
+	t.Parallel()
+	app := testkit.NewApp(t)
+	tn := testkit.Tenant(t, app.Store).Create()
+	pr := testkit.Product(t, app.Store, tn).Title("en", "Enamel mug").Option("Colour", "White", "Black").Price("USD", 1250).Stock(20).Create()
+	dash := "/t/" + tn.Slug
+	admin, _ := testkit.ClientAs(t, app, tn, "admin")
+
+	res := admin.Get(dash).ExpectStatus(http.StatusOK)
+	if res.Text("count-stock-low") != "0" || res.Text("count-stock-out") != "0" || res.TestID("out-of-stock-none").Length() != 1 {
+		t.Fatalf("a fully stocked tenant: low %q, out %q", res.Text("count-stock-low"), res.Text("count-stock-out"))
+	}
+	white, black := pr.Variants[0], pr.Variants[1]
+	admin.PostForm(dash+"/inventory/"+white.ID.String()+"/adjust", url.Values{"delta": {"-17"}, "reason": {"shrinkage"}}).ExpectStatus(http.StatusSeeOther)
+	admin.PostForm(dash+"/inventory/"+black.ID.String()+"/adjust", url.Values{"delta": {"-20"}, "reason": {"damaged"}}).ExpectStatus(http.StatusSeeOther)
+
+	res = admin.Get(dash).ExpectStatus(http.StatusOK)
+	if res.Text("count-stock-low") != "1" || res.Text("count-stock-out") != "1" {
+		t.Fatalf("low %q, out %q; want 1 and 1", res.Text("count-stock-low"), res.Text("count-stock-out"))
+	}
+	if got := res.Text("attention-stock-low"); got != "1 variant low on stock" {
+		t.Fatalf("attention %q", got)
+	}
+	items := res.TestID("out-of-stock-item")
+	if items.Length() != 1 || !strings.Contains(items.Text(), "Enamel mug · Black") {
+		t.Fatalf("out of stock: %q", items.Text())
+	}
+	if href := items.Find("a").AttrOr("href", ""); href != productviews.LedgerURL(tn.Slug, black.ID) {
+		t.Fatalf("out-of-stock link %q", href)
+	}
+
+	customer, _ := testkit.ClientAs(t, app, tn, "customer")
+	res = customer.Get(dash).ExpectStatus(http.StatusOK)
+	if res.TestID("out-of-stock").Length() != 0 || res.TestID("count-stock-low").Length() != 0 {
+		t.Fatal("a customer, who may not list the inventory, sees the stock parts")
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"github.com/rustok/rustok-admin/views/dashboard"
 	eventviews "github.com/rustok/rustok-admin/views/events"
 	nodeviews "github.com/rustok/rustok-admin/views/nodes"
+	productviews "github.com/rustok/rustok-admin/views/products"
 	roleviews "github.com/rustok/rustok-admin/views/roles"
 	"github.com/rustok/rustok-admin/views/tenants"
 	userviews "github.com/rustok/rustok-admin/views/users"
@@ -50,6 +51,7 @@ type dashboardSnapshot struct {
 	rows    []events.Row
 	entries []components.HistoryEntry
 	names   map[uuid.UUID]string
+	stock   models.StockSummary // low and out-of-stock variants, a few of those out
 }
 
 // dashboardSnapshot loads the tenant's snapshot, or takes it from the summary cache, which any
@@ -65,6 +67,9 @@ func (a *App) dashboardSnapshot(c *fiber.Ctx, t *models.Tenant) (*dashboardSnaps
 			return nil, err
 		}
 		scope := events.TenantScope(t.ID)
+		if s.stock, err = a.store.StockSummary(ctx, t); err != nil {
+			return nil, err
+		}
 		if s.days, err = a.store.EventsPerDay(ctx, scope, a.now(), 30); err != nil {
 			return nil, err
 		}
@@ -115,6 +120,9 @@ func (a *App) dashboardShow(c *fiber.Ctx) error {
 				Href: nodeviews.ListURL(t.Slug) + "?status=" + models.NodeDraft, TestID: "attention-drafts"})
 		}
 	}
+	if a.mayGet(c, paths.Inventory) {
+		dashboardStock(t, snap.stock, &d, a.mayGet(c, paths.InventoryVariant))
+	}
 	if a.mayGet(c, paths.Users) {
 		members, err := a.users.Members(ctx(c), t.ID)
 		if err != nil {
@@ -131,6 +139,31 @@ func (a *App) dashboardShow(c *fiber.Ctx) error {
 	p := a.pageFor(c, t.Name)
 	p.Section = "dashboard"
 	return render(c, fiber.StatusOK, dashboard.Page(p, d))
+}
+
+// dashboardStock fills the stock parts of the dashboard: the low and out-of-stock counts (a
+// stock change is an event, so the snapshot is never older than the last one), an attention
+// line for variants low on stock and the list of those out of stock, linked to their ledgers
+// when the viewer may open them.
+func dashboardStock(t *models.Tenant, s models.StockSummary, d *dashboard.Data, mayLedger bool) {
+	inv := productviews.InventoryURL(t.Slug)
+	d.Counts = append(d.Counts,
+		dashboard.Count{Label: "Variants low on stock", Value: int64(s.Low), Href: inv + "?stock=" + models.StockLow, TestID: "count-stock-low"},
+		dashboard.Count{Label: "Variants out of stock", Value: int64(s.Out), Href: inv + "?stock=" + models.StockOut, TestID: "count-stock-out"})
+	if s.Low > 0 {
+		d.Attention = append(d.Attention, dashboard.Attention{Text: howMany(int64(s.Low), "variant", "variants") + " low on stock",
+			Href: inv + "?stock=" + models.StockLow, TestID: "attention-stock-low"})
+	}
+	d.Stock = true
+	d.OutOfStockMore = s.Out > len(s.OutRows)
+	d.OutOfStockHref = inv + "?stock=" + models.StockOut
+	for _, r := range s.OutRows {
+		item := dashboard.OutOfStock{Product: r.ProductTitle, Variant: r.Variant.Title(), SKU: r.SKU, Quantity: r.Quantity}
+		if mayLedger {
+			item.Href = productviews.LedgerURL(t.Slug, r.VariantID)
+		}
+		d.OutOfStock = append(d.OutOfStock, item)
+	}
 }
 
 // dashboardEvents fills the event parts of the dashboard from the snapshot: today's and failed
