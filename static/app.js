@@ -321,6 +321,11 @@
     if (e.key === "ArrowDown" || e.key === "ArrowUp") { if (cell.tagName === "SELECT") { return; } e.preventDefault(); }
     if (to) { e.preventDefault(); to.focus(); if (to.select) { to.select(); } }
   });
+  // Some key paths (synthetic key events among them) still send the keypress that submits the
+  // form after a cancelled Enter keydown: in the grid Enter only ever moves.
+  document.addEventListener("keypress", function (e) {
+    if (e.key === "Enter" && e.target.closest && e.target.closest("table[data-grid]") && e.target.tagName === "INPUT") { e.preventDefault(); }
+  });
   function markGrid(table) {
     var n = 0;
     table.querySelectorAll("[data-initial]").forEach(function (el) {

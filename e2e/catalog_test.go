@@ -1,0 +1,140 @@
+package e2e
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/rustok/rustok-admin/internal/testkit"
+	"github.com/rustok/rustok-admin/models"
+)
+
+// TestCatalogFlow is a merchant's first product, in the browser: create it with Size (S, M, L) ×
+// Colour (Red, Blue), type the USD prices down the grid's column with Enter (the changed cells
+// are counted), give S / Red some stock, activate it, take S / Red below its threshold from the
+// inventory list, and find inventory.low on the dashboard and in the event log.
+func TestCatalogFlow(t *testing.T) {
+	t.Parallel()
+	app := testkit.NewApp(t)
+	tn := testkit.Tenant(t, app.Store).Slug("acme").Locales("en").Currencies("USD", "EUR").Create()
+	admin := testkit.User(t, app.Store).Name("Ada Admin").WithRole(tn, "admin").Create()
+	baseURL := app.Serve(t)
+	base := "/t/" + tn.Slug
+
+	ctx := newBrowser(t)
+	run(t, ctx, "set a desktop viewport", chromedp.EmulateViewport(1440, 900))
+	signIn(t, ctx, baseURL, admin.Email, admin.Password)
+	run(t, ctx, "wait for the dashboard", chromedp.WaitVisible(tenantName))
+
+	run(t, ctx, "create the product with two options",
+		chromedp.Navigate(baseURL+base+"/products/new"),
+		chromedp.WaitVisible(chromedp.ID("p-en-title")),
+		chromedp.SendKeys(chromedp.ID("p-en-title"), "Field jacket"),
+		chromedp.SendKeys(chromedp.ID("opt-0-name"), "Size"),
+		chromedp.SendKeys(chromedp.ID("opt-0-values"), "S, M, L"),
+		chromedp.SendKeys(chromedp.ID("opt-1-name"), "Colour"),
+		chromedp.SendKeys(chromedp.ID("opt-1-values"), "Red, Blue"),
+		chromedp.Click(chromedp.CSS(`[data-testid="save-product"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="variant-grid"]`)),
+		chromedp.Poll[chromedp.Void](`document.readyState === "complete"`, chromedp.WithPollingTimeout(contentWait)),
+	)
+	titles := get(t, ctx, "read the grid's variants", chromedp.Evaluate[[]string](
+		`Array.from(document.querySelectorAll('[data-testid="variant-row"] th, [data-testid="variant-row"] td:first-child')).map(e => e.textContent.trim().split("\n")[0].trim())`))
+	want := []string{"S / Red", "S / Blue", "M / Red", "M / Blue", "L / Red", "L / Blue"}
+	for _, w := range want {
+		if !slices.ContainsFunc(titles, func(s string) bool { return strings.HasPrefix(s, w) }) {
+			t.Fatalf("the grid's rows are %q, want the matrix %q", titles, want)
+		}
+	}
+
+	// Prices down the USD column: focus the first cell, then type and press Enter, six times.
+	steps := []chromedp.Action[chromedp.Void]{chromedp.Focus(chromedp.CSS(`[data-testid="variant-row"] [data-testid="cell-price-usd"]`))}
+	for range want {
+		steps = append(steps, chromedp.KeyEvent("49.00"), chromedp.KeyEvent(kb.Enter))
+	}
+	run(t, ctx, "type the prices with the keyboard", steps...)
+	if got := text(t, ctx, chromedp.CSS(`[data-grid-changes]`)); got != "6 changed cells" {
+		t.Fatalf("the grid says %q, want 6 changed cells", got)
+	}
+	if n := get(t, ctx, "count the marked cells", chromedp.Evaluate[int](`document.querySelectorAll(".cell-changed").length`)); n != 6 {
+		t.Fatalf("%d cells marked as changed, want 6", n)
+	}
+	run(t, ctx, "give S / Red ten in stock and save the grid",
+		chromedp.Focus(chromedp.CSS(`[data-testid="variant-row"] [data-testid="cell-quantity"]`)),
+		chromedp.KeyEvent(kb.End+kb.Backspace+kb.Backspace+"10"),
+		chromedp.Click(chromedp.CSS(`[data-testid="save-grid"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="flash"]`)),
+	)
+	saveScreenshot(t, "catalog-grid-saved.png", get(t, ctx, "take a screenshot", chromedp.FullScreenshot(100)))
+	pr := productNamed(t, app, tn, "Field jacket")
+	for _, v := range pr.Variants {
+		if p := v.Price("USD"); p == nil || p.Amount != 4900 {
+			t.Fatalf("variant %s: price %+v, want 49.00 USD", v.Title(), p)
+		}
+	}
+
+	run(t, ctx, "activate the product",
+		chromedp.Click(chromedp.CSS(`[data-testid="move-active"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="move-archived"]`)),
+	)
+	if pr = productNamed(t, app, tn, "Field jacket"); pr.Status != models.ProductActive {
+		t.Fatalf("status %q after activating", pr.Status)
+	}
+	var sRed models.Variant
+	for _, v := range pr.Variants {
+		if v.Title() == "S / Red" {
+			sRed = v
+		}
+	}
+	if sRed.InventoryQuantity != 10 {
+		t.Fatalf("S / Red has %d in stock, want the 10 typed in the grid", sRed.InventoryQuantity)
+	}
+
+	row := `[data-variant-id="` + sRed.ID.String() + `"] `
+	run(t, ctx, "take six of S / Red away from the inventory list",
+		chromedp.Navigate(baseURL+base+"/inventory"),
+		chromedp.WaitVisible(chromedp.CSS(row+`[data-testid="adjust-delta"]`)),
+		chromedp.SendKeys(chromedp.CSS(row+`[data-testid="adjust-delta"]`), "-6"),
+		chromedp.SetValue(chromedp.CSS(row+`[data-testid="adjust-reason"]`), models.ReasonDamaged),
+		chromedp.Click(chromedp.CSS(row+`[data-testid="adjust-submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="flash"]`)),
+	)
+	if got := text(t, ctx, chromedp.CSS(row+`[data-testid="inventory-quantity"]`)); got != "4" {
+		t.Fatalf("S / Red shows %q in stock, want 4", got)
+	}
+
+	run(t, ctx, "open the dashboard", chromedp.Navigate(baseURL+base), chromedp.WaitVisible(tenantName))
+	types := get(t, ctx, "read the recent activity", chromedp.Evaluate[[]string](
+		`Array.from(document.querySelectorAll('[data-testid="activity-type"]')).map(e => e.textContent.trim())`))
+	if !slices.Contains(types, "inventory.low") {
+		t.Fatalf("the dashboard's recent activity is %q, want inventory.low", types)
+	}
+	if got := text(t, ctx, chromedp.CSS(`[data-testid="attention-stock-low"]`)); !strings.Contains(got, "low on stock") {
+		t.Fatalf("the dashboard's low-stock line says %q", got)
+	}
+	run(t, ctx, "open the event log filtered to inventory.low",
+		chromedp.Navigate(baseURL+base+"/events?type=inventory.low"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="event-row"]`)),
+	)
+	if got := text(t, ctx, chromedp.CSS(`[data-testid="event-row"] [data-testid="event-type"]`)); got != "inventory.low" {
+		t.Fatalf("the event log shows %q, want inventory.low", got)
+	}
+	saveScreenshot(t, "catalog-flow.png", get(t, ctx, "take a screenshot", chromedp.FullScreenshot(100)))
+}
+
+// productNamed loads the tenant's product with this English title, with its variants.
+func productNamed(t *testing.T, app *testkit.TestApp, tn *models.Tenant, title string) *models.Product {
+	t.Helper()
+	pg, err := app.Store.ListProducts(t.Context(), tn, models.ProductQuery{Search: title, Sort: models.ProductSortTitle, PerPage: 10})
+	if err != nil || len(pg.Products) != 1 {
+		t.Fatalf("find the product %q: %d found (%v)", title, len(pg.Products), err)
+	}
+	p, err := app.Store.ProductByID(t.Context(), tn.ID, pg.Products[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
