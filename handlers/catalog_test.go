@@ -227,3 +227,51 @@ func TestDashboardStock(t *testing.T) {
 		t.Fatal("a customer, who may not list the inventory, sees the stock parts")
 	}
 }
+
+// TestTenantCatalogDefaults: the tenant form sets the default and enabled currencies and the
+// low-stock threshold, refusing codes that are not ISO 4217 and thresholds that are not whole
+// numbers with 422 and the field's message, and records the change as tenant.updated.
+func TestTenantCatalogDefaults(t *testing.T) {
+	t.Parallel()
+	app := testkit.NewApp(t)
+	c := testkit.Client(t, app).LoginAs(testkit.User(t, app.Store).SuperAdmin().Create())
+
+	c.PostForm("/tenants", url.Values{"slug": {"shop"}, "name": {"Shop"}, "default_locale": {"en"},
+		"default_currency": {"eur"}, "currencies": {"usd jpy"}, "low_stock_threshold": {"3"}}).ExpectStatus(http.StatusSeeOther)
+	tn, err := app.Store.TenantBySlug(t.Context(), "shop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tn.Currency() != "EUR" || strings.Join(tn.EnabledCurrencies(), ",") != "EUR,USD,JPY" || tn.LowStock() != 3 {
+		t.Fatalf("created with %s %v %d", tn.Currency(), tn.EnabledCurrencies(), tn.LowStock())
+	}
+	edit := "/tenants/" + tn.ID.String()
+	form := func(cur, curs, low string) url.Values {
+		return url.Values{"name": {"Shop"}, "default_locale": {"en"}, "locale": {"en"}, "version": {itoa(tn.Version)},
+			"default_currency": {cur}, "currencies": {curs}, "low_stock_threshold": {low}}
+	}
+	for _, bad := range []struct{ field, cur, curs, low string }{
+		{"default_currency", "EURO", "EUR", "3"},
+		{"currencies", "EUR", "EUR, XYZ", "3"},
+		{"low_stock_threshold", "EUR", "EUR", "-1"},
+		{"low_stock_threshold", "EUR", "EUR", "1e3"},
+	} {
+		res := c.PostForm(edit, form(bad.cur, bad.curs, bad.low)).ExpectStatus(http.StatusUnprocessableEntity)
+		if res.Find("#tenant-"+bad.field).AttrOr("aria-invalid", "") != "true" {
+			t.Fatalf("%+v: no field error", bad)
+		}
+	}
+	rec := testkit.Events(t, app.Store)
+	c.PostForm(edit, form("USD", "USD, GBP", "7")).ExpectStatus(http.StatusSeeOther)
+	tn, _ = app.Store.TenantBySlug(t.Context(), "shop")
+	if tn.Currency() != "USD" || strings.Join(tn.EnabledCurrencies(), ",") != "USD,GBP" || tn.LowStock() != 7 {
+		t.Fatalf("updated to %s %v %d", tn.Currency(), tn.EnabledCurrencies(), tn.LowStock())
+	}
+	if n := len(rec.Emitted(t, "tenant.updated")); n != 1 {
+		t.Fatalf("%d tenant.updated events, want 1", n)
+	}
+	page := c.Get(edit).ExpectStatus(http.StatusOK)
+	if v := page.Find("#tenant-currencies").AttrOr("value", ""); v != "USD, GBP" {
+		t.Fatalf("the form shows currencies %q", v)
+	}
+}

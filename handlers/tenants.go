@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -52,8 +53,13 @@ func (a *App) tenantCreatePost(c *fiber.Ctx) error {
 	if strings.TrimSpace(f.Slug) == "" {
 		f.Slug = models.SuggestTenantSlug(f.Name)
 	}
-	t, err := a.store.CreateTenant(ctx(c), models.TenantInput{Slug: f.Slug, Name: f.Name, Domain: f.Domain,
-		DefaultLocale: f.DefaultLocale, Locales: formLocales(f)})
+	currencies, threshold, msg := formCatalog(f)
+	var t *models.Tenant
+	err := error(&models.ValidationError{Fields: map[string]string{"low_stock_threshold": msg}})
+	if msg == "" {
+		t, err = a.store.CreateTenant(ctx(c), models.TenantInput{Slug: f.Slug, Name: f.Name, Domain: f.Domain,
+			DefaultLocale: f.DefaultLocale, Locales: formLocales(f), DefaultCurrency: f.DefaultCurrency, Currencies: currencies, LowStockThreshold: threshold})
+	}
 	if err != nil {
 		if f.FormState, err = a.tenantRefusal(c, err, f.Slug); err != nil {
 			return err
@@ -93,11 +99,13 @@ func (a *App) tenantUpdatePost(c *fiber.Ctx) error {
 	version := formVersion(c)
 	f.Version = *version
 	locales := formLocales(f)
+	currencies, threshold, _ := formCatalog(f)
 	f.FormState, _ = refusal(tenantEditErrors(t, f, locales), tenantFields)
 	f.Version = *version
 	var updated *models.Tenant
 	if !f.Invalid() {
-		up := models.TenantUpdate{Name: &f.Name, Domain: &f.Domain, DefaultLocale: &f.DefaultLocale, Locales: locales, Version: version}
+		up := models.TenantUpdate{Name: &f.Name, Domain: &f.Domain, DefaultLocale: &f.DefaultLocale, Locales: locales, Version: version,
+			DefaultCurrency: &f.DefaultCurrency, Currencies: currencies, LowStockThreshold: threshold}
 		updated, err = a.store.UpdateTenant(ctx(c), t.ID, up)
 		if handled, err := a.renderStale(c, err, nil, func(st components.Stale) error {
 			f.StaleAt(st)
@@ -187,7 +195,8 @@ func (a *App) tenantByParam(c *fiber.Ctx) (*models.Tenant, error) {
 func parseTenantForm(c *fiber.Ctx) tenantviews.Form {
 	v := func(key string) string { return strings.Clone(c.FormValue(key)) }
 	f := tenantviews.Form{Slug: v("slug"), Name: v("name"), Domain: v("domain"),
-		DefaultLocale: v("default_locale"), OtherLocales: v("locales")}
+		DefaultLocale: v("default_locale"), OtherLocales: v("locales"),
+		DefaultCurrency: v("default_currency"), Currencies: v("currencies"), LowStock: v("low_stock_threshold")}
 	for _, l := range c.Request().PostArgs().PeekMulti("locale") {
 		f.Locales = append(f.Locales, string(l))
 	}
@@ -217,7 +226,22 @@ func splitLocales(s string) []string {
 }
 
 // tenantFields are the fields of the tenant form.
-var tenantFields = fields("name", "slug", "domain", "default_locale", "locales")
+var tenantFields = fields("name", "slug", "domain", "default_locale", "locales", "default_currency", "currencies", "low_stock_threshold")
+
+// formCatalog reads the form's catalog defaults: the currencies as typed (split like the
+// locales) and the threshold, nil when left empty (the default on create, unchanged on edit).
+// A threshold that is not a number is refused with the model's message.
+func formCatalog(f tenantviews.Form) (currencies []string, threshold *int64, msg string) {
+	currencies = splitLocales(f.Currencies)
+	if s := strings.TrimSpace(f.LowStock); s != "" {
+		n, m := models.ParseCount(s, models.MaxThreshold)
+		if m != "" || n < 0 {
+			return currencies, nil, fmt.Sprintf("Enter a whole number from 0 to %d.", models.MaxThreshold)
+		}
+		threshold = &n
+	}
+	return currencies, threshold, ""
+}
 
 // tenantRefusal turns a failed create or update into the form's state. A unique violation
 // does not portably say which column clashed; on create, a tenant already holding the slug
@@ -248,9 +272,14 @@ func (a *App) tenantRefusal(c *fiber.Ctx, err error, slug string) (components.Fo
 // tenant; on edit, leaving it out of the enabled locales must be refused instead, or disabling
 // it would look like it worked.
 func tenantEditErrors(t *models.Tenant, f tenantviews.Form, locales []string) error {
-	in := models.TenantInput{Slug: t.Slug, Name: f.Name, Domain: f.Domain, DefaultLocale: f.DefaultLocale, Locales: locales}
+	currencies, threshold, msg := formCatalog(f)
+	in := models.TenantInput{Slug: t.Slug, Name: f.Name, Domain: f.Domain, DefaultLocale: f.DefaultLocale, Locales: locales,
+		DefaultCurrency: f.DefaultCurrency, Currencies: currencies, LowStockThreshold: threshold}
 	in.Normalize()
 	fields := map[string]string{}
+	if msg != "" {
+		fields["low_stock_threshold"] = msg
+	}
 	var ve *models.ValidationError
 	if errors.As(in.Validate(), &ve) {
 		maps.Copy(fields, ve.Fields)
@@ -282,5 +311,6 @@ func tenantChanged(before, after *models.Tenant) bool {
 	}
 	sorted := func(ls []string) []string { return slices.Sorted(slices.Values(ls)) }
 	return before.Name != after.Name || domain(before) != domain(after) || before.DefaultLocale != after.DefaultLocale ||
-		!slices.Equal(sorted(before.Locales), sorted(after.Locales))
+		!slices.Equal(sorted(before.Locales), sorted(after.Locales)) || before.Currency() != after.Currency() ||
+		!slices.Equal(sorted(before.EnabledCurrencies()), sorted(after.EnabledCurrencies())) || before.LowStock() != after.LowStock()
 }

@@ -542,7 +542,7 @@ func (s *Store) addVariants(ctx context.Context, tenant *Tenant, p *Product, com
 	evts := make([]events.Event, len(combos))
 	for i, c := range combos {
 		vs[i] = Variant{ID: uuid.Must(uuid.NewV7()), ProductID: p.ID, TenantID: p.TenantID, Option1: c[0], Option2: c[1], Option3: c[2],
-			Position: position(p.Options, c), InventoryPolicy: PolicyDeny, LowStockThreshold: tenant.lowStockThreshold(),
+			Position: position(p.Options, c), InventoryPolicy: PolicyDeny, LowStockThreshold: tenant.LowStock(),
 			Version: 1, CreatedAt: now, UpdatedAt: now}
 		evts[i] = &events.VariantCreated{VariantRef: events.VariantRef{ProductRef: events.ProductRef{ProductID: p.ID}, VariantID: vs[i].ID},
 			Title: c.Title()}

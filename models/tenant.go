@@ -55,8 +55,8 @@ func (t *Tenant) EnabledCurrencies() []string {
 	return out
 }
 
-// lowStockThreshold is the threshold new variants start with.
-func (t *Tenant) lowStockThreshold() int64 {
+// LowStock is the threshold new variants start with.
+func (t *Tenant) LowStock() int64 {
 	if t.LowStockThreshold < 0 {
 		return DefaultLowStock
 	}
