@@ -35,7 +35,7 @@ func TestBulkPriceChange(t *testing.T) {
 
 	t.Run("bad input is refused per field", func(t *testing.T) {
 		for _, ch := range []models.PriceChange{
-			{Currency: "EUR", Mode: models.PriceSet, Value: "10"},    // not enabled
+			{Currency: "EUR", Mode: models.PriceSet, Value: "10"},     // not enabled
 			{Currency: "USD", Mode: models.PriceSet, Value: "19.999"}, // too many decimals
 			{Currency: "USD", Mode: models.PriceSet, Value: "-1"},
 			{Currency: "USD", Mode: models.PriceSet, Value: "1e3"},
