@@ -65,6 +65,8 @@ func TestCatalogFlow(t *testing.T) {
 	run(t, ctx, "give S / Red ten in stock and save the grid",
 		chromedp.Focus(chromedp.CSS(`[data-testid="variant-row"] [data-testid="cell-quantity"]`)),
 		chromedp.KeyEvent(kb.End+kb.Backspace+kb.Backspace+"10"),
+		// The page shows the flash of the creation: remove it, so the one waited for is the save's.
+		chromedp.Evaluate[chromedp.Void](`document.querySelectorAll('[data-testid="flash"]').forEach(e => e.remove())`),
 		chromedp.Click(chromedp.CSS(`[data-testid="save-grid"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="flash"]`)),
 	)
@@ -78,7 +80,7 @@ func TestCatalogFlow(t *testing.T) {
 
 	run(t, ctx, "activate the product",
 		chromedp.Click(chromedp.CSS(`[data-testid="move-active"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="move-archived"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="move-draft"]`)), // only an active product goes back to draft
 	)
 	if pr = productNamed(t, app, tn, "Field jacket"); pr.Status != models.ProductActive {
 		t.Fatalf("status %q after activating", pr.Status)
@@ -123,6 +125,32 @@ func TestCatalogFlow(t *testing.T) {
 		t.Fatalf("the event log shows %q, want inventory.low", got)
 	}
 	saveScreenshot(t, "catalog-flow.png", get(t, ctx, "take a screenshot", chromedp.FullScreenshot(100)))
+
+	// A bulk price change: select the product, raise USD by 10 %, look at the preview, apply.
+	run(t, ctx, "select the product and open the bulk price change",
+		chromedp.Navigate(baseURL+base+"/products"),
+		chromedp.WaitVisible(chromedp.CSS(`input[name="ids"][value="`+pr.ID.String()+`"]`)),
+		chromedp.Click(chromedp.CSS(`input[name="ids"][value="`+pr.ID.String()+`"]`)),
+		chromedp.Click(chromedp.CSS(`[data-testid="bulk-price"]`)),
+		chromedp.WaitVisible(chromedp.ID("bulk-price-value")),
+		chromedp.SetValue(chromedp.ID("bulk-price-mode"), models.PricePercent),
+		chromedp.SendKeys(chromedp.ID("bulk-price-value"), "10"),
+		chromedp.Click(chromedp.CSS(`[data-testid="bulk-price-preview"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="bulk-price-plan"]`)),
+	)
+	if got := text(t, ctx, chromedp.CSS(`[data-testid="bulk-price-summary"]`)); !strings.HasPrefix(got, "6 prices in USD will change") {
+		t.Fatalf("the preview says %q", got)
+	}
+	saveScreenshot(t, "catalog-bulk-price.png", get(t, ctx, "take a screenshot", chromedp.FullScreenshot(100)))
+	run(t, ctx, "apply the change",
+		chromedp.Click(chromedp.CSS(`[data-testid="bulk-price-apply"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="flash"]`)),
+	)
+	for _, v := range productNamed(t, app, tn, "Field jacket").Variants {
+		if p := v.Price("USD"); p == nil || p.Amount != 5390 {
+			t.Fatalf("variant %s: price %+v after +10 %%, want 53.90 USD", v.Title(), p)
+		}
+	}
 }
 
 // productNamed loads the tenant's product with this English title, with its variants.

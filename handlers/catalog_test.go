@@ -275,3 +275,47 @@ func TestTenantCatalogDefaults(t *testing.T) {
 		t.Fatalf("the form shows currencies %q", v)
 	}
 }
+
+// TestBulkPriceChangeOverHTTP: from the list's selection, the form, a refused rule (422 with the
+// field marked), the preview (nothing written), then the change; a customer may not.
+func TestBulkPriceChangeOverHTTP(t *testing.T) {
+	t.Parallel()
+	app := testkit.NewApp(t)
+	tn := testkit.Tenant(t, app.Store).Currencies("USD", "EUR").Create()
+	tee := testkit.Product(t, app.Store, tn).Title("en", "Tee").Option("Size", "S", "M").Price("USD", 2000).Create()
+	url0 := "/t/" + tn.Slug + "/products/bulk/price"
+	back := "/t/" + tn.Slug + "/products?q=tee"
+	form := func(step, mode, value string) url.Values {
+		return url.Values{"ids": {tee.ID.String()}, "back": {back}, "step": {step}, "currency": {"USD"}, "mode": {mode}, "value": {value}}
+	}
+	c, _ := testkit.ClientAs(t, app, tn, "manager")
+
+	if res := c.PostForm(url0, url.Values{"ids": {tee.ID.String()}, "back": {back}}).ExpectStatus(http.StatusOK); res.TestID("bulk-price-form").Length() != 1 {
+		t.Fatal("the list's button does not open the form")
+	}
+	res := c.PostForm(url0, form("preview", models.PricePercent, "12.345")).ExpectStatus(http.StatusUnprocessableEntity)
+	if res.Find("#bulk-price-value").AttrOr("aria-invalid", "") != "true" || res.Find("#bulk-price-value").AttrOr("value", "") != "12.345" {
+		t.Fatal("a bad percentage is not marked, or what was typed is lost")
+	}
+	res = c.PostForm(url0, form("preview", models.PricePercent, "-10")).ExpectStatus(http.StatusOK)
+	if rows := res.TestID("bulk-price-row"); rows.Length() != 2 || !strings.Contains(rows.Text(), "18.00") {
+		t.Fatalf("preview rows %q", rows.Text())
+	}
+	if reloadProduct(t, app, tn, tee).Variants[0].Price("USD").Amount != 2000 {
+		t.Fatal("the preview wrote a price")
+	}
+	res = c.PostForm(url0, form("apply", models.PricePercent, "-10")).ExpectStatus(http.StatusSeeOther)
+	if res.Location() != back {
+		t.Fatalf("went to %q, want back to %q", res.Location(), back)
+	}
+	for _, v := range reloadProduct(t, app, tn, tee).Variants {
+		if v.Price("USD").Amount != 1800 {
+			t.Fatalf("%s: %d after -10 %%", v.Title(), v.Price("USD").Amount)
+		}
+	}
+	customer, _ := testkit.ClientAs(t, app, tn, "customer")
+	customer.PostForm(url0, form("apply", models.PriceSet, "1")).ExpectStatus(http.StatusForbidden)
+	if reloadProduct(t, app, tn, tee).Variants[0].Price("USD").Amount != 1800 {
+		t.Fatal("a customer changed a price")
+	}
+}

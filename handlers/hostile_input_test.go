@@ -75,6 +75,7 @@ func knownFields(tn string) map[string]url.Values {
 			"opt.0.name": {"Size"}, "opt.0.values": {"S, M"}},
 		"POST /t/:slug/products/bulk/status":              {"confirm": {"yes"}, "to": {"archived"}},
 		"POST /t/:slug/products/bulk/delete":              {"confirm": {"yes"}},
+		"POST /t/:slug/products/bulk/price":               {"step": {"apply"}, "currency": {"USD"}, "mode": {"add"}, "value": {"1.00"}},
 		"POST /t/:slug/products/:id/status":               {"to": {"active"}},
 		"POST /t/:slug/products/:id/delete":               {},
 		"POST /t/:slug/products/:id/variants":             {},

@@ -2,6 +2,8 @@ package handlers
 
 import (
 	"errors"
+	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 
@@ -43,7 +45,7 @@ func (a *App) renderProductsList(c *fiber.Ctx, status int, get func(string) stri
 		q.Cursor = lp.cursor(q.Sort, q.Desc)
 	}
 	l := productviews.List{Tenant: t, Query: lp.done(), BulkError: bulkError, CSRF: a.csrfToken(c),
-		CanCreate: a.may(c, t, p("products", "create")), CanPublish: a.may(c, t, p("products", "publish")),
+		CanCreate: a.may(c, t, p("products", "create")), CanPublish: a.may(c, t, p("products", "publish")), CanUpdate: a.may(c, t, p("products", "update")),
 		CanDelete: a.may(c, t, p("products", "delete"))}
 	if !l.Query.Invalid() {
 		pg, err := a.store.ListProducts(ctx(c), t, q)
@@ -446,4 +448,53 @@ func (a *App) productsBulkDeletePost(c *fiber.Ctx) error {
 	return a.runBulk(c, a.productsBulk(c, productviews.Bulk{Action: "delete"}), func(ids []uuid.UUID) (models.BulkResult, error) {
 		return a.store.BulkDeleteProducts(ctx(c), t, ids)
 	})
+}
+
+// productsBulkPricePost is the bulk price change over the selected products in three steps: the
+// form (from the list's button), the preview of every variant's old and new price (step
+// preview; bad input re-renders the form with 422), and the change in one transaction (step
+// apply). Another tenant's ids are left out as not found.
+func (a *App) productsBulkPricePost(c *fiber.Ctx) error {
+	t := currentTenant(c)
+	flow := a.productsBulk(c, productviews.Bulk{Action: "price"})
+	back := flow.back(c)
+	ids, bad := selection(c)
+	switch {
+	case bad:
+		return flow.refuse(back, "The selection was damaged. Select the items again.")
+	case len(ids) == 0:
+		return flow.refuse(back, "Select at least one item first.")
+	case len(ids) > models.MaxBulk:
+		return flow.refuse(back, fmt.Sprintf("Select at most %d items at a time.", models.MaxBulk))
+	}
+	b := productviews.BulkPrice{Tenant: t, Back: back, CSRF: a.csrfToken(c), Errors: map[string]string{},
+		Change: models.PriceChange{Currency: strings.Clone(c.FormValue("currency", t.Currency())), Mode: strings.Clone(c.FormValue("mode", models.PriceSet)), Value: strings.Clone(c.FormValue("value"))}}
+	for _, id := range ids {
+		b.IDs = append(b.IDs, id.String())
+	}
+	page := a.productsPage(c, "Change prices", "products")
+	var err error
+	var res models.BulkResult
+	switch c.FormValue("step") {
+	case "preview":
+		if b.Plan, err = a.store.PlanPriceChange(ctx(c), t, ids, b.Change); err == nil {
+			if len(b.Plan) == 0 {
+				return flow.refuse(back, "None of the selected items exist any more.")
+			}
+			b.Preview = true
+			return render(c, fiber.StatusOK, productviews.BulkPricePage(page, b))
+		}
+	case "apply":
+		if res, err = a.store.BulkChangePrices(ctx(c), t, ids, b.Change); err == nil {
+			return a.flashRedirect(c, bulkKind(res), "Changed prices of "+bulkReport(res, "product", "products"), back)
+		}
+	default: // the form, from the list or "change the rule"
+		return render(c, fiber.StatusOK, productviews.BulkPricePage(page, b))
+	}
+	var ve *models.ValidationError
+	if !errors.As(err, &ve) {
+		return err
+	}
+	maps.Copy(b.Errors, ve.Fields)
+	return render(c, fiber.StatusUnprocessableEntity, productviews.BulkPricePage(page, b))
 }

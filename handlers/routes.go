@@ -104,6 +104,7 @@ func (a *App) Routes() []Route {
 		{Method: fiber.MethodGet, Path: paths.ProductNew, Access: InTenant, Perm: p("products", "create"), Handler: a.productNew},
 		{Method: fiber.MethodPost, Path: paths.Products, Access: InTenant, Perm: p("products", "create"), Handler: a.productCreatePost},
 		{Method: fiber.MethodPost, Path: paths.ProductsBulkStatus, Access: InTenant, Perm: p("products", "publish"), Handler: a.productsBulkStatusPost},
+		{Method: fiber.MethodPost, Path: paths.ProductsBulkPrice, Access: InTenant, Perm: p("products", "update"), Handler: a.productsBulkPricePost},
 		{Method: fiber.MethodPost, Path: paths.ProductsBulkDelete, Access: InTenant, Perm: p("products", "delete"), Handler: a.productsBulkDeletePost},
 		{Method: fiber.MethodGet, Path: paths.Product, Access: InTenant, Perm: p("products", "read"), Handler: a.productShow},
 		{Method: fiber.MethodPost, Path: paths.Product, Access: InTenant, Perm: p("products", "update"), Handler: a.productUpdatePost},

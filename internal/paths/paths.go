@@ -61,6 +61,7 @@ const (
 	ProductNew         = "/t/:slug/products/new"
 	ProductsBulkStatus = "/t/:slug/products/bulk/status"
 	ProductsBulkDelete = "/t/:slug/products/bulk/delete"
+	ProductsBulkPrice  = "/t/:slug/products/bulk/price"
 	Product            = "/t/:slug/products/:id"
 	ProductStatus      = "/t/:slug/products/:id/status"
 	ProductDelete      = "/t/:slug/products/:id/delete"

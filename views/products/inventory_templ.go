@@ -1058,7 +1058,7 @@ func LedgerPage(p layouts.Page, l Ledger) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 80, "<div class=\"mt-3 overflow-x-auto\" tabindex=\"0\" role=\"region\" aria-labelledby=\"ledger-heading\"><table class=\"data-table min-w-full text-sm\" data-testid=\"ledger\"><thead><tr><th scope=\"col\">When</th><th scope=\"col\">Change</th><th scope=\"col\">After</th><th scope=\"col\">Reason</th><th scope=\"col\">Note</th><th scope=\"col\">By</th></tr></thead> <tbody>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 80, "<div class=\"mt-3 overflow-x-auto\" tabindex=\"0\" role=\"region\" aria-labelledby=\"ledger-heading\"><table class=\"data-table min-w-full text-sm\" data-testid=\"ledger\"><thead class=\"bg-slate-50\"><tr><th scope=\"col\">When</th><th scope=\"col\">Change</th><th scope=\"col\">After</th><th scope=\"col\">Reason</th><th scope=\"col\">Note</th><th scope=\"col\">By</th></tr></thead> <tbody>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

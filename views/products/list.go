@@ -18,6 +18,7 @@ type List struct {
 	CanCreate  bool
 	CanPublish bool
 	CanDelete  bool
+	CanUpdate  bool // prices: the bulk price change
 	BulkError  string
 	CSRF       string
 }
@@ -33,6 +34,9 @@ func (l List) Actions() []components.BulkAction {
 			components.BulkAction{Key: models.ProductActive, Label: "Activate", URL: BulkStatusURL(l.Tenant.Slug), Name: "to", Value: models.ProductActive, TestID: "bulk-activate"},
 			components.BulkAction{Key: models.ProductArchived, Label: "Archive", URL: BulkStatusURL(l.Tenant.Slug), Name: "to", Value: models.ProductArchived, TestID: "bulk-archive"})
 	}
+	if l.CanUpdate {
+		out = append(out, components.BulkAction{Key: "price", Label: "Change prices", URL: BulkPriceURL(l.Tenant.Slug), TestID: "bulk-price"})
+	}
 	if l.CanDelete {
 		out = append(out, components.BulkAction{Key: "delete", Label: "Delete", URL: BulkDeleteURL(l.Tenant.Slug), Danger: true, TestID: "bulk-delete"})
 	}
@@ -43,7 +47,7 @@ func (l List) Actions() []components.BulkAction {
 func (l List) RowActions(actions []components.BulkAction, r *models.ProductRow) []string {
 	out := make([]string, 0, len(actions))
 	for _, a := range actions {
-		if a.Key == "delete" || models.ProductWorkflow.Can(r.Status, a.Key) {
+		if a.Key == "delete" || a.Key == "price" || models.ProductWorkflow.Can(r.Status, a.Key) {
 			out = append(out, a.Key)
 		}
 	}

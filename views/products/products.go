@@ -56,6 +56,9 @@ func BulkStatusURL(slug string) string { return paths.URL(paths.ProductsBulkStat
 // BulkDeleteURL deletes a selection of products.
 func BulkDeleteURL(slug string) string { return paths.URL(paths.ProductsBulkDelete, slug) }
 
+// BulkPriceURL is where the bulk price change is posted.
+func BulkPriceURL(slug string) string { return paths.URL(paths.ProductsBulkPrice, slug) }
+
 // InventoryURL is the inventory list of the tenant.
 func InventoryURL(slug string) string { return paths.URL(paths.Inventory, slug) }
 
