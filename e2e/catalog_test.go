@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -140,6 +141,21 @@ func TestCatalogFlow(t *testing.T) {
 	)
 	if got := text(t, ctx, chromedp.CSS(`[data-testid="bulk-price-summary"]`)); !strings.HasPrefix(got, "6 prices in USD will change") {
 		t.Fatalf("the preview says %q", got)
+	}
+	// The preview at both widths and in both themes: no serious axe finding, no sideways scroll
+	// on a phone; SCREENSHOTS=1 keeps a picture of each in docs/screenshots.
+	for _, w := range []struct {
+		name          string
+		width, height int64
+	}{{"390", 390, 844}, {"1440", 1440, 900}} {
+		run(t, ctx, "set the viewport to "+w.name, chromedp.EmulateViewport(w.width, w.height))
+		for _, dark := range []bool{true, false} {
+			setTheme(t, ctx, dark)
+			checkPage(t, ctx, "bulk price preview "+w.name+theme(dark), w.width < 500)
+			if os.Getenv("SCREENSHOTS") != "" {
+				writeDocScreenshot(t, "bulk-price-"+w.name+theme(dark)+".png", get(t, ctx, "screenshot the preview", chromedp.FullScreenshot(100)))
+			}
+		}
 	}
 	saveScreenshot(t, "catalog-bulk-price.png", get(t, ctx, "take a screenshot", chromedp.FullScreenshot(100)))
 	run(t, ctx, "apply the change",

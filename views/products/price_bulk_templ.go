@@ -232,7 +232,7 @@ func BulkPricePage(p layouts.Page, b BulkPrice) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, " will change, in one transaction; each change is recorded as price.updated. Prices are computed again when you apply, from the prices at that moment.</p><div class=\"max-h-96 overflow-y-auto rounded-md ring-1 ring-slate-200\" tabindex=\"0\" role=\"region\" aria-label=\"Price changes\"><table class=\"data-table min-w-full text-sm\" data-testid=\"bulk-price-plan\"><thead class=\"sticky top-0 bg-slate-50\"><tr><th scope=\"col\">Product · variant</th><th scope=\"col\" class=\"text-right\">Now</th><th scope=\"col\" class=\"text-right\">New</th></tr></thead> <tbody>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, " will change, in one transaction; each change is recorded as price.updated. Prices are computed again when you apply, from the prices at that moment.</p><div class=\"max-h-96 overflow-y-auto rounded-md ring-1 ring-slate-200\" tabindex=\"0\" role=\"region\" aria-label=\"Price changes\"><table class=\"data-table min-w-full text-sm\" data-testid=\"bulk-price-plan\"><thead class=\"sticky top-0 bg-slate-50\"><tr><th scope=\"col\">Variant</th><th scope=\"col\" class=\"text-right\">Now</th><th scope=\"col\" class=\"text-right\">New</th></tr></thead> <tbody>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -250,14 +250,14 @@ func BulkPricePage(p layouts.Page, b BulkPrice) templ.Component {
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, "</span> <span class=\"text-slate-600\">· ")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, "</span> <span class=\"block text-slate-600 sm:inline\"><span class=\"hidden sm:inline\">· </span>")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
 					var templ_7745c5c3_Var14 string
 					templ_7745c5c3_Var14, templ_7745c5c3_Err = templ.JoinStringErrs(r.Variant.Title())
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/products/price_bulk.templ`, Line: 78, Col: 62}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/products/price_bulk.templ`, Line: 78, Col: 116}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var14))
 					if templ_7745c5c3_Err != nil {
@@ -286,20 +286,20 @@ func BulkPricePage(p layouts.Page, b BulkPrice) templ.Component {
 							return templ_7745c5c3_Err
 						}
 					}
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 22, "</td><td class=\"text-right tabular-nums\">")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 22, "</td><td class=\"whitespace-nowrap text-right tabular-nums\">")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
 					var templ_7745c5c3_Var16 string
 					templ_7745c5c3_Var16, templ_7745c5c3_Err = templ.JoinStringErrs(priceOrNone(b.Change.Currency, r.Old))
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/products/price_bulk.templ`, Line: 83, Col: 85}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/products/price_bulk.templ`, Line: 83, Col: 103}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var16))
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 23, "</td><td class=\"text-right font-semibold tabular-nums\">")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 23, "</td><td class=\"whitespace-nowrap text-right font-semibold tabular-nums\">")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
