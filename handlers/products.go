@@ -290,15 +290,20 @@ func (a *App) productVariantsPost(c *fiber.Ctx) error {
 	c.Locals(localGridAnswer, true)
 	canStock := a.may(c, t, p("inventory", "update"))
 	grid := productviews.GridFor(pr, t.EnabledCurrencies())
+	// The grid sends about ten cells a row: index them once (the first value of each name, as
+	// c.FormValue reads it) rather than scanning the form for each cell.
+	sent := map[string]string{}
+	formOf(c).visitAll(func(k, v string) {
+		if _, dup := sent[k]; !dup {
+			sent[k] = v
+		}
+	})
 	var edits []models.VariantEdit
 	for i := range grid.Rows {
 		r := &grid.Rows[i]
 		cell := func(field string) (string, bool) {
-			key := productviews.CellName(r.ID, field)
-			if !formHas(c, key) {
-				return "", false
-			}
-			return strings.Clone(c.FormValue(key)), true
+			v, ok := sent[productviews.CellName(r.ID, field)]
+			return v, ok
 		}
 		if _, ok := cell("version"); !ok {
 			continue // a row the grid did not show (added since)
@@ -353,13 +358,6 @@ func (a *App) productVariantsPost(c *fiber.Ctx) error {
 		return err
 	}
 	return a.flashRedirect(c, "success", "Variants saved.", productviews.ProductURL(t.Slug, pr.ID))
-}
-
-// formHas reports whether the posted form has the field.
-func formHas(c *fiber.Ctx, name string) bool {
-	found := false
-	formOf(c).visitAll(func(k, _ string) { found = found || k == name })
-	return found
 }
 
 // productVariantDeletePost removes one variant: its combination is left out of the matrix.

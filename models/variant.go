@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"github.com/rustok/rustok-admin/internal/events"
@@ -342,29 +343,35 @@ func (s *Store) SaveVariants(ctx context.Context, tenant *Tenant, productID uuid
 				}
 			}
 		}
+		// The writes, in as few statements as the changes allow: rows whose only change is a
+		// price get their version in one UPDATE, and every price is one upsert, so a save of 100
+		// rows is a handful of round trips, not hundreds. The product lock (and the versions
+		// checked above under it) keeps the rows as read until the commit.
 		now := s.db.NowFunc()
 		var evts []events.Event
+		var bumped []uuid.UUID // rows whose only change is a price
+		var prices []Price
 		for _, ch := range work {
 			v := ch.v
 			ref := events.VariantRef{ProductRef: events.ProductRef{ProductID: p.ID}, VariantID: v.ID}
-			if len(ch.changes) > 0 || len(ch.prices) > 0 {
+			switch {
+			case len(ch.fields) > 0:
 				ch.fields["version"], ch.fields["updated_at"] = v.Version+1, now
 				if err := s.Conn(ctx).Model(&Variant{}).Where("id = ? AND version = ?", v.ID, v.Version).Updates(ch.fields).Error; err != nil {
 					return skuClash(err, v.ID)
 				}
 				v.Version++
 				applyFields(v, ch.fields)
+			case len(ch.changes) > 0 || len(ch.prices) > 0:
+				bumped = append(bumped, v.ID)
+				v.Version++
 			}
 			if len(ch.changes) > 0 {
 				evts = append(evts, &events.VariantUpdated{VariantRef: ref, Changes: ch.changes})
 			}
 			for _, pr := range ch.prices {
 				pr.UpdatedAt = now
-				err := s.Conn(ctx).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "variant_id"}, {Name: "currency"}},
-					DoUpdates: clause.AssignmentColumns([]string{"amount", "compare_at_amount", "updated_at"})}).Create(&pr).Error
-				if err != nil {
-					return translate(err, "save price")
-				}
+				prices = append(prices, pr)
 			}
 			evts = append(evts, ch.priceEv...)
 			if len(ch.cleared) > 0 {
@@ -381,6 +388,24 @@ func (s *Store) SaveVariants(ctx context.Context, tenant *Tenant, productID uuid
 				evts = append(evts, sevts...)
 			}
 		}
+		if len(bumped) > 0 {
+			res := s.Conn(ctx).Model(&Variant{}).Where("tenant_id = ? AND product_id = ? AND id IN ?", tenant.ID, p.ID, bumped).
+				Updates(map[string]any{"version": gorm.Expr("version + 1"), "updated_at": now})
+			if res.Error != nil {
+				return translate(res.Error, "save variants")
+			}
+			if res.RowsAffected != int64(len(bumped)) {
+				return fmt.Errorf("save variants: %d of %d rows updated: %w", res.RowsAffected, len(bumped), ErrStale)
+			}
+		}
+		if len(prices) > 0 {
+			err := s.Conn(ctx).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "variant_id"}, {Name: "currency"}},
+				DoUpdates: clause.AssignmentColumns([]string{"amount", "compare_at_amount", "updated_at"})}).
+				CreateInBatches(prices, priceBatch).Error
+			if err != nil {
+				return translate(err, "save prices")
+			}
+		}
 		if len(evts) == 0 {
 			return nil
 		}
@@ -391,6 +416,10 @@ func (s *Store) SaveVariants(ctx context.Context, tenant *Tenant, productID uuid
 	}
 	return s.ProductByID(ctx, tenant.ID, productID)
 }
+
+// priceBatch is how many price rows one upsert statement carries (6 parameters each: well
+// inside the parameter limits of PostgreSQL and SQLite).
+const priceBatch = 500
 
 func applyFields(v *Variant, f map[string]any) {
 	if x, ok := f["sku"].(string); ok {
