@@ -99,6 +99,10 @@ bench: build ## run the benchmarks (see docs/BENCHMARKS.md): start-up, memory, w
 	TEST_DB=postgres $(GO) test -run '^$$' -bench 'ProtectedVsUnprotected' -benchtime 3000x ./bench/
 	@echo "== content benchmarks: node list and node create vs pgbench (PostgreSQL) =="
 	@bench/content.sh
+	@echo "== catalog benchmarks: products list (10,000 products / 30,000 variants) and 16 clients adjusting one variant's stock, each vs pgbench (PostgreSQL + Redis) =="
+	@BENCH_CONTENT_PARTS="D E" bench/content.sh
+	@echo "== catalog: grid save of 100 variants x 2 currencies in one request, and the product page after it (p50/p99, PostgreSQL) =="
+	TEST_DB=postgres $(GO) test -run '^$$' -bench '^Benchmark(GridSave|ProductPage)$$' -benchtime 200x ./bench/
 	@echo "== Markdown: each pathological body of issue 10 and an ordinary one, 200,000 bytes =="
 	$(GO) test -run '^$$' -bench '^Benchmark(Pathological|Ordinary)$$' -benchtime 3x ./internal/markdown/
 	@echo "== rendering: the content list, users list and event log, 50 rows, page and htmx fragment (goal < 0.3 ms each) =="

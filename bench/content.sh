@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# bench/content.sh — the content benchmarks of docs/BENCHMARKS.md ("Content (issue 6)"), run by
+# bench/content.sh — the content and catalog benchmarks of docs/BENCHMARKS.md ("Content (issue 6)",
+# "Catalog (issue 13)": parts D and E, run by make bench as BENCH_CONTENT_PARTS="D E"), run by
 # `make bench` after `make build`. PostgreSQL only.
 #
 #   A. The node list with 10,000 nodes in tenant acme (50 rows a page, default sort), signed in as
@@ -22,6 +23,15 @@
 #      POST /t/acme/nodes (on a fresh seeded database per round). Goals: req/s ≥ 3×, 3×, 2× and
 #      1.5× the baseline's with p99 no worse; CPU per request of the server and of PostgreSQL +
 #      Redis, for each binary.
+#   D. The products list (issue 13) with BENCH_CATALOG_PRODUCTS (10,000) products of 3 variants
+#      each (30,000), prices in EUR and USD: wrk on GET /t/acme/products (page 1, 50 rows, default
+#      sort) and its htmx fragment against pgbench running the page's SQL as captured from
+#      PostgreSQL's log, without the middleware's, as in A. Goal: app ÷ pgbench ≥ 0.5.
+#   E. Stock (issue 13): BENCH_STOCK_CLIENTS (16) wrk clients POST +1 to one variant's
+#      adjustment for the run; the stock must move by exactly the number of new ledger rows.
+#      Against pgbench sending AdjustInventory's statements (the stock UPDATE with its ledger
+#      INSERT, then the outbox's statement and COMMIT), checked against the app's, at the same
+#      concurrency on a copy where no server runs. Goal: app ÷ pgbench ≥ 0.6.
 #
 # Before measuring, the script switches log_statement on for its own database only, makes one
 # request of each kind against a throw-away server and reads PostgreSQL's log: it prints the
@@ -36,7 +46,7 @@
 # BENCH_CREATE_CLIENTS (default "1,8": concurrency levels of B), BENCH_PG_HOST/BENCH_PG_PORT
 # (127.0.0.1:5432), BENCH_PG_LOG (PostgreSQL's log file; default the newest
 # /var/log/postgresql/postgresql-*-main.log), BENCH_REDIS_URL (redis://127.0.0.1:6379/0),
-# BENCH_CONTENT_PARTS (default "A B C": which parts run), BENCH_BASELINE (6679b51: C's baseline),
+# BENCH_CONTENT_PARTS (default "A B C"; D and E are the catalog's: which parts run), BENCH_CATALOG_PRODUCTS (10000), BENCH_STOCK_CLIENTS (16), BENCH_BASELINE (6679b51: C's baseline),
 # BENCH_COMPARE_CLIENTS (16: wrk -c of C).
 #
 # Everything it starts is stopped on exit (trap); its temp dir, databases and Redis keys are
@@ -498,6 +508,13 @@ fi
 # (keys: app_full app_frag pg_full pg_frag req_full req_frag); B: key/clients/round -> as A (keys:
 # go pg pgapp http); C: key/which/round -> "req/s p99 CPU-ms-per-request(server wrk db) other%".
 declare -A A AP99 AP50 B BP99 C
+# Shared by the parts: rows of a list page; the middleware's statements (a Perl regex: the
+# session's user and the roles in the tenant) that pgbench leaves out of a page's SQL; the -D
+# options of a derived script (vars_of ARRAY NAME); the outbox's column list.
+PER_PAGE=50
+MIDDLEWARE_SQL='FROM "users" WHERE id = |FROM "casbin_rule"'
+vars_of() { mapfile -t "$1" <"$WORK/$2.vars"; }
+EVENT_COLUMNS='"id","event_type","schema_version","tenant_id","aggregate_type","aggregate_id","actor_id","correlation_id","causation_id","payload"'
 if part A; then
 # ---------------------------------------------------------------------------------------------
 # A. The node list
@@ -520,8 +537,6 @@ log "   $SEEDED — in $SEED_S s"
 # middleware (MIDDLEWARE_SQL, a Perl regex: the session's user and the roles in the tenant, which
 # also tell whether the user is a super admin); request_*.sql are all of them. Once signed-in GETs
 # read the user and memberships from the per-process cache, both are the same.
-PER_PAGE=50
-MIDDLEWARE_SQL='FROM "users" WHERE id = |FROM "casbin_rule"'
 # Statement capture: which statements each request runs, and whether pgbench sends the same.
 check_same_sql() { # check_same_sql LABEL SCRIPT CAPTURED: every statement of SCRIPT is among CAPTURED
   local label=$1 missing=0 stmt
@@ -571,7 +586,6 @@ if $CAPTURE; then
     check_same_sql "whole request, full page" "$WORK/request_full.sql" "$WORK/captured-full.txt"
   fi
 fi
-vars_of() { mapfile -t "$1" <"$WORK/$2.vars"; } # vars_of ARRAY NAME: the -D options of a derived script
 
 log "== A. the list under load: $ROUNDS rounds, order alternating (app first in odd rounds)"
 start_server "$LIST_DB" "$WORK/serve-list.log"
@@ -678,7 +692,6 @@ NID_TEXT="(:run || lpad(to_hex(:n::bigint), 14, '0') || lpad(to_hex(:client_id::
 SLUG_CHECK="SELECT count(*) FROM \"node_translations\" WHERE tenant_id = :tenant AND kind = 'post' AND locale = 'en' AND slug = $SLUG AND node_id <> $NID;"
 # The outbox's one statement (internal/events insertRows): the events' rows, stamped in SQL. The
 # node is born in this transaction, so the outbox takes no advisory lock for it.
-EVENT_COLUMNS='"id","event_type","schema_version","tenant_id","aggregate_type","aggregate_id","actor_id","correlation_id","causation_id","payload"'
 # The statements CreateNode sends after its slug check, with the same column lists (checked
 # against the app's below).
 INSERTS=$(cat <<EOF
@@ -857,6 +870,242 @@ c_med() { local r; for r in $(seq 1 "$ROUNDS"); do [[ -z ${C[$1/$r]:-} ]] || awk
 c_rounds() { local r s=""; for r in $(seq 1 "$ROUNDS"); do [[ -z ${C[$1/$r]:-} ]] || s="$s${s:+  }$(awk '{printf "%s/%s/%s%%", $1, $2, $6}' <<<"${C[$1/$r]}")"; done; echo "$s"; }
 
 # ---------------------------------------------------------------------------------------------
+# D. The products list (issue 13): PRODUCTS products with 3 variants each in acme
+PRODUCTS=${BENCH_CATALOG_PRODUCTS:-10000}
+GOAL_PRODUCTS=0.5
+GOAL_STOCK=0.6
+declare -A D
+# The seed: bin/rustok seed's demo products topped up to PRODUCTS, each with Size S/M/L (SKU,
+# barcode, stock 0–39, 8% out of stock), prices in EUR and USD, English titles (half also
+# German); 70% active, 20% draft, 10% archived; 12 vendors and 8 types; updated over two years.
+# Plain INSERTs (the list reads no events), then VACUUM ANALYZE and a CHECKPOINT.
+cat >"$WORK/products.sql" <<'EOF'
+\set ON_ERROR_STOP on
+SELECT :products - count(*) AS todo FROM products p JOIN tenants t ON t.id = p.tenant_id WHERE t.slug = 'acme' \gset
+BEGIN;
+SELECT setseed(0.42);
+CREATE TEMP TABLE bench_products ON COMMIT DROP AS
+SELECT i, gen_random_uuid() AS id,
+       CASE WHEN r_status < 0.7 THEN 'active' WHEN r_status < 0.9 THEN 'draft' ELSE 'archived' END AS status,
+       (ARRAY['Northwind', 'Acme Outfitters', 'Fjell', 'Kestrel', 'Lumen', 'Oakridge', 'Pioneer', 'Quartz',
+              'Riverside', 'Summit', 'Tundra', 'Vela'])[1 + floor(r_vendor * 12)::int] AS vendor,
+       (ARRAY['Jacket', 'Shirt', 'Trousers', 'Boots', 'Bag', 'Hat', 'Scarf', 'Gloves'])[1 + floor(r_type * 8)::int] AS ptype,
+       r_de < 0.5 AS has_de, created, created + updated_after * interval '1 day' AS updated,
+       (ARRAY['Warm', 'Light', 'Classic', 'Rugged', 'Soft', 'Urban', 'Alpine', 'Coastal', 'Everyday', 'Travel',
+              'Heritage', 'Studio'])[w1] AS adj,
+       (ARRAY['wool', 'linen', 'cotton', 'leather', 'canvas', 'down', 'denim', 'fleece', 'silk', 'tweed',
+              'nylon', 'cashmere'])[w2] AS material
+FROM (SELECT i, random() AS r_status, random() AS r_vendor, random() AS r_type, random() AS r_de,
+             now() - (random() * 730) * interval '1 day' AS created, random() * 60 AS updated_after,
+             1 + floor(random() * 12)::int AS w1, 1 + floor(random() * 12)::int AS w2
+      FROM generate_series(1, :todo) AS i) s;
+INSERT INTO products (id, tenant_id, status, vendor, product_type, options, published_at, version, created_at, updated_at)
+SELECT b.id, t.id, b.status, b.vendor, b.ptype, '[{"name":"Size","values":["S","M","L"]}]',
+       CASE WHEN b.status <> 'draft' THEN b.created END, 1, b.created, b.updated
+FROM bench_products b, tenants t WHERE t.slug = 'acme';
+INSERT INTO product_translations (id, product_id, tenant_id, locale, title, title_search, handle, description, created_at, updated_at)
+SELECT gen_random_uuid(), b.id, t.id, l.locale, l.title, lower(l.title),
+       trim(both '-' from regexp_replace(lower(l.title), '[^a-z0-9]+', '-', 'g')),
+       'A ' || lower(b.adj) || ' ' || lower(b.ptype) || ' in ' || b.material || '. Cut for every day, made to last.', b.created, b.updated
+FROM bench_products b, tenants t,
+     LATERAL (VALUES ('en', b.adj || ' ' || b.material || ' ' || lower(b.ptype) || ' ' || b.i),
+                     ('de', b.material || '-' || b.ptype || ' ' || b.i)) AS l(locale, title)
+WHERE t.slug = 'acme' AND (l.locale = 'en' OR b.has_de);
+CREATE TEMP TABLE bench_variants ON COMMIT DROP AS
+SELECT gen_random_uuid() AS id, b.id AS product_id, b.i, s.k, s.size, b.created, b.updated,
+       CASE WHEN random() < 0.08 THEN 0 ELSE floor(random() * 40)::bigint END AS qty
+FROM bench_products b CROSS JOIN (VALUES (0, 'S'), (1, 'M'), (2, 'L')) AS s(k, size);
+INSERT INTO product_variants (id, product_id, tenant_id, sku, barcode, option1, position, inventory_policy,
+                              inventory_quantity, low_stock_threshold, version, created_at, updated_at)
+SELECT v.id, v.product_id, t.id, 'BN-' || v.i || '-' || v.size, lpad((v.i * 3 + v.k)::text, 13, '0'), v.size, v.k,
+       'deny', v.qty, 5, 1, v.created, v.updated
+FROM bench_variants v, tenants t WHERE t.slug = 'acme';
+INSERT INTO variant_prices (variant_id, tenant_id, currency, amount, compare_at_amount, updated_at)
+SELECT v.id, t.id, c.cur, (1000 + (v.i % 200) * 50 + v.k * 200) * c.pct / 100, NULL, v.updated
+FROM bench_variants v, tenants t, (VALUES ('USD', 100), ('EUR', 92)) AS c(cur, pct) WHERE t.slug = 'acme';
+COMMIT;
+VACUUM ANALYZE products;
+VACUUM ANALYZE product_translations;
+VACUUM ANALYZE product_variants;
+VACUUM ANALYZE variant_prices;
+CHECKPOINT;
+EOF
+
+if part D; then
+PROD_DB=rustok_bench_$$_products
+log "== D. seeding $PRODUCTS products into $PROD_DB (bin/rustok seed, then $WORK/products.sql)"
+pg_create "$PROD_DB"
+(cd "$WORK" && DATABASE_URL=$(pg_url "$PROD_DB") "$BIN" seed) >"$WORK/seed-products.log" 2>&1 ||
+  { cat "$WORK/seed-products.log" >&2; die "seed failed"; }
+psqlq -d "$PROD_DB" -v products="$PRODUCTS" -f "$WORK/products.sql" >/dev/null || die "seeding products failed"
+SEEDED_D=$(psqlq -d "$PROD_DB" -Atc "SELECT (SELECT count(*) FROM products) || ' products, ' || (SELECT count(*) FROM product_variants) || ' variants, ' || (SELECT count(*) FROM variant_prices) || ' prices, ' || (SELECT count(*) FROM product_translations) || ' translations'")
+log "   $SEEDED_D"
+PRODUCTS_PATH=/t/acme/products
+if $CAPTURE; then
+  log "== D. capturing the statements of one products page and one fragment (log_statement = all on $PROD_DB only)"
+  capture_start "$PROD_DB"
+  start_server "$PROD_DB" "$WORK/serve-capture-products.log"
+  sign_in "$WORK/jar-capture-products"
+  http -o /dev/null -H "Cookie: $COOKIE" "$BASE$PRODUCTS_PATH" # the first use prepares the statements
+  sleep 0.3; m0=$(capture_mark)
+  http -o /dev/null -H "Cookie: $COOKIE" "$BASE$PRODUCTS_PATH"
+  sleep 0.3; m1=$(capture_mark)
+  http -o /dev/null -H "Cookie: $COOKIE" -H 'HX-Request: true' "$BASE$PRODUCTS_PATH"
+  sleep 0.3; m2=$(capture_mark)
+  stop_server "$PROD_DB"
+  capture_end "$PROD_DB"
+  log_slice "$m0" "$m1" >"$WORK/log-products-full.txt"
+  log_slice "$m1" "$m2" >"$WORK/log-products-fragment.txt"
+  for kind in full fragment; do
+    perl bench/capture.pl "$PROD_DB" "$WORK/products_$kind.sql" "$WORK/products_$kind.vars" "$MIDDLEWARE_SQL" \
+      <"$WORK/log-products-$kind.txt" >"$WORK/captured-products-$kind.txt" || die "could not read the products page's statements"
+    log "   GET $PRODUCTS_PATH ($kind) ran $(wc -l <"$WORK/captured-products-$kind.txt") statements (the middleware's left out):"
+    cut -c1-150 "$WORK/captured-products-$kind.txt" | sed 's/^/     /' >&2
+  done
+  CAPTURE_REPORT+=("GET $PRODUCTS_PATH: full page $(wc -l <"$WORK/captured-products-full.txt") statements, fragment $(wc -l <"$WORK/captured-products-fragment.txt") (middleware's and relay polls left out); pgbench runs them from the log")
+fi
+start_server "$PROD_DB" "$WORK/serve-products.log"
+sign_in "$WORK/jar-products"
+page=$(http -H "Cookie: $COOKIE" "$BASE$PRODUCTS_PATH")
+rows=$(grep -o 'data-testid="product-row"' <<<"$page" | wc -l || true)
+((rows == PER_PAGE)) || die "the products page shows $rows rows, want $PER_PAGE"
+D_INFO=$(grep -o 'data-testid="page-info">[^<]*' <<<"$page" | head -n1 | sed 's/.*>//' || true)
+for _ in 1 2 3 4 5; do http -o /dev/null -H "Cookie: $COOKIE" "$BASE$PRODUCTS_PATH"; done # warm-up
+d_app() {
+  ROUTE=/t/:slug/products run_wrk "products-full-$1" GET 200 "$LIST_CLIENTS" "$BASE$PRODUCTS_PATH" -H "Cookie: $COOKIE"
+  D[app_full/$1]="$W_RPS $W_OTHER $W_CPU"; D[p99_full/$1]=$W_P99
+  ROUTE=/t/:slug/products run_wrk "products-fragment-$1" GET 200 "$LIST_CLIENTS" "$BASE$PRODUCTS_PATH" -H "Cookie: $COOKIE" -H 'HX-Request: true'
+  D[app_frag/$1]="$W_RPS $W_OTHER $W_CPU"; D[p99_frag/$1]=$W_P99
+}
+d_pg() {
+  $CAPTURE || return 0
+  local FULL_VARS FRAG_VARS
+  vars_of FULL_VARS products_full; vars_of FRAG_VARS products_fragment
+  run_pgbench "products-full-$1" "$PROD_DB" "$WORK/products_full.sql" "$LIST_CLIENTS" "${FULL_VARS[@]}"
+  D[pg_full/$1]="$P_TPS $P_OTHER $P_CPU"
+  run_pgbench "products-fragment-$1" "$PROD_DB" "$WORK/products_fragment.sql" "$LIST_CLIENTS" "${FRAG_VARS[@]}"
+  D[pg_frag/$1]="$P_TPS $P_OTHER $P_CPU"
+}
+for r in $(seq 1 "$ROUNDS"); do
+  log "== D. round $r/$ROUNDS"
+  if ((r % 2)); then d_app "$r"; d_pg "$r"; else d_pg "$r"; d_app "$r"; fi
+done
+stop_server "$PROD_DB"
+fi # part D
+
+# ---------------------------------------------------------------------------------------------
+# E. Stock of one variant under 16 clients (issue 13)
+if part E; then
+STOCK_CLIENTS=${BENCH_STOCK_CLIENTS:-16}
+STOCK_DB=rustok_bench_$$_stock
+log "== E. $STOCK_DB: bin/rustok seed, one variant adjusted by +1 from $STOCK_CLIENTS clients"
+pg_create "$STOCK_DB"
+(cd "$WORK" && DATABASE_URL=$(pg_url "$STOCK_DB") "$BIN" seed) >"$WORK/seed-stock.log" 2>&1 ||
+  { cat "$WORK/seed-stock.log" >&2; die "seed failed"; }
+# pgbench writes into its own copy (no server runs there: a relay would claim its events).
+STOCK_PG_DB=rustok_bench_$$_stock_pg
+pg_create "$STOCK_PG_DB"
+(cd "$WORK" && DATABASE_URL=$(pg_url "$STOCK_PG_DB") "$BIN" seed) >"$WORK/seed-stock-pg.log" 2>&1 ||
+  { cat "$WORK/seed-stock-pg.log" >&2; die "seed failed"; }
+variant_of() { # variant_of DB: "tenant admin variant product" of acme's first variant by SKU
+  psqlq -d "$1" -Atc "SELECT t.id, u.id, v.id, v.product_id FROM tenants t, users u, product_variants v WHERE t.slug = 'acme' AND lower(u.email) = lower('$RUSTOK_ADMIN_EMAIL') AND v.tenant_id = t.id ORDER BY v.sku LIMIT 1" | tr '|' ' '
+}
+read -r _ _ S_VARIANT _ <<<"$(variant_of "$STOCK_DB")"
+read -r S_TENANT S_ADMIN S_PG_VARIANT S_PRODUCT <<<"$(variant_of "$STOCK_PG_DB")"
+[[ -n $S_VARIANT && -n $S_PG_VARIANT ]] || die "no variant in acme after bin/rustok seed"
+stock_of() { psqlq -d "${2:-$STOCK_DB}" -Atc "SELECT inventory_quantity FROM product_variants WHERE id = '${1:-$S_VARIANT}'"; }
+ledger_of() { psqlq -d "${2:-$STOCK_DB}" -Atc "SELECT count(*) || ' ' || COALESCE(sum(delta), 0) FROM inventory_ledger WHERE variant_id = '${1:-$S_VARIANT}'"; }
+# pgbench's transaction: the statements AdjustInventory sends (checked against the app's
+# below), ids built in SQL as in B: the stock UPDATE with its ledger INSERT in one statement (a
+# data-modifying CTE), then the outbox's statement (with the product's advisory lock: the
+# aggregate exists) and COMMIT in one round trip, as models.Store.WithTx pipelines them.
+LID="(:run || lpad(to_hex(:n::bigint), 14, '0') || lpad(to_hex(:client_id::int), 4, '0') || '05')::uuid"
+EID="(:run || lpad(to_hex(:n::bigint), 14, '0') || lpad(to_hex(:client_id::int), 4, '0') || '06')::uuid"
+LEDGER_CTE='led AS (INSERT INTO inventory_ledger (id, tenant_id, product_id, variant_id, delta, quantity_after, reason, note, actor_id, created_at) SELECT'
+cat >"$WORK/stock.sql" <<EOF
+\\set n :n + 1
+BEGIN;
+WITH upd AS (UPDATE product_variants SET inventory_quantity = inventory_quantity + 1, updated_at = now() WHERE tenant_id = :tenant AND id = :variant AND (inventory_policy = 'continue' OR inventory_quantity + 1 >= 0) AND inventory_quantity + 1 BETWEEN -1000000000000 AND 1000000000000 RETURNING product_id, sku, option1, option2, option3, inventory_quantity, low_stock_threshold), $LEDGER_CTE $LID, :tenant::uuid, product_id, :variant::uuid, 1::bigint, inventory_quantity, 'received'::text, ''::text, :actor::uuid, now() FROM upd) SELECT * FROM upd \\gset
+\\startpipeline
+WITH locked AS (SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) AS n FROM (SELECT k FROM unnest(ARRAY['product:' || :product]::text[]) AS k ORDER BY k) AS keys), stamped AS (SELECT clock_timestamp() AS at FROM locked) INSERT INTO "sys_events" ($EVENT_COLUMNS,"occurred_at","next_attempt_at") SELECT v.*, s.at, s.at FROM stamped AS s, (VALUES ($EID, 'inventory.updated'::text, 1, :tenant::uuid, 'product'::text, :product::uuid, :actor::uuid, :corr::text, NULL::uuid, ('{"sku": "' || :sku || '", "reason": "received", "product_id": "' || :product || '", "variant_id": "' || :variant || '", "new_quantity": ' || :inventory_quantity || ', "old_quantity": ' || (:inventory_quantity - 1) || '}')::jsonb)) AS v($EVENT_COLUMNS) RETURNING "occurred_at";
+COMMIT;
+\\endpipeline
+EOF
+stock_vars() {
+  STOCK_VARS=(-D n=0 -D "run=$(printf '%012x' "$(date +%s%3N)")" -D "tenant=$S_TENANT" -D "actor=$S_ADMIN" -D "variant=$S_PG_VARIANT" -D "product=$S_PRODUCT" -D corr=5f0c2a8e-3d1b-4c55-9a57-0b6f3e2d9c41)
+  sleep 0.002
+}
+start_server "$STOCK_DB" "$WORK/serve-stock.log"
+sign_in "$WORK/jar-stock"
+ADJUST_PATH=/t/acme/inventory/$S_VARIANT/adjust
+adjust_once() {
+  http -o /dev/null -w '%{http_code}' -H "Cookie: $COOKIE" --data-urlencode "_csrf=$CSRF_TOKEN" \
+    --data-urlencode delta=1 --data-urlencode reason=received --data-urlencode note= "$BASE$ADJUST_PATH"
+}
+[[ $(adjust_once) == 303 ]] || die "POST $ADJUST_PATH did not answer 303"
+if $CAPTURE; then # the app's statements for one adjustment, against pgbench's
+  capture_start "$STOCK_DB"
+  stop_server "$STOCK_DB"; start_server "$STOCK_DB" "$WORK/serve-stock-capture.log"; sign_in "$WORK/jar-stock-capture"
+  adjust_once >/dev/null; sleep 0.3; m0=$(capture_mark)
+  adjust_once >/dev/null; sleep 0.3; m1=$(capture_mark)
+  capture_end "$STOCK_DB"
+  # A fresh server: the capture's pooled connections would go on logging every statement.
+  stop_server "$STOCK_DB"; start_server "$STOCK_DB" "$WORK/serve-stock-load.log"; sign_in "$WORK/jar-stock-load"
+  statements_between "$STOCK_DB" "$m0" "$m1" >"$WORK/captured-stock.txt"
+  log "   POST $ADJUST_PATH ran $(wc -l <"$WORK/captured-stock.txt") statements:"
+  cut -c1-150 "$WORK/captured-stock.txt" | sed 's/^/     /' >&2
+  missing=0
+  while IFS= read -r stmt; do
+    grep -qF -- "$stmt" "$WORK/captured-stock.txt" || { log "   NOT SENT BY THE APP: $stmt"; missing=$((missing + 1)); }
+  done < <(echo 'WITH upd AS (UPDATE product_variants SET inventory_quantity = inventory_quantity + $1, updated_at = $2 WHERE tenant_id = $3 AND id = $4 AND (inventory_policy = '"'continue'"' OR inventory_quantity + $5 >= 0) AND inventory_quantity + $6 BETWEEN $7 AND $8 RETURNING product_id, sku, option1, option2, option3, inventory_quantity, low_stock_threshold), '"$LEDGER_CTE"
+    grep -oF -- "$LEDGER_CTE" "$WORK/stock.sql"
+    echo "WITH locked AS (SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) AS n FROM (SELECT k FROM unnest(\$1::text[]) AS k ORDER BY k) AS keys), stamped AS (SELECT clock_timestamp() AS at FROM locked) INSERT INTO \"sys_events\" ($EVENT_COLUMNS,\"occurred_at\",\"next_attempt_at\") SELECT v.*, s.at, s.at FROM stamped AS s, (VALUES ")
+  if ((missing)); then
+    INVALID+=("stock: $missing pgbench statement shapes differ from the app's — see the log above")
+  else
+    CAPTURE_REPORT+=("stock: pgbench sends the app's UPDATE, ledger INSERT and outbox statement (with the product's lock), values computed in SQL")
+  fi
+fi
+e_app() {
+  local before ledger_before after ledger_after rows sum
+  before=$(stock_of); read -r ledger_before _ <<<"$(ledger_of)"
+  ROUTE=/t/:slug/inventory/:id/adjust run_wrk "stock-app-$1" POST 303 "$STOCK_CLIENTS" "$BASE$ADJUST_PATH" -H "Cookie: $COOKIE" \
+    -s "$WORK/adjust.lua" -- "$CSRF_TOKEN"
+  after=$(stock_of); read -r rows sum <<<"$(ledger_of)"
+  local made=$((rows - ledger_before)) ok=exact
+  ((after - before == made)) || { ok="NOT EXACT"; INVALID+=("stock round $1: stock moved by $((after - before)) for $made ledger rows"); }
+  D[stock_app/$1]="$W_RPS $W_OTHER $W_CPU"; D[stock_p99/$1]=$W_P99
+  D[stock_exact/$1]="$before→$after, $made ledger rows: $ok"
+  log "   stock $before → $after with $made new ledger rows (sum of all deltas $sum): $ok"
+}
+e_pg() {
+  local before after rows0 rows1
+  before=$(stock_of "$S_PG_VARIANT" "$STOCK_PG_DB"); read -r rows0 _ <<<"$(ledger_of "$S_PG_VARIANT" "$STOCK_PG_DB")"
+  stock_vars
+  run_pgbench "stock-pg-$1" "$STOCK_PG_DB" "$WORK/stock.sql" "$STOCK_CLIENTS" "${STOCK_VARS[@]}"
+  after=$(stock_of "$S_PG_VARIANT" "$STOCK_PG_DB"); read -r rows1 _ <<<"$(ledger_of "$S_PG_VARIANT" "$STOCK_PG_DB")"
+  ((after - before == rows1 - rows0)) || INVALID+=("stock pgbench round $1: stock moved by $((after - before)) for $((rows1 - rows0)) ledger rows")
+  D[stock_pg/$1]="$P_TPS $P_OTHER $P_CPU"
+}
+cat >"$WORK/adjust.lua" <<'EOF'
+-- args: CSRF token. Each request: +1, reason received.
+local function urlencode(s)
+  return (s:gsub("[^%w%-%._~]", function(c) return string.format("%%%02X", string.byte(c)) end))
+end
+function init(args)
+  wrk.method = "POST"
+  wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+  wrk.body = "_csrf=" .. urlencode(args[1]) .. "&delta=1&reason=received&note="
+end
+EOF
+for r in $(seq 1 "$ROUNDS"); do
+  log "== E. round $r/$ROUNDS"
+  if ((r % 2)); then e_app "$r"; e_pg "$r"; else e_pg "$r"; e_app "$r"; fi
+done
+stop_server "$STOCK_DB"
+fi # part E
+
+# ---------------------------------------------------------------------------------------------
 # Report
 col() { # col KEY FIELD: the FIELD-th value of KEY over the rounds, one a line
   local r
@@ -954,6 +1203,33 @@ if part C; then
     printf '  %-22s %-9s %8s %9s   goal req/s ≥ %s×, p99 ≤ 1×: %s\n' "" "now÷base" "${rr}×" "${rp}×" "${CMP_GOALS[$key]}" "$ok"
   done
   echo "  (CPU per request: the server's own process, and PostgreSQL + Redis; wrk's is in the log)"
+fi
+d_col() { local r; for r in $(seq 1 "$ROUNDS"); do [[ -z ${D[$1/$r]:-} ]] || awk -v f="${2:-1}" '{print $f}' <<<"${D[$1/$r]}"; done | median; }
+d_rounds() { local r s=""; for r in $(seq 1 "$ROUNDS"); do [[ -z ${D[$1/$r]:-} ]] || s="$s${s:+  }$(awk '{printf "%s/%s%%", $1, $2}' <<<"${D[$1/$r]}")"; done; echo "$s"; }
+d_ratios() { local r s=""; for r in $(seq 1 "$ROUNDS"); do s="$s${s:+  }$(ratio "$(awk '{print $1}' <<<"${D[$1/$r]:-}")" "$(awk '{print $1}' <<<"${D[$2/$r]:-}")")"; done; echo "$s"; }
+d_ratio_med() { { d_ratios "$1" "$2" | tr -s ' ' '\n' | grep -vx 'n/a' | grep . || true; } | median; }
+d_p99() { local r; for r in $(seq 1 "$ROUNDS"); do echo "${D[$1/$r]:-}"; done | grep . | median; }
+if part D; then
+  echo "D. GET $PRODUCTS_PATH, $SEEDED_D; page 1, $PER_PAGE rows, default sort (updated); \"$D_INFO\""
+  echo "   app: wrk -t2 -c$LIST_CLIENTS -d$DURATION --latency -H 'Cookie: …' [-H 'HX-Request: true']; SQL: pgbench -n -M prepared -c$LIST_CLIENTS -j2 -T$SECONDS_EACH with the page's statements as captured, without the middleware's"
+  printf '  %-30s %9s %9s  %-17s %s\n' "" "median" "p99 ms" "CPU ms/op s/g/db" "each round (value/other CPU)"
+  printf '  %-30s %9s %9s  %-17s %s\n' "app, full page (req/s)" "$(d_col app_full)" "$(d_p99 p99_full)" "$(d_col app_full 3)/$(d_col app_full 4)/$(d_col app_full 5)" "$(d_rounds app_full)"
+  printf '  %-30s %9s %9s  %-17s %s\n' "pgbench, its SQL (tps)" "$(d_col pg_full)" "" "" "$(d_rounds pg_full)"
+  printf '  %-30s %9s %9s  %-17s %s\n' "app, fragment (req/s)" "$(d_col app_frag)" "$(d_p99 p99_frag)" "$(d_col app_frag 3)/$(d_col app_frag 4)/$(d_col app_frag 5)" "$(d_rounds app_frag)"
+  printf '  %-30s %9s %9s  %-17s %s\n' "pgbench, its SQL (tps)" "$(d_col pg_frag)" "" "" "$(d_rounds pg_frag)"
+  for k in full frag; do
+    rr=$(d_ratio_med "app_$k" "pg_$k")
+    printf '  ratio app ÷ pgbench, %-9s %s (rounds: %s)   goal ≥ %s: %s\n' "$k:" "$rr" "$(d_ratios "app_$k" "pg_$k")" "$GOAL_PRODUCTS" "$(verdict "$rr" "$GOAL_PRODUCTS")"
+  done
+fi
+if part E; then
+  echo "E. stock of one variant, +1 per request from $STOCK_CLIENTS clients for $DURATION (PostgreSQL + Redis sessions)"
+  echo "   app: wrk -t2 -c$STOCK_CLIENTS -s adjust.lua POST $ADJUST_PATH (delta=1, reason received: 303); SQL: pgbench -n -M prepared -c$STOCK_CLIENTS -j2 -T$SECONDS_EACH -f stock.sql (UPDATE … RETURNING with the ledger INSERT in one statement, then the outbox statement + COMMIT pipelined)"
+  printf '  %-30s %9s %9s  %-17s %s\n' "app (adjustments/s)" "$(d_col stock_app)" "$(d_p99 stock_p99)" "$(d_col stock_app 3)/$(d_col stock_app 4)/$(d_col stock_app 5)" "$(d_rounds stock_app)"
+  printf '  %-30s %9s %9s  %-17s %s\n' "pgbench (tps)" "$(d_col stock_pg)" "" "" "$(d_rounds stock_pg)"
+  rr=$(d_ratio_med stock_app stock_pg)
+  printf '  ratio app ÷ pgbench: %s (rounds: %s)   goal ≥ %s: %s\n' "$rr" "$(d_ratios stock_app stock_pg)" "$GOAL_STOCK" "$(verdict "$rr" "$GOAL_STOCK")"
+  for r in $(seq 1 "$ROUNDS"); do echo "  round $r, app: stock ${D[stock_exact/$r]:-n/a}"; done
 fi
 if ((${#INVALID[@]})); then
   echo "INVALID (do not use these figures):"

@@ -123,37 +123,47 @@ func (a *App) renderLedger(c *fiber.Ctx, status int, v *models.Variant, pr *mode
 // quantity). The inventory list's quick adjustment goes back to the list (its back field); a
 // refusal re-renders the page it came from with 422 and what was typed.
 func (a *App) inventoryAdjustPost(c *fiber.Ctx) error {
-	v, pr, err := a.variantByParam(c)
+	id, err := uuid.Parse(c.Params("id"))
 	if err != nil {
-		return err
+		return fiber.ErrNotFound
 	}
 	t := currentTenant(c)
-	f := productviews.AdjustForm{VariantID: v.ID.String(), Delta: strings.Clone(strings.TrimSpace(c.FormValue("delta"))),
+	f := productviews.AdjustForm{VariantID: id.String(), Delta: strings.Clone(strings.TrimSpace(c.FormValue("delta"))),
 		Reason: strings.Clone(c.FormValue("reason")), Note: strings.Clone(c.FormValue("note")), Errors: map[string]string{}}
 	mode := c.FormValue("mode")
 	back := strings.Clone(c.FormValue("back"))
 	listBase := productviews.InventoryURL(t.Slug)
 	fromList := back == listBase || strings.HasPrefix(back, listBase+"?") && !strings.ContainsAny(back, "\\\r\n")
-	refuse := func(status int) error {
+	// The variant and its product are read only to show a refusal: a change that goes through
+	// sends its one transaction and a query naming the variant for the message, so a busy
+	// variant's adjustments wait on nothing else.
+	refuse := func(status int, current *int64) error {
+		v, pr, err := a.variantByParam(c)
+		if err != nil {
+			return err // another tenant's variant is a 404, whatever was typed
+		}
 		if fromList {
 			return a.renderInventory(c, status, savedQuery(back), &f)
+		}
+		if current != nil {
+			v.InventoryQuantity = *current
 		}
 		return a.renderLedger(c, status, v, pr, f, mode)
 	}
 	n, msg := models.ParseCount(f.Delta, models.MaxStock)
 	if msg != "" {
 		f.Errors["delta"] = msg
-		return refuse(fiber.StatusUnprocessableEntity)
+		return refuse(fiber.StatusUnprocessableEntity, nil)
 	}
 	if mode == "set" {
 		seen, serr := strconv.ParseInt(strings.TrimSpace(c.FormValue("seen")), 10, 64)
 		if serr != nil {
 			f.Errors["delta"] = "The form lost the stock it was loaded with. Reload the page."
-			return refuse(fiber.StatusUnprocessableEntity)
+			return refuse(fiber.StatusUnprocessableEntity, nil)
 		}
-		_, err = a.store.SetInventory(ctx(c), t, v.ID, seen, n, f.Reason, f.Note)
+		_, err = a.store.SetInventory(ctx(c), t, id, seen, n, f.Reason, f.Note)
 	} else {
-		_, err = a.store.AdjustInventory(ctx(c), t, v.ID, n, f.Reason, f.Note)
+		_, err = a.store.AdjustInventory(ctx(c), t, id, n, f.Reason, f.Note)
 	}
 	var ve *models.ValidationError
 	var sc *models.StockConflictError
@@ -165,20 +175,26 @@ func (a *App) inventoryAdjustPost(c *fiber.Ctx) error {
 			}
 			f.Errors[k] = m
 		}
-		return refuse(fiber.StatusUnprocessableEntity)
+		return refuse(fiber.StatusUnprocessableEntity, nil)
 	case errors.As(err, &sc):
-		v.InventoryQuantity = sc.Current
 		f.Errors["delta"] = fmt.Sprintf("The stock changed to %d since you loaded the page, so %d was not recorded. Check the count and record it again.", sc.Current, n)
-		return refuse(fiber.StatusConflict)
+		return refuse(fiber.StatusConflict, &sc.Current)
 	case err != nil:
 		return err
 	}
-	msgDone := "Stock of " + productviews.TitleOf(pr, t.DefaultLocale) + " · " + v.Title() + " changed by " + productviews.Signed(n) + "."
+	product, variant, err := a.store.VariantLabel(ctx(c), t.ID, id, t.DefaultLocale)
+	if err != nil {
+		return err
+	}
+	if product == "" {
+		product = "Untitled product"
+	}
+	msgDone := "Stock of " + product + " · " + variant + " changed by " + productviews.Signed(n) + "."
 	if mode == "set" {
-		msgDone = "Stock of " + productviews.TitleOf(pr, t.DefaultLocale) + " · " + v.Title() + " set to " + strconv.FormatInt(n, 10) + "."
+		msgDone = "Stock of " + product + " · " + variant + " set to " + strconv.FormatInt(n, 10) + "."
 	}
 	if fromList {
 		return a.flashRedirect(c, "success", msgDone, back)
 	}
-	return a.flashRedirect(c, "success", msgDone, productviews.LedgerURL(t.Slug, v.ID))
+	return a.flashRedirect(c, "success", msgDone, productviews.LedgerURL(t.Slug, id))
 }

@@ -8,8 +8,10 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
 	"github.com/rustok/rustok-admin/internal/events"
+	"github.com/rustok/rustok-admin/migrations"
 )
 
 // Reasons of a stock change (the inventory ledger).
@@ -102,11 +104,26 @@ func (s *Store) AdjustInventory(ctx context.Context, tenant *Tenant, variantID u
 			InventoryQuantity int64
 			LowStockThreshold int64
 		}
-		res := s.Conn(ctx).Raw(`UPDATE product_variants SET inventory_quantity = inventory_quantity + ?, updated_at = ? `+
-			`WHERE tenant_id = ? AND id = ? AND (inventory_policy = 'continue' OR inventory_quantity + ? >= 0) `+
-			`AND inventory_quantity + ? BETWEEN ? AND ? `+
-			`RETURNING product_id, sku, option1, option2, option3, inventory_quantity, low_stock_threshold`,
-			delta, s.db.NowFunc(), tenant.ID, variantID, delta, delta, int64(-MaxStock), int64(MaxStock)).Scan(&r)
+		e := &LedgerEntry{ID: uuid.Must(uuid.NewV7()), TenantID: tenant.ID, VariantID: variantID, Delta: delta,
+			Reason: reason, Note: note, ActorID: events.ActorFrom(ctx), CreatedAt: s.db.NowFunc()}
+		update := `UPDATE product_variants SET inventory_quantity = inventory_quantity + ?, updated_at = ? ` +
+			`WHERE tenant_id = ? AND id = ? AND (inventory_policy = 'continue' OR inventory_quantity + ? >= 0) ` +
+			`AND inventory_quantity + ? BETWEEN ? AND ? ` +
+			`RETURNING product_id, sku, option1, option2, option3, inventory_quantity, low_stock_threshold`
+		args := []any{delta, e.CreatedAt, tenant.ID, variantID, delta, delta, int64(-MaxStock), int64(MaxStock)}
+		ledgerWritten := false
+		var res *gorm.DB
+		if s.dialect == migrations.Postgres {
+			// The stock and its ledger row in one statement: the row lock a busy variant's
+			// adjustments queue on is held for one round trip less.
+			res = s.Conn(ctx).Raw(`WITH upd AS (`+update+`), led AS (INSERT INTO inventory_ledger `+
+				`(id, tenant_id, product_id, variant_id, delta, quantity_after, reason, note, actor_id, created_at) `+
+				`SELECT ?::uuid, ?::uuid, product_id, ?::uuid, ?::bigint, inventory_quantity, ?::text, ?::text, ?::uuid, ?::timestamptz FROM upd) SELECT * FROM upd`,
+				append(args, e.ID, e.TenantID, e.VariantID, e.Delta, e.Reason, e.Note, e.ActorID, e.CreatedAt)...).Scan(&r)
+			ledgerWritten = true
+		} else {
+			res = s.Conn(ctx).Raw(update, args...).Scan(&r)
+		}
 		if res.Error != nil {
 			return translate(res.Error, "adjust stock")
 		}
@@ -123,13 +140,14 @@ func (s *Store) AdjustInventory(ctx context.Context, tenant *Tenant, variantID u
 		}
 		v := Variant{ID: variantID, ProductID: r.ProductID, SKU: r.SKU, Option1: r.Option1, Option2: r.Option2, Option3: r.Option3,
 			InventoryQuantity: r.InventoryQuantity, LowStockThreshold: r.LowStockThreshold}
-		var evts []events.Event
-		var err error
-		entry, evts, err = s.recordStock(ctx, tenant, &v, r.InventoryQuantity-delta, reason, note)
-		if err != nil {
-			return err
+		e.ProductID, e.QuantityAfter = r.ProductID, r.InventoryQuantity
+		if !ledgerWritten {
+			if err := s.Conn(ctx).Create(e).Error; err != nil {
+				return translate(err, "write ledger")
+			}
 		}
-		return s.Append(ctx, evts...)
+		entry = e
+		return s.Append(ctx, stockEvents(&v, r.InventoryQuantity-delta, reason)...)
 	})
 	if err != nil {
 		return nil, err
@@ -204,12 +222,18 @@ func (s *Store) recordStock(ctx context.Context, tenant *Tenant, v *Variant, old
 	if err := s.Conn(ctx).Create(e).Error; err != nil {
 		return nil, nil, translate(err, "write ledger")
 	}
+	return e, stockEvents(v, old, reason), nil
+}
+
+// stockEvents are the events of v's stock going from old to v.InventoryQuantity:
+// inventory.updated, and inventory.low on a downward crossing of the threshold.
+func stockEvents(v *Variant, old int64, reason string) []events.Event {
 	ref := events.VariantRef{ProductRef: events.ProductRef{ProductID: v.ProductID}, VariantID: v.ID}
 	evts := []events.Event{&events.InventoryUpdated{VariantRef: ref, SKU: v.SKU, OldQuantity: old, NewQuantity: v.InventoryQuantity, Reason: reason}}
 	if old > v.LowStockThreshold && v.InventoryQuantity <= v.LowStockThreshold {
 		evts = append(evts, &events.InventoryLow{VariantRef: ref, SKU: v.SKU, Quantity: v.InventoryQuantity, Threshold: v.LowStockThreshold})
 	}
-	return e, evts, nil
+	return evts
 }
 
 // variantByID returns the tenant's variant (without prices). Another tenant's is ErrNotFound.
@@ -243,4 +267,27 @@ func (s *Store) Ledger(ctx context.Context, tenantID, variantID uuid.UUID, limit
 	err := s.Conn(ctx).Where("tenant_id = ? AND variant_id = ?", tenantID, variantID).
 		Order("created_at DESC, id DESC").Limit(limit).Find(&out).Error
 	return out, translate(err, "ledger")
+}
+
+// VariantLabel names the tenant's variant for a message in one query: its product's title in
+// locale (else in the first locale it has, as Product.Title) and the variant's title. Another
+// tenant's variant is ErrNotFound.
+func (s *Store) VariantLabel(ctx context.Context, tenantID, variantID uuid.UUID, locale string) (product, variant string, err error) {
+	var r struct {
+		Option1, Option2, Option3 string
+		Title                     *string
+	}
+	res := s.Conn(ctx).Raw(`SELECT v.option1, v.option2, v.option3, (SELECT t.title FROM product_translations t `+
+		`WHERE t.product_id = v.product_id ORDER BY CASE WHEN t.locale = ? THEN 0 ELSE 1 END, t.locale LIMIT 1) AS title `+
+		`FROM product_variants v WHERE v.tenant_id = ? AND v.id = ?`, locale, tenantID, variantID).Scan(&r)
+	if res.Error != nil {
+		return "", "", translate(res.Error, "variant "+variantID.String())
+	}
+	if res.RowsAffected == 0 {
+		return "", "", fmt.Errorf("variant %s: %w", variantID, ErrNotFound)
+	}
+	if r.Title != nil {
+		product = *r.Title
+	}
+	return product, (&Variant{Option1: r.Option1, Option2: r.Option2, Option3: r.Option3}).Title(), nil
 }
