@@ -63,6 +63,24 @@ func TestCatalogFlow(t *testing.T) {
 	if n := get(t, ctx, "count the marked cells", chromedp.Evaluate[int](`document.querySelectorAll(".cell-changed").length`)); n != 6 {
 		t.Fatalf("%d cells marked as changed, want 6", n)
 	}
+	// A refused save: one bad amount; the grid comes back with the cell's message, nothing saved,
+	// and every cell typed before it still marked as changed.
+	run(t, ctx, "type a bad EUR price and save",
+		chromedp.Focus(chromedp.CSS(`[data-testid="variant-row"] [data-testid="cell-price-eur"]`)),
+		chromedp.KeyEvent("19.999"),
+		chromedp.Click(chromedp.CSS(`[data-testid="save-grid"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="variant-row"] [data-testid="cell-price-eur"][aria-invalid="true"]`)),
+	)
+	if n := get(t, ctx, "count the marked cells after the refusal", chromedp.Evaluate[int](`document.querySelectorAll(".cell-changed").length`)); n != 7 {
+		t.Fatalf("%d cells marked as changed after a refused save, want the 7 typed", n)
+	}
+	if p := productNamed(t, app, tn, "Field jacket").Variants[0].Price("USD"); p != nil {
+		t.Fatalf("a refused grid saved a price: %+v", p)
+	}
+	run(t, ctx, "clear the bad EUR price",
+		chromedp.Focus(chromedp.CSS(`[data-testid="variant-row"] [data-testid="cell-price-eur"]`)),
+		chromedp.KeyEvent(kb.End+strings.Repeat(kb.Backspace, 6)),
+	)
 	run(t, ctx, "give S / Red ten in stock and save the grid",
 		chromedp.Focus(chromedp.CSS(`[data-testid="variant-row"] [data-testid="cell-quantity"]`)),
 		chromedp.KeyEvent(kb.End+kb.Backspace+kb.Backspace+"10"),

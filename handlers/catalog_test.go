@@ -124,6 +124,12 @@ func TestCatalogOverHTTP(t *testing.T) {
 		if !strings.Contains(string(res.Body), "19.999") {
 			t.Fatal("what was typed is lost")
 		}
+		// The cells keep the stored values as data-initial, so the grid marks what was typed.
+		sku := res.Find("#" + productviews.CellID(cur.Variants[0].ID, "sku"))
+		if sku.AttrOr("value", "") != "TEE-"+cur.Variants[0].Title() || sku.AttrOr("data-initial", "x") != "" {
+			t.Fatalf("after a refused save the SKU cell has value %q, data-initial %q; want what was typed and the stored \"\"",
+				sku.AttrOr("value", ""), sku.AttrOr("data-initial", "x"))
+		}
 		after := reloadProduct(t, app, tn, pr)
 		for _, x := range after.Variants {
 			if x.SKU != "" || x.Price("USD").Amount != 1990 {

@@ -343,5 +343,10 @@
     });
   });
   document.querySelectorAll("table[data-grid]").forEach(markGrid);
+  // A grid swapped in by htmx (a refused save re-renders the section) is marked too: its cells
+  // carry the stored values as data-initial, so what was typed shows as changed again.
+  document.addEventListener("htmx:load", function (e) {
+    if (e.target.querySelectorAll) { e.target.querySelectorAll("table[data-grid]").forEach(markGrid); }
+  });
   document.addEventListener("htmx:afterSettle", function () { document.querySelectorAll("table[data-grid]").forEach(markGrid); });
 })();

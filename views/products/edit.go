@@ -76,6 +76,18 @@ type GridRow struct {
 	Seen      int64
 	Prices    map[string][2]string // currency → amount, compare-at, in major units as typed
 	State     string               // in, low, out (as stored)
+	// Initial is each cell's stored value, keyed by its field ("sku", "price.USD",
+	// "compare_at.USD", "quantity", "policy" …): the grid marks a cell whose value differs from
+	// it as changed, so a refused save shows again what the user had changed.
+	Initial map[string]string
+}
+
+// InitialOf is the stored value of the row's cell, or value when the grid has none for it.
+func (r GridRow) InitialOf(field, value string) string {
+	if v, ok := r.Initial[field]; ok {
+		return v
+	}
+	return value
 }
 
 // Grid is the variant grid: a row per variant and a price and compare-at column per currency.
@@ -107,6 +119,10 @@ func GridFor(p *models.Product, currencies []string) Grid {
 				}
 				r.Prices[cur] = [2]string{money.Format(cur, pr.Amount), cmp}
 			}
+		}
+		r.Initial = map[string]string{"sku": r.SKU, "barcode": r.Barcode, "policy": r.Policy, "threshold": r.Threshold, "quantity": r.Quantity}
+		for _, cur := range currencies {
+			r.Initial["price."+cur], r.Initial["compare_at."+cur] = r.Prices[cur][0], r.Prices[cur][1]
 		}
 		g.Rows = append(g.Rows, r)
 	}
