@@ -23,11 +23,12 @@ func goMigrations(dialect Dialect) []*goose.Migration {
 		goose.NewGoMigration(foldTitlesVersion,
 			&goose.GoFunc{RunTx: func(ctx context.Context, tx *sql.Tx) error { return refoldTitles(ctx, tx, dialect, textsearch.Fold) }},
 			&goose.GoFunc{RunTx: func(ctx context.Context, tx *sql.Tx) error { return refoldTitles(ctx, tx, dialect, strings.ToLower) }}),
+		riverMigration(dialect),
 	}
 }
 
 // goMigrationNames name the Go migrations in Fingerprint; change the name when the code changes.
-var goMigrationNames = []string{"00009_fold_titles.go:v1"}
+var goMigrationNames = []string{"00009_fold_titles.go:v1", "00013_river.go:v8"}
 
 // refoldTitles sets title_search = fold(title) on every translation, in batches ordered by id.
 func refoldTitles(ctx context.Context, tx *sql.Tx, dialect Dialect, fold func(string) string) error {
