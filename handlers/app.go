@@ -15,6 +15,7 @@ import (
 	"github.com/rustok/rustok-admin/internal/backend"
 	"github.com/rustok/rustok-admin/internal/config"
 	"github.com/rustok/rustok-admin/internal/events"
+	"github.com/rustok/rustok-admin/internal/jobs"
 	"github.com/rustok/rustok-admin/internal/markdown"
 	"github.com/rustok/rustok-admin/internal/principal"
 	"github.com/rustok/rustok-admin/internal/summary"
@@ -60,6 +61,7 @@ type Deps struct {
 	Authz    *authz.Engine        // required: from backend.NewCaches (NewDeps), which keeps it fresh
 	Users    *principal.Cache     // required: from backend.NewCaches (NewDeps), which keeps it fresh
 	Summary  *summary.Cache       // required: from backend.NewCaches (NewDeps), which keeps it fresh
+	Jobs     *jobs.Runner         // required: enqueues background jobs (serve also starts it, to work them)
 	Now      func() time.Time     // nil = time.Now; tests move the clock to expire sessions
 	// Mount adds routes inside the full middleware chain, after the route table. Tests use it
 	// for routes that misbehave on purpose (a panic, a slow request); production leaves it nil.
@@ -85,6 +87,7 @@ type App struct {
 	authz     *authz.Engine
 	users     *principal.Cache
 	summaries *summary.Cache
+	jobs      *jobs.Runner
 
 	routesOnce sync.Once
 	routes     map[string]Route
@@ -148,7 +151,7 @@ func newApp(d Deps) *App {
 	if d.Tenants == nil || d.Authz == nil || d.Users == nil || d.Summary == nil {
 		panic("handlers: Deps.Tenants, Deps.Authz, Deps.Users and Deps.Summary are required; build Deps with handlers.NewDeps")
 	}
-	a.tenants, a.authz, a.users, a.summaries = d.Tenants, d.Authz, d.Users, d.Summary
+	a.tenants, a.authz, a.users, a.summaries, a.jobs = d.Tenants, d.Authz, d.Users, d.Summary, d.Jobs
 	return a
 }
 

@@ -106,6 +106,7 @@ func (a *App) Routes() []Route {
 		{Method: fiber.MethodPost, Path: paths.ProductsBulkStatus, Access: InTenant, Perm: p("products", "publish"), Handler: a.productsBulkStatusPost},
 		{Method: fiber.MethodPost, Path: paths.ProductsBulkPrice, Access: InTenant, Perm: p("products", "update"), Handler: a.productsBulkPricePost},
 		{Method: fiber.MethodPost, Path: paths.ProductsBulkDelete, Access: InTenant, Perm: p("products", "delete"), Handler: a.productsBulkDeletePost},
+		{Method: fiber.MethodPost, Path: paths.ProductsExport, Access: InTenant, Perm: p("products", "export"), Handler: a.productsExportPost},
 		{Method: fiber.MethodGet, Path: paths.Product, Access: InTenant, Perm: p("products", "read"), Handler: a.productShow},
 		{Method: fiber.MethodPost, Path: paths.Product, Access: InTenant, Perm: p("products", "update"), Handler: a.productUpdatePost},
 		{Method: fiber.MethodPost, Path: paths.ProductStatus, Access: InTenant, Perm: p("products", "publish"), Handler: a.productStatusPost},
@@ -116,6 +117,12 @@ func (a *App) Routes() []Route {
 		{Method: fiber.MethodGet, Path: paths.Inventory, Access: InTenant, Perm: p("inventory", "list"), Handler: a.inventoryList},
 		{Method: fiber.MethodGet, Path: paths.InventoryVariant, Access: InTenant, Perm: p("inventory", "read"), Handler: a.inventoryVariant},
 		{Method: fiber.MethodPost, Path: paths.InventoryAdjust, Access: InTenant, Perm: p("inventory", "update"), Handler: a.inventoryAdjustPost},
+		// Background jobs: seeing them needs events:list; cancelling, retrying and downloading
+		// also need the permission of the job's kind (jobPerms, checked in the handler).
+		{Method: fiber.MethodGet, Path: paths.Jobs, Access: InTenant, Perm: p("events", "list"), Handler: a.jobsList},
+		{Method: fiber.MethodPost, Path: paths.JobCancel, Access: InTenant, Perm: p("events", "list"), Handler: a.jobCancelPost},
+		{Method: fiber.MethodPost, Path: paths.JobRetry, Access: InTenant, Perm: p("events", "list"), Handler: a.jobRetryPost},
+		{Method: fiber.MethodGet, Path: paths.JobFile, Access: InTenant, Perm: p("events", "list"), Handler: a.jobFile},
 		// Platform events (no tenant: sign-ins, user accounts, platform roles).
 		{Method: fiber.MethodGet, Path: paths.PlatformEvents, Access: OnPlatform, Perm: p("events", "list"), Handler: a.eventsList},
 		{Method: fiber.MethodGet, Path: paths.PlatformEvent, Access: OnPlatform, Perm: p("events", "read"), Handler: a.eventShow},

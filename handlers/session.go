@@ -266,6 +266,7 @@ var navSections = []navSection{
 	{"People", "Users", "users", "users", paths.Users, true},
 	{"People", "Roles", "roles", "shield-check", paths.Roles, true},
 	{"Activity", "Events", "events", "activity", paths.Events, true},
+	{"Activity", "Jobs", "jobs", "list-checks", paths.Jobs, true},
 	{"Platform", "Tenants", "tenants", "building-2", paths.Tenants, false},
 	{"Platform", "Platform events", "platform-events", "scroll-text", paths.PlatformEvents, false},
 	{"Platform", "System", "system", "server", paths.System, false},

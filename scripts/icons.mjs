@@ -7,7 +7,7 @@ const names = [
   "layout-dashboard", "file-text", "package", "users", "shield-check", "activity", "settings",
   "building-2", "scroll-text", "server", "menu", "x", "sun", "moon", "chevrons-up-down",
   "log-out", "circle-user", "check", "circle-check", "circle-alert", "info", "loader-circle",
-  "triangle-alert", "boxes", "trash-2",
+  "triangle-alert", "boxes", "trash-2", "list-checks", "download",
 ];
 
 const pkg = JSON.parse(readFileSync("node_modules/lucide-static/package.json", "utf8"));

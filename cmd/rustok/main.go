@@ -26,6 +26,7 @@ import (
 	"github.com/rustok/rustok-admin/handlers"
 	"github.com/rustok/rustok-admin/internal/backend"
 	"github.com/rustok/rustok-admin/internal/config"
+	"github.com/rustok/rustok-admin/internal/jobs"
 	"github.com/rustok/rustok-admin/internal/logging"
 	"github.com/rustok/rustok-admin/migrations"
 	"github.com/rustok/rustok-admin/models"
@@ -151,6 +152,22 @@ func serve(cfg config.Config, args []string, stdout, stderr io.Writer) error {
 		ln.Close()
 		return err
 	}
+	// Background jobs: enqueued by requests, worked here (and on every other process).
+	runner, err := jobs.New(b.Store, jobs.Options{Logger: log})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	if err := runner.Start(ctx); err != nil {
+		ln.Close()
+		return fmt.Errorf("start jobs: %w", err)
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+		defer cancel()
+		_ = runner.Stop(sctx) // running jobs end or, past the timeout, are cancelled and retried later
+	}()
+	deps.Jobs = runner
 	app := handlers.New(deps)
 	defer relay.Wait()
 	if metricsLn != nil {

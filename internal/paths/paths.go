@@ -62,6 +62,7 @@ const (
 	ProductsBulkStatus = "/t/:slug/products/bulk/status"
 	ProductsBulkDelete = "/t/:slug/products/bulk/delete"
 	ProductsBulkPrice  = "/t/:slug/products/bulk/price"
+	ProductsExport     = "/t/:slug/products/export"
 	Product            = "/t/:slug/products/:id"
 	ProductStatus      = "/t/:slug/products/:id/status"
 	ProductDelete      = "/t/:slug/products/:id/delete"
@@ -71,6 +72,12 @@ const (
 	Inventory          = "/t/:slug/inventory"
 	InventoryVariant   = "/t/:slug/inventory/:id"
 	InventoryAdjust    = "/t/:slug/inventory/:id/adjust"
+
+	// Background jobs of the tenant: the list, cancel and retry, and a job's output file.
+	Jobs      = "/t/:slug/jobs"
+	JobCancel = "/t/:slug/jobs/:id/cancel"
+	JobRetry  = "/t/:slug/jobs/:id/retry"
+	JobFile   = "/t/:slug/jobs/:id/file"
 
 	// The platform: its event log (events of no tenant), the process figures and the tenants.
 	PlatformEvents     = "/events"

@@ -15,6 +15,7 @@ import (
 	"github.com/rustok/rustok-admin/handlers"
 	"github.com/rustok/rustok-admin/internal/backend"
 	"github.com/rustok/rustok-admin/internal/config"
+	"github.com/rustok/rustok-admin/internal/jobs"
 	"github.com/rustok/rustok-admin/models"
 )
 
@@ -116,8 +117,29 @@ func NewApp(t testing.TB, opts ...Option) *TestApp {
 		t.Cleanup(stop)
 		d.Registry, d.Tenants, d.Authz, d.Users, d.Summary = built.Registry, built.Tenants, built.Authz, built.Users, built.Summary
 	}
+	if d.Jobs == nil {
+		// Enqueues only; StartJobs makes it work them too.
+		r, err := jobs.New(store, jobs.Options{PollInterval: 20 * time.Millisecond, Logger: quietLogger()})
+		if err != nil {
+			t.Fatalf("testkit: %v", err)
+		}
+		d.Jobs = r
+	}
 	app := handlers.New(d)
 	return &TestApp{Fiber: app, Store: store, Deps: d, Clock: clock}
+}
+
+// StartJobs makes the app's job runner work jobs (polling every 20 ms) until the test ends.
+func (a *TestApp) StartJobs(t testing.TB) {
+	t.Helper()
+	if err := a.Deps.Jobs.Start(context.Background()); err != nil {
+		t.Fatalf("testkit: start jobs: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = a.Deps.Jobs.Stop(ctx)
+	})
 }
 
 // Serve starts the app on a loopback port for browser and load tests and returns its base URL.

@@ -16,6 +16,7 @@ type List struct {
 	Query      components.ListState
 	Page       models.ProductListPage
 	CanCreate  bool
+	CanExport  bool // the Export CSV button (a job: products:export)
 	CanPublish bool
 	CanDelete  bool
 	CanUpdate  bool // prices: the bulk price change

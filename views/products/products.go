@@ -19,6 +19,9 @@ import (
 // ListURL is the product list of the tenant.
 func ListURL(slug string) string { return paths.URL(paths.Products, slug) }
 
+// ExportURL starts an export of the list as filtered.
+func ExportURL(slug string) string { return paths.URL(paths.ProductsExport, slug) }
+
 // NewURL is the create form.
 func NewURL(slug string) string { return paths.URL(paths.ProductNew, slug) }
 

@@ -1,0 +1,179 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+
+	"github.com/rustok/rustok-admin/internal/authz"
+	"github.com/rustok/rustok-admin/internal/jobs"
+	"github.com/rustok/rustok-admin/models"
+	jobviews "github.com/rustok/rustok-admin/views/jobs"
+	productviews "github.com/rustok/rustok-admin/views/products"
+)
+
+// jobListLimit is how many of a tenant's newest jobs the jobs page shows.
+const jobListLimit = 100
+
+// jobPerms is the permission acting on a job of each kind needs (cancel, retry, download),
+// beyond seeing the jobs page (events:list).
+var jobPerms = map[string]authz.Perm{
+	models.JobProductsExport: p("products", "export"),
+}
+
+// mayActOnJob reports whether the viewer may act on a job of this kind in tenant t.
+func (a *App) mayActOnJob(c *fiber.Ctx, t *models.Tenant, kind string) bool {
+	perm, ok := jobPerms[kind]
+	return ok && a.may(c, t, perm)
+}
+
+// jobsList shows the tenant's jobs; htmx polls it while a job may still change.
+func (a *App) jobsList(c *fiber.Ctx) error {
+	t := currentTenant(c)
+	runs, err := a.store.ListJobRuns(ctx(c), t.ID, jobListLimit)
+	if err != nil {
+		return err
+	}
+	l := jobviews.List{Tenant: t, Jobs: runs, CSRF: a.csrfToken(c), Errors: map[uuid.UUID]string{}}
+	mayKind := map[string]bool{}
+	for kind := range jobPerms {
+		mayKind[kind] = a.mayActOnJob(c, t, kind)
+	}
+	l.May = func(kind string) bool { return mayKind[kind] }
+	for _, j := range runs {
+		if j.State == models.JobDiscarded || j.State == models.JobRetryable {
+			l.Errors[j.ID] = a.jobs.LastError(ctx(c), j.RiverJobID)
+		}
+	}
+	pg := a.pageFor(c, "Jobs")
+	pg.Section = "jobs"
+	return render(c, fiber.StatusOK, jobviews.ListPage(pg, l))
+}
+
+// jobByParam is the tenant's job run named by :id, if the viewer may act on its kind; another
+// tenant's id is a 404 and a kind the viewer may not act on a 403.
+func (a *App) jobByParam(c *fiber.Ctx) (*models.JobView, error) {
+	id, err := uuid.Parse(c.Params("id"))
+	if err != nil {
+		return nil, fiber.ErrNotFound
+	}
+	t := currentTenant(c)
+	run, err := a.store.JobRunByID(ctx(c), t.ID, id)
+	if err != nil {
+		return nil, err
+	}
+	if !a.mayActOnJob(c, t, run.Kind) {
+		return nil, fiber.ErrForbidden
+	}
+	return run, nil
+}
+
+// jobCancelPost cancels a job that may still run.
+func (a *App) jobCancelPost(c *fiber.Ctx) error {
+	run, err := a.jobByParam(c)
+	if err != nil {
+		return err
+	}
+	t := currentTenant(c)
+	if !run.Active() {
+		return a.flashRedirect(c, "info", "That job had already ended: nothing to cancel.", jobviews.URL(t.Slug))
+	}
+	if err := a.jobs.Cancel(ctx(c), t.ID, run.ID); err != nil {
+		return err
+	}
+	return a.flashRedirect(c, "success", jobviews.KindLabel(run.Kind)+" cancelled.", jobviews.URL(t.Slug))
+}
+
+// jobRetryPost runs a failed or cancelled job again.
+func (a *App) jobRetryPost(c *fiber.Ctx) error {
+	run, err := a.jobByParam(c)
+	if err != nil {
+		return err
+	}
+	t := currentTenant(c)
+	if !jobviews.Retryable(*run) {
+		return a.flashRedirect(c, "info", "Only a failed or cancelled job can be retried.", jobviews.URL(t.Slug))
+	}
+	if err := a.jobs.Retry(ctx(c), t.ID, run.ID); err != nil {
+		return err
+	}
+	return a.flashRedirect(c, "success", jobviews.KindLabel(run.Kind)+" queued again.", jobviews.URL(t.Slug))
+}
+
+// jobFile streams a finished job's file, one stored chunk at a time.
+func (a *App) jobFile(c *fiber.Ctx) error {
+	run, err := a.jobByParam(c)
+	if err != nil {
+		return err
+	}
+	f := run.File
+	if f == nil || !f.Complete {
+		return fiber.ErrNotFound
+	}
+	c.Set(fiber.HeaderContentType, f.ContentType)
+	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="%s"`, strings.ReplaceAll(f.Name, `"`, "")))
+	c.Set(fiber.HeaderCacheControl, "private, no-store")
+	c.Set(fiber.HeaderContentLength, fmt.Sprint(f.Size))
+	var body []byte
+	// The file goes out as stored; chunks are read one at a time, and Fiber writes the body
+	// after the handler, so they are gathered into the response buffer here.
+	err = a.store.JobFileChunks(ctx(c), f, func(b []byte) error { body = append(body, b...); return nil })
+	if err != nil {
+		return err
+	}
+	return c.Send(body)
+}
+
+// productsExportPost starts an export of the products list as filtered (the list's own
+// filters, sent with the form) and goes to the jobs page.
+func (a *App) productsExportPost(c *fiber.Ctx) error {
+	t := currentTenant(c)
+	f := jobs.ExportFilter{Search: strings.TrimSpace(c.FormValue("q")), Status: c.FormValue("status"),
+		Vendor: c.FormValue("vendor"), ProductType: c.FormValue("type"), Stock: c.FormValue("stock")}
+	u := currentUser(c)
+	_, err := a.jobs.StartExport(ctx(c), t, &u.ID, f, exportSummary(f))
+	var ve *models.ValidationError
+	if errors.As(err, &ve) {
+		return a.flashRedirect(c, "error", "The list's filters are not valid, so nothing was exported: "+firstMessage(ve)+"", productviews.ListURL(t.Slug))
+	} else if err != nil {
+		return err
+	}
+	return a.flashRedirect(c, "success", "Export started: it shows below with its progress, and its file is ready to download when it is done.", jobviews.URL(t.Slug))
+}
+
+// exportSummary says which products an export covers.
+func exportSummary(f jobs.ExportFilter) string {
+	var parts []string
+	add := func(label, v string) {
+		if v != "" {
+			parts = append(parts, label+" "+v)
+		}
+	}
+	add("matching", quoteIf(f.Search))
+	add("status", f.Status)
+	add("vendor", f.Vendor)
+	add("type", f.ProductType)
+	add("stock", f.Stock)
+	if len(parts) == 0 {
+		return "All products"
+	}
+	return "Products: " + strings.Join(parts, ", ")
+}
+
+func quoteIf(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "“" + s + "”"
+}
+
+// firstMessage is one of a validation error's messages.
+func firstMessage(ve *models.ValidationError) string {
+	for _, m := range ve.Fields {
+		return m
+	}
+	return ""
+}
