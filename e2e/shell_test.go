@@ -13,7 +13,9 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
+	"github.com/rustok/rustok-admin/internal/jobs"
 	"github.com/rustok/rustok-admin/internal/testkit"
+	"github.com/rustok/rustok-admin/models"
 )
 
 // axeSource is axe-core, vendored from npm by `make css` (npm run axe).
@@ -46,6 +48,16 @@ func newShellFixture(t *testing.T) shellFixture {
 	shirt := testkit.Product(t, app.Store, tn).Title("en", "Classic T-shirt").Vendor("Acme Apparel").
 		Option("Size", "S", "M", "L").Option("Colour", "Red", "Blue").Price("USD", 2490).Stock(4).Active().Create()
 	testkit.Product(t, app.Store, tn).Title("en", "Enamel mug").Price("USD", 1250).Stock(40).Create()
+	// A finished export for the jobs page.
+	app.StartJobs(t)
+	run, err := app.Deps.Jobs.StartExport(context.Background(), tn, &admin.ID, jobs.ExportFilter{}, "All products")
+	if err != nil {
+		t.Fatal(err)
+	}
+	testkit.Eventually(t, 20*time.Second, "the fixture's export", func() bool {
+		v, err := app.Store.JobRunByID(context.Background(), tn.ID, run.ID)
+		return err == nil && v.State == models.JobCompleted
+	})
 	return shellFixture{baseURL: app.Serve(t), slug: tn.Slug, super: super, admin: admin,
 		nodeID: node.ID.String(), managerID: manager.ID.String(), productID: shirt.ID.String(), variantID: shirt.Variants[0].ID.String()}
 }
@@ -69,6 +81,7 @@ func (f shellFixture) pages(eventPath string) []shellPage {
 		{"roles", tp + "/roles", `[data-testid="roles-table"]`},
 		{"role", tp + "/roles/manager", `[data-testid="role-page"]`},
 		{"events", tp + "/events", `[data-testid="event-row"]`},
+		{"jobs", tp + "/jobs", `[data-testid="job-download"]`},
 		{"event", eventPath, `[data-testid="event-occurred-at"]`},
 		{"tenants", "/tenants", `main`},
 		{"system", "/system", `main`},
