@@ -71,7 +71,7 @@ func New(store *models.Store, opts Options) (*Runner, error) {
 		ID:                opts.ID,
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: opts.Workers}},
 		Workers:           workers,
-		Logger:            opts.Logger,
+		Logger:            slog.New(warnAndAbove{opts.Logger.Handler()}), // River reports its routine (job counts every few seconds) at INFO
 		FetchPollInterval: opts.PollInterval,
 		FetchCooldown:     cooldown,
 		MaxAttempts:       3,
@@ -182,3 +182,16 @@ func (w *expireFilesWorker) Work(ctx context.Context, _ *river.Job[ExpireFilesAr
 	}
 	return err
 }
+
+// warnAndAbove passes on only warnings and errors: what River logs below that is routine.
+type warnAndAbove struct{ slog.Handler }
+
+func (h warnAndAbove) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= slog.LevelWarn && h.Handler.Enabled(ctx, l)
+}
+
+func (h warnAndAbove) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return warnAndAbove{h.Handler.WithAttrs(attrs)}
+}
+
+func (h warnAndAbove) WithGroup(name string) slog.Handler { return warnAndAbove{h.Handler.WithGroup(name)} }
