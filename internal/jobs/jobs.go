@@ -194,4 +194,6 @@ func (h warnAndAbove) WithAttrs(attrs []slog.Attr) slog.Handler {
 	return warnAndAbove{h.Handler.WithAttrs(attrs)}
 }
 
-func (h warnAndAbove) WithGroup(name string) slog.Handler { return warnAndAbove{h.Handler.WithGroup(name)} }
+func (h warnAndAbove) WithGroup(name string) slog.Handler {
+	return warnAndAbove{h.Handler.WithGroup(name)}
+}
