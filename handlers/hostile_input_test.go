@@ -76,6 +76,7 @@ func knownFields(tn string) map[string]url.Values {
 		"POST /t/:slug/products/bulk/status":              {"confirm": {"yes"}, "to": {"archived"}},
 		"POST /t/:slug/products/bulk/delete":              {"confirm": {"yes"}},
 		"POST /t/:slug/products/bulk/price":               {"step": {"apply"}, "currency": {"USD"}, "mode": {"add"}, "value": {"1.00"}},
+		"POST /t/:slug/nodes/export":                      {"q": {"spring"}, "kind": {"post"}, "status": {"published"}, "locale": {"en"}},
 		"POST /t/:slug/products/export":                   {"q": {"tee"}, "status": {"active"}, "vendor": {"Acme"}, "type": {"Shirt"}, "stock": {"low"}},
 		"POST /t/:slug/jobs/:id/cancel":                   {},
 		"POST /t/:slug/jobs/:id/retry":                    {},

@@ -12,6 +12,7 @@ import (
 	"github.com/rustok/rustok-admin/internal/jobs"
 	"github.com/rustok/rustok-admin/models"
 	jobviews "github.com/rustok/rustok-admin/views/jobs"
+	nodeviews "github.com/rustok/rustok-admin/views/nodes"
 	productviews "github.com/rustok/rustok-admin/views/products"
 )
 
@@ -22,6 +23,7 @@ const jobListLimit = 100
 // beyond seeing the jobs page (events:list).
 var jobPerms = map[string]authz.Perm{
 	models.JobProductsExport: p("products", "export"),
+	models.JobNodesExport:    p("nodes", "export"),
 }
 
 // mayActOnJob reports whether the viewer may act on a job of this kind in tenant t.
@@ -142,6 +144,47 @@ func (a *App) productsExportPost(c *fiber.Ctx) error {
 		return err
 	}
 	return a.flashRedirect(c, "success", "Export started: it shows below with its progress, and its file is ready to download when it is done.", jobviews.URL(t.Slug))
+}
+
+// nodesExportPost starts an export of the content list as filtered (kind, status, locale,
+// author, search) and goes to the jobs page.
+func (a *App) nodesExportPost(c *fiber.Ctx) error {
+	t := currentTenant(c)
+	f := jobs.ExportFilter{Search: strings.TrimSpace(c.FormValue("q")), Kind: c.FormValue("kind"), Status: c.FormValue("status"),
+		Locale: c.FormValue("locale")}
+	if v := strings.TrimSpace(c.FormValue("author")); v != "" {
+		id, err := uuid.Parse(v)
+		if err != nil {
+			return a.flashRedirect(c, "error", "The author filter is broken, so nothing was exported. Choose the author from the list.", nodeviews.ListURL(t.Slug))
+		}
+		f.AuthorID = id
+	}
+	u := currentUser(c)
+	_, err := a.jobs.StartContentExport(ctx(c), t, &u.ID, f, contentSummary(f))
+	var ve *models.ValidationError
+	if errors.As(err, &ve) {
+		return a.flashRedirect(c, "error", "The list's filters are not valid, so nothing was exported: "+firstMessage(ve), nodeviews.ListURL(t.Slug))
+	} else if err != nil {
+		return err
+	}
+	return a.flashRedirect(c, "success", "Export started: it shows below with its progress, and its file is ready to download when it is done.", jobviews.URL(t.Slug))
+}
+
+// contentSummary says which nodes a content export covers.
+func contentSummary(f jobs.ExportFilter) string {
+	var parts []string
+	for _, kv := range [][2]string{{"matching", quoteIf(f.Search)}, {"kind", f.Kind}, {"status", f.Status}, {"locale", f.Locale}} {
+		if kv[1] != "" {
+			parts = append(parts, kv[0]+" "+kv[1])
+		}
+	}
+	if f.AuthorID != uuid.Nil {
+		parts = append(parts, "one author")
+	}
+	if len(parts) == 0 {
+		return "All content"
+	}
+	return "Content: " + strings.Join(parts, ", ")
 }
 
 // exportSummary says which products an export covers.

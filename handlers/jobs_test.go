@@ -141,3 +141,35 @@ func TestJobCancelAndRetryOverHTTP(t *testing.T) {
 		t.Fatalf("a retried job: %s (cancel requested %v)", v.State, v.CancelRequested)
 	}
 }
+
+func TestContentExportOverHTTP(t *testing.T) {
+	t.Parallel()
+	app := testkit.NewApp(t)
+	app.StartJobs(t)
+	tn := testkit.Tenant(t, app.Store).Create()
+	admin, au := testkit.ClientAs(t, app, tn, "admin")
+	manager, _ := testkit.ClientAs(t, app, tn, "manager")
+	testkit.Node(t, app.Store, tn).Author(au.ID).Translation(tn.DefaultLocale, "Spring catalogue", "New season.").Published().Create()
+	base := "/t/" + tn.Slug
+	if admin.Get(base+"/nodes").TestID("export-nodes").Length() != 1 || manager.Get(base+"/nodes").TestID("export-nodes").Length() != 0 {
+		t.Fatal("the content export button is offered to the wrong roles")
+	}
+	manager.PostForm(base+"/nodes/export", url.Values{}).ExpectStatus(http.StatusForbidden)
+	admin.PostForm(base+"/nodes/export", url.Values{"author": {"not-an-id"}}).ExpectStatus(http.StatusSeeOther)
+	if runs, _ := app.Store.ListJobRuns(context.Background(), tn.ID, 10); len(runs) != 0 {
+		t.Fatal("a broken author filter started an export")
+	}
+	admin.PostForm(base+"/nodes/export", url.Values{"kind": {"post"}}).ExpectStatus(http.StatusSeeOther)
+	run := onlyRun(t, app.Store, tn)
+	testkit.Eventually(t, 20*time.Second, "the content export", func() bool {
+		v, err := app.Store.JobRunByID(context.Background(), tn.ID, run.ID)
+		return err == nil && v.State == models.JobCompleted
+	})
+	page := admin.Get(base + "/jobs")
+	href, _ := page.TestID("job-download").Attr("href")
+	body := string(admin.Get(href).ExpectStatus(http.StatusOK).Body)
+	if !strings.Contains(body, "Spring catalogue") || !strings.HasPrefix(body, "Node ID,Kind,Status") {
+		t.Fatalf("content export:\n%s", body)
+	}
+	manager.Get(href).ExpectStatus(http.StatusForbidden) // a manager may not export content
+}

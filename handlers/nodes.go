@@ -49,7 +49,7 @@ func (a *App) renderNodesList(c *fiber.Ctx, status int, get func(string) string,
 	q := nodeQuery(lp, t)
 	q.Counts = a.summaries // the count of a filter is kept until the tenant's next event
 	l := nodeviews.List{Tenant: t, Query: lp.done(), BulkError: bulkError,
-		CanCreate: a.may(c, t, p("nodes", "create")), CanPublish: a.may(c, t, p("nodes", "publish")),
+		CanCreate: a.may(c, t, p("nodes", "create")), CanExport: a.may(c, t, p("nodes", "export")), CanPublish: a.may(c, t, p("nodes", "publish")),
 		CanDelete: a.may(c, t, p("nodes", "delete"))}
 	l.CSRF = a.csrfToken(c)
 	if !l.Query.Invalid() {

@@ -91,6 +91,7 @@ func (a *App) Routes() []Route {
 		{Method: fiber.MethodPost, Path: paths.NodePreview, Access: InTenant, Perm: p("nodes", "read"), Handler: a.nodePreviewPost, Extra: []fiber.Handler{a.previewLimiter()}},
 		{Method: fiber.MethodPost, Path: paths.NodesBulkStatus, Access: InTenant, Perm: p("nodes", "publish"), Handler: a.nodesBulkStatusPost},
 		{Method: fiber.MethodPost, Path: paths.NodesBulkDelete, Access: InTenant, Perm: p("nodes", "delete"), Handler: a.nodesBulkDeletePost},
+		{Method: fiber.MethodPost, Path: paths.NodesExport, Access: InTenant, Perm: p("nodes", "export"), Handler: a.nodesExportPost},
 		{Method: fiber.MethodGet, Path: paths.Node, Access: InTenant, Perm: p("nodes", "read"), Handler: a.nodeShow},
 		{Method: fiber.MethodPost, Path: paths.Node, Access: InTenant, Perm: p("nodes", "update"), Handler: a.nodeUpdatePost},
 		{Method: fiber.MethodPost, Path: paths.NodeStatus, Access: InTenant, Perm: p("nodes", "publish"), Handler: a.nodeStatusPost},

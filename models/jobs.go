@@ -14,6 +14,7 @@ import (
 // Job kinds: what a job_runs row is for. The River job that runs it has the same kind.
 const (
 	JobProductsExport = "products.export"
+	JobNodesExport    = "nodes.export"
 )
 
 // River's job states, as river_job.state holds them.

@@ -65,6 +65,7 @@ func New(store *models.Store, opts Options) (*Runner, error) {
 	r := &Runner{store: store, log: opts.Logger}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &exportWorker{r: r})
+	river.AddWorker(workers, &contentExportWorker{r: r})
 	river.AddWorker(workers, &expireFilesWorker{r: r})
 	cooldown := min(river.FetchCooldownDefault, opts.PollInterval)
 	client, err := river.NewClient(driver, &river.Config{
@@ -75,7 +76,10 @@ func New(store *models.Store, opts Options) (*Runner, error) {
 		FetchPollInterval: opts.PollInterval,
 		FetchCooldown:     cooldown,
 		MaxAttempts:       3,
-		JobTimeout:        30 * time.Minute,
+		// A job runs at most JobTimeout; one that a dead process left running is given to another
+		// process after RescueStuckJobsAfter (River's rescuer), not after River's default hour.
+		JobTimeout:           10 * time.Minute,
+		RescueStuckJobsAfter: 15 * time.Minute,
 		PeriodicJobs: []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 			func() (river.JobArgs, *river.InsertOpts) { return ExpireFilesArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true})},
 	})

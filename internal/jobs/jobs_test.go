@@ -211,3 +211,29 @@ func TestTwoProcessesNeverWorkOneJobTwice(t *testing.T) {
 		}
 	}
 }
+
+func TestContentExportWritesATranslationPerRow(t *testing.T) {
+	t.Parallel()
+	store := testkit.NewDB(t)
+	tn := testkit.Tenant(t, store).Locales("en", "de").Create()
+	author := testkit.User(t, store).WithRole(tn, "admin").Create()
+	post := testkit.Node(t, store, tn).Author(author.ID).Translation("en", "Spring, \"new\" season", "Line one\nline two").
+		Translation("de", "Frühling", "Zeile").Published().Create()
+	testkit.Node(t, store, tn).Author(author.ID).Translation("en", "A draft", "Not yet").Create()
+	r := newRunner(t, store, true)
+	run, err := r.StartContentExport(context.Background(), tn, &author.ID, jobs.ExportFilter{Status: models.NodePublished}, "Published")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := waitState(t, store, tn.ID, run.ID, models.JobCompleted)
+	rows := fileRows(t, store, v.File)
+	if len(rows) != 3 || v.Done != 1 {
+		t.Fatalf("%d rows (done %d), want header + en + de of the published post:\n%q", len(rows), v.Done, rows)
+	}
+	if rows[1][0] != post.ID.String() || rows[1][6] != "de" || rows[1][7] != "Frühling" || rows[2][7] != `Spring, "new" season` || rows[2][10] != "Line one\nline two" {
+		t.Fatalf("rows: %q", rows[1:])
+	}
+	if _, err := r.StartContentExport(context.Background(), tn, nil, jobs.ExportFilter{Locale: "fr"}, ""); err == nil {
+		t.Fatal("an export for a locale the tenant does not have was started")
+	}
+}

@@ -51,6 +51,7 @@ const (
 	NodePreview     = "/t/:slug/nodes/preview"
 	NodesBulkStatus = "/t/:slug/nodes/bulk/status"
 	NodesBulkDelete = "/t/:slug/nodes/bulk/delete"
+	NodesExport     = "/t/:slug/nodes/export"
 	Node            = "/t/:slug/nodes/:id"
 	NodeStatus      = "/t/:slug/nodes/:id/status"
 	NodeDelete      = "/t/:slug/nodes/:id/delete"

@@ -44,6 +44,8 @@ func KindLabel(kind string) string {
 	switch kind {
 	case models.JobProductsExport:
 		return "Products export"
+	case models.JobNodesExport:
+		return "Content export"
 	}
 	return kind
 }

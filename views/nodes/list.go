@@ -16,6 +16,7 @@ type List struct {
 	Query      components.ListState
 	Page       models.NodeListPage
 	CanCreate  bool
+	CanExport  bool // the Export CSV button (a job: nodes:export)
 	CanPublish bool
 	CanDelete  bool
 	BulkError  string // why the last bulk action could not start

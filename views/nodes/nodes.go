@@ -16,6 +16,9 @@ import (
 // ListURL is the node list of the tenant.
 func ListURL(slug string) string { return paths.URL(paths.Nodes, slug) }
 
+// ExportURL starts an export of the content list as filtered.
+func ExportURL(slug string) string { return paths.URL(paths.NodesExport, slug) }
+
 // NewURL is the create form; kind preselects post or page.
 func NewURL(slug, kind string) string {
 	if kind == "" {
