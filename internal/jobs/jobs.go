@@ -66,6 +66,7 @@ func New(store *models.Store, opts Options) (*Runner, error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &exportWorker{r: r})
 	river.AddWorker(workers, &contentExportWorker{r: r})
+	river.AddWorker(workers, &scheduleWorker{r: r})
 	river.AddWorker(workers, &expireFilesWorker{r: r})
 	cooldown := min(river.FetchCooldownDefault, opts.PollInterval)
 	client, err := river.NewClient(driver, &river.Config{

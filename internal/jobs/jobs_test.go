@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"errors"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/rustok/rustok-admin/internal/events"
 	"github.com/rustok/rustok-admin/internal/jobs"
 	"github.com/rustok/rustok-admin/internal/testkit"
 	"github.com/rustok/rustok-admin/migrations"
@@ -235,5 +237,62 @@ func TestContentExportWritesATranslationPerRow(t *testing.T) {
 	}
 	if _, err := r.StartContentExport(context.Background(), tn, nil, jobs.ExportFilter{Locale: "fr"}, ""); err == nil {
 		t.Fatal("an export for a locale the tenant does not have was started")
+	}
+}
+
+func TestScheduledPublishMovesOnceAsTheSchedulingUser(t *testing.T) {
+	t.Parallel()
+	store := testkit.NewDB(t)
+	tn := testkit.Tenant(t, store).Create()
+	editor := testkit.User(t, store).WithRole(tn, "manager").Create()
+	node := testkit.Node(t, store, tn).Author(editor.ID).Translation(tn.DefaultLocale, "Launch post", "Soon.").Create()
+	product := testkit.Product(t, store, tn).Price("USD", 100).Create()
+	ctx := context.Background()
+	r := newRunner(t, store, false)
+
+	past := time.Now().Add(-time.Minute)
+	if err := r.SetSchedule(ctx, tn, &editor.ID, models.ScheduleNode, node.ID, models.SchedulePublish, &past); !errors.Is(err, models.ErrInvalid) {
+		t.Fatalf("a schedule in the past: %v", err)
+	}
+	// Set, then changed (the first job is cancelled), then for the product, then cancelled.
+	soon := time.Now().Add(400 * time.Millisecond)
+	later := time.Now().Add(time.Hour)
+	for _, at := range []*time.Time{&later, &soon} {
+		if err := r.SetSchedule(ctx, tn, &editor.ID, models.ScheduleNode, node.ID, models.SchedulePublish, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := r.SetSchedule(ctx, tn, &editor.ID, models.ScheduleProduct, product.ID, models.SchedulePublish, &later); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.SetSchedule(ctx, tn, &editor.ID, models.ScheduleProduct, product.ID, models.SchedulePublish, nil); err != nil {
+		t.Fatal(err)
+	}
+	scheds, _ := store.SchedulesOf(ctx, tn.ID, models.ScheduleNode, node.ID)
+	if len(scheds) != 1 || scheds[models.SchedulePublish].RunAt.Sub(soon).Abs() > time.Millisecond {
+		t.Fatalf("node schedules: %+v", scheds)
+	}
+	if ps, _ := store.SchedulesOf(ctx, tn.ID, models.ScheduleProduct, product.ID); len(ps) != 0 {
+		t.Fatalf("a cancelled schedule stays: %+v", ps)
+	}
+
+	newRunner(t, store, true)
+	newRunner(t, store, true) // two runners: the move happens once
+	testkit.Eventually(t, 20*time.Second, "the scheduled publish", func() bool {
+		n, err := store.NodeByID(ctx, tn.ID, node.ID)
+		return err == nil && n.Status == models.NodePublished
+	})
+	if ps, _ := store.SchedulesOf(ctx, tn.ID, models.ScheduleNode, node.ID); len(ps) != 0 {
+		t.Fatalf("a done schedule stays: %+v", ps)
+	}
+	var moves []events.Row
+	if err := store.DB().Table("sys_events").Where("aggregate_id = ? AND event_type = ?", node.ID, "node.published").Find(&moves).Error; err != nil {
+		t.Fatal(err)
+	}
+	if len(moves) != 1 || moves[0].ActorID == nil || *moves[0].ActorID != editor.ID {
+		t.Fatalf("%d status events, actor %v: want one, by the scheduling user", len(moves), moves)
+	}
+	if p, _ := store.ProductByID(ctx, tn.ID, product.ID); p.Status != models.ProductDraft {
+		t.Fatalf("the cancelled product schedule ran: %s", p.Status)
 	}
 }

@@ -1,0 +1,108 @@
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/riverqueue/river"
+
+	"github.com/rustok/rustok-admin/internal/events"
+	"github.com/rustok/rustok-admin/models"
+)
+
+// ScheduledMoveArgs is a scheduled publish or unpublish of a node or product: River runs it at
+// the schedule's time, and it moves the target as the user who scheduled it, with the move's
+// normal event.
+type ScheduledMoveArgs struct {
+	ScheduleID uuid.UUID  `json:"schedule_id"`
+	TenantID   uuid.UUID  `json:"tenant_id"`
+	ActorID    *uuid.UUID `json:"actor_id,omitempty"`
+}
+
+// Kind names the job in River.
+func (ScheduledMoveArgs) Kind() string { return "schedule.move" }
+
+// SetSchedule sets the target's publish or unpublish time (at), or cancels it (at nil). An
+// earlier schedule of the same action is replaced: its job is cancelled in the same transaction
+// as the new one is enqueued. A time not in the future is a *models.ValidationError on
+// "<action>_at".
+func (r *Runner) SetSchedule(ctx context.Context, tenant *models.Tenant, actor *uuid.UUID, targetType string, targetID uuid.UUID, action string, at *time.Time) error {
+	if at != nil && !at.After(time.Now()) {
+		return &models.ValidationError{Fields: map[string]string{action + "_at": "Choose a time in the future."}}
+	}
+	return r.store.WithSQLTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		old, err := r.store.SchedulesOf(ctx, tenant.ID, targetType, targetID)
+		if err != nil {
+			return err
+		}
+		if o, ok := old[action]; ok {
+			if _, err := r.client.JobCancelTx(ctx, tx, o.RiverJobID); err != nil && !errors.Is(err, river.ErrNotFound) {
+				return fmt.Errorf("jobs: cancel the old schedule: %w", err)
+			}
+			if _, err := r.store.DeleteSchedule(ctx, o.ID); err != nil {
+				return err
+			}
+		}
+		if at == nil {
+			return nil
+		}
+		sc := &models.Schedule{ID: uuid.Must(uuid.NewV7()), TenantID: tenant.ID, TargetType: targetType, TargetID: targetID,
+			Action: action, RunAt: at.UTC(), CreatedBy: actor}
+		res, err := r.client.InsertTx(ctx, tx, ScheduledMoveArgs{ScheduleID: sc.ID, TenantID: tenant.ID, ActorID: actor},
+			&river.InsertOpts{ScheduledAt: *at})
+		if err != nil {
+			return fmt.Errorf("jobs: schedule: %w", err)
+		}
+		sc.RiverJobID = res.Job.ID
+		return r.store.PutSchedule(ctx, sc)
+	})
+}
+
+type scheduleWorker struct {
+	river.WorkerDefaults[ScheduledMoveArgs]
+	r *Runner
+}
+
+// Work makes the scheduled move. Taking the schedule row away is part of the move's
+// transaction, so the move happens once however many processes run the job; a schedule changed
+// or cancelled since is gone, and the job does nothing. A move the workflow refuses (the target
+// was moved by hand meanwhile) ends the schedule with a log line instead of retrying.
+func (w *scheduleWorker) Work(ctx context.Context, job *river.Job[ScheduledMoveArgs]) error {
+	store, a := w.r.store, job.Args
+	sc, err := store.ScheduleByID(ctx, a.ScheduleID)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	tenant, err := store.TenantByID(ctx, a.TenantID)
+	if err != nil {
+		return err
+	}
+	if a.ActorID != nil {
+		ctx = events.WithActor(ctx, *a.ActorID)
+	}
+	to := models.ScheduleTarget(sc.TargetType, sc.Action)
+	err = store.WithTx(ctx, func(ctx context.Context) error {
+		if still, err := store.DeleteSchedule(ctx, sc.ID); err != nil || !still {
+			return err
+		}
+		if sc.TargetType == models.ScheduleNode {
+			_, err = store.TransitionNode(ctx, tenant, sc.TargetID, to)
+		} else {
+			_, err = store.TransitionProduct(ctx, tenant, sc.TargetID, to)
+		}
+		return err
+	})
+	var ve *models.ValidationError
+	if errors.As(err, &ve) || errors.Is(err, models.ErrNotFound) {
+		w.r.log.Warn("scheduled move refused", "target", sc.TargetType, "id", sc.TargetID.String(), "to", to, "err", err.Error())
+		_, derr := store.DeleteSchedule(ctx, sc.ID)
+		return derr
+	}
+	return err
+}
