@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/rustok/rustok-admin/internal/markdown"
+	"github.com/rustok/rustok-admin/internal/paths"
 	"github.com/rustok/rustok-admin/models"
 	"github.com/rustok/rustok-admin/views/components"
 	"github.com/rustok/rustok-admin/views/layouts"
@@ -268,6 +269,11 @@ func (a *App) renderNodeEdit(c *fiber.Ctx, status int, n *models.Node, edit func
 		e.CanUpdate = a.may(c, t, p("nodes", "update"))
 		e.CanPublish = a.may(c, t, p("nodes", "publish"))
 		e.CanDelete = a.may(c, t, p("nodes", "delete"))
+		sched, err := a.scheduleCard(c, t, models.ScheduleNode, n.ID, paths.URL(paths.NodeSchedule, t.Slug, n.ID.String()), e.CanPublish, "Publish")
+		if err != nil {
+			return err
+		}
+		e.Schedule = sched
 		author, err := a.store.UserByID(ctx(c), n.AuthorID)
 		switch {
 		case err == nil:

@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
+	"github.com/rustok/rustok-admin/internal/paths"
 	"github.com/rustok/rustok-admin/models"
 	"github.com/rustok/rustok-admin/views/components"
 	"github.com/rustok/rustok-admin/views/layouts"
@@ -181,6 +182,11 @@ func (a *App) renderProductEdit(c *fiber.Ctx, status int, pr *models.Product, ed
 		e.CanPublish = a.may(c, t, p("products", "publish"))
 		e.CanDelete = a.may(c, t, p("products", "delete"))
 		e.CanStock = a.may(c, t, p("inventory", "update"))
+		sched, err := a.scheduleCard(c, t, models.ScheduleProduct, pr.ID, paths.URL(paths.ProductSchedule, t.Slug, pr.ID.String()), e.CanPublish, "Activate")
+		if err != nil {
+			return err
+		}
+		e.Schedule = sched
 	}
 	edit(&e)
 	if wantsFragment(c) && (status == fiber.StatusUnprocessableEntity || status == fiber.StatusConflict) {

@@ -95,6 +95,7 @@ func (a *App) Routes() []Route {
 		{Method: fiber.MethodGet, Path: paths.Node, Access: InTenant, Perm: p("nodes", "read"), Handler: a.nodeShow},
 		{Method: fiber.MethodPost, Path: paths.Node, Access: InTenant, Perm: p("nodes", "update"), Handler: a.nodeUpdatePost},
 		{Method: fiber.MethodPost, Path: paths.NodeStatus, Access: InTenant, Perm: p("nodes", "publish"), Handler: a.nodeStatusPost},
+		{Method: fiber.MethodPost, Path: paths.NodeSchedule, Access: InTenant, Perm: p("nodes", "publish"), Handler: a.nodeSchedulePost},
 		{Method: fiber.MethodPost, Path: paths.NodeDelete, Access: InTenant, Perm: p("nodes", "delete"), Handler: a.nodeDeletePost},
 		{Method: fiber.MethodGet, Path: paths.NodeHistory, Access: InTenant, Perm: p("nodes", "read"), Handler: a.nodeHistory, Extra: []fiber.Handler{a.fragmentInShell("History", "← Back to the content")}},
 		// The catalog. Fixed paths come before /products/:id, which they would match. The
@@ -111,6 +112,7 @@ func (a *App) Routes() []Route {
 		{Method: fiber.MethodGet, Path: paths.Product, Access: InTenant, Perm: p("products", "read"), Handler: a.productShow},
 		{Method: fiber.MethodPost, Path: paths.Product, Access: InTenant, Perm: p("products", "update"), Handler: a.productUpdatePost},
 		{Method: fiber.MethodPost, Path: paths.ProductStatus, Access: InTenant, Perm: p("products", "publish"), Handler: a.productStatusPost},
+		{Method: fiber.MethodPost, Path: paths.ProductSchedule, Access: InTenant, Perm: p("products", "publish"), Handler: a.productSchedulePost},
 		{Method: fiber.MethodPost, Path: paths.ProductDelete, Access: InTenant, Perm: p("products", "delete"), Handler: a.productDeletePost},
 		{Method: fiber.MethodPost, Path: paths.ProductVariants, Access: InTenant, Perm: p("products", "update"), Handler: a.productVariantsPost},
 		{Method: fiber.MethodPost, Path: paths.ProductVariantDel, Access: InTenant, Perm: p("products", "update"), Handler: a.productVariantDeletePost},

@@ -56,6 +56,7 @@ const (
 	NodeStatus      = "/t/:slug/nodes/:id/status"
 	NodeDelete      = "/t/:slug/nodes/:id/delete"
 	NodeHistory     = "/t/:slug/nodes/:id/history"
+	NodeSchedule    = "/t/:slug/nodes/:id/schedule"
 
 	// The catalog of a tenant: products, their variants and prices, and the inventory.
 	Products           = "/t/:slug/products"
@@ -70,6 +71,7 @@ const (
 	ProductVariants    = "/t/:slug/products/:id/variants"
 	ProductVariantDel  = "/t/:slug/products/:id/variants/:vid/delete"
 	ProductHistory     = "/t/:slug/products/:id/history"
+	ProductSchedule    = "/t/:slug/products/:id/schedule"
 	Inventory          = "/t/:slug/inventory"
 	InventoryVariant   = "/t/:slug/inventory/:id"
 	InventoryAdjust    = "/t/:slug/inventory/:id/adjust"

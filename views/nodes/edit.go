@@ -43,6 +43,7 @@ type ParentOption struct {
 
 // Edit is the create form (Node nil) or one node's page.
 type Edit struct {
+	Schedule components.Schedule // publish-at / unpublish-at; URL "" when not shown
 	Slug          string // the open tenant
 	Node          *models.Node
 	Form          Form
