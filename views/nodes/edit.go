@@ -43,8 +43,8 @@ type ParentOption struct {
 
 // Edit is the create form (Node nil) or one node's page.
 type Edit struct {
-	Schedule components.Schedule // publish-at / unpublish-at; URL "" when not shown
-	Slug          string // the open tenant
+	Schedule      components.Schedule // publish-at / unpublish-at; URL "" when not shown
+	Slug          string              // the open tenant
 	Node          *models.Node
 	Form          Form
 	DefaultLocale string

@@ -149,7 +149,7 @@ func CellID(id uuid.UUID, field string) string {
 
 // Edit is the create form (Product nil) or one product's editor.
 type Edit struct {
-	Schedule components.Schedule // publish-at / unpublish-at; URL "" when not shown
+	Schedule   components.Schedule // publish-at / unpublish-at; URL "" when not shown
 	Tenant     *models.Tenant
 	Product    *models.Product
 	Form       Form
