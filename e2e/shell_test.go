@@ -86,6 +86,7 @@ func (f shellFixture) pages(eventPath string) []shellPage {
 		{"tenants", "/tenants", `main`},
 		{"system", "/system", `main`},
 		{"platform-events", "/events", `main`},
+		{"platform-jobs", "/jobs", `[data-testid="job-tenant"]`},
 		{"not-found", tp + "/nodes/00000000-0000-0000-0000-000000000000", `[data-testid="error-page"]`},
 	}
 }

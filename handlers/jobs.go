@@ -55,6 +55,25 @@ func (a *App) jobsList(c *fiber.Ctx) error {
 	return render(c, fiber.StatusOK, jobviews.ListPage(pg, l))
 }
 
+// platformJobsList shows the newest jobs of every tenant to the platform's staff, with the
+// actions of their tenants for a super admin (who may take them all).
+func (a *App) platformJobsList(c *fiber.Ctx) error {
+	runs, err := a.store.ListAllJobRuns(ctx(c), jobListLimit)
+	if err != nil {
+		return err
+	}
+	super := a.isSuper(c)
+	l := jobviews.List{Jobs: runs, CSRF: a.csrfToken(c), Errors: map[uuid.UUID]string{}, May: func(string) bool { return super }}
+	for _, j := range runs {
+		if j.State == models.JobDiscarded || j.State == models.JobRetryable {
+			l.Errors[j.ID] = a.jobs.LastError(ctx(c), j.RiverJobID)
+		}
+	}
+	pg := a.pageFor(c, "All jobs")
+	pg.Section = "platform-jobs"
+	return render(c, fiber.StatusOK, jobviews.ListPage(pg, l))
+}
+
 // jobByParam is the tenant's job run named by :id, if the viewer may act on its kind; another
 // tenant's id is a 404 and a kind the viewer may not act on a 403.
 func (a *App) jobByParam(c *fiber.Ctx) (*models.JobView, error) {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/rustok/rustok-admin/internal/jobs"
 	"github.com/rustok/rustok-admin/internal/testkit"
 	"github.com/rustok/rustok-admin/models"
 )
@@ -173,3 +174,28 @@ func TestContentExportOverHTTP(t *testing.T) {
 	}
 	manager.Get(href).ExpectStatus(http.StatusForbidden) // a manager may not export content
 }
+
+func TestPlatformJobsPage(t *testing.T) {
+	t.Parallel()
+	app := testkit.NewApp(t)
+	a := testkit.Tenant(t, app.Store).Name("Alpha Shop").Create()
+	b := testkit.Tenant(t, app.Store).Name("Beta Shop").Create()
+	super := testkit.User(t, app.Store).SuperAdmin().Create()
+	sc := testkit.Client(t, app).LoginAs(super)
+	for _, tn := range []*models.Tenant{a, b} {
+		if _, err := app.Deps.Jobs.StartExport(context.Background(), tn, &super.ID, jobsFilterAll, "All products"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	page := sc.Get("/jobs").ExpectStatus(http.StatusOK)
+	if page.TestID("job-row").Length() != 2 || !strings.Contains(page.Text("job-tenant"), "Alpha Shop") || !strings.Contains(page.Text("job-tenant"), "Beta Shop") {
+		t.Fatalf("the platform's jobs page lists %d rows: %q", page.TestID("job-row").Length(), page.Text("job-tenant"))
+	}
+	if href, _ := page.TestID("job-cancel").Closest("form").Attr("action"); !strings.HasPrefix(href, "/t/") {
+		t.Fatalf("a platform row's cancel goes to %q, want its tenant's route", href)
+	}
+	admin, _ := testkit.ClientAs(t, app, a, "admin")
+	admin.Get("/jobs").ExpectStatus(http.StatusForbidden)
+}
+
+var jobsFilterAll = jobs.ExportFilter{}

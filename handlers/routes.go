@@ -128,6 +128,7 @@ func (a *App) Routes() []Route {
 		{Method: fiber.MethodGet, Path: paths.JobFile, Access: InTenant, Perm: p("events", "list"), Handler: a.jobFile},
 		// Platform events (no tenant: sign-ins, user accounts, platform roles).
 		{Method: fiber.MethodGet, Path: paths.PlatformEvents, Access: OnPlatform, Perm: p("events", "list"), Handler: a.eventsList},
+		{Method: fiber.MethodGet, Path: paths.PlatformJobs, Access: OnPlatform, Perm: p("events", "list"), Handler: a.platformJobsList},
 		{Method: fiber.MethodGet, Path: paths.PlatformEvent, Access: OnPlatform, Perm: p("events", "read"), Handler: a.eventShow},
 		{Method: fiber.MethodPost, Path: paths.PlatformEventRetry, Access: OnPlatform, Perm: p("events", "update"), Handler: a.eventRetryPost},
 		{Method: fiber.MethodGet, Path: paths.System, Access: OnPlatform, Perm: p("settings", "read"), Handler: a.systemShow},

@@ -269,6 +269,7 @@ var navSections = []navSection{
 	{"Activity", "Jobs", "jobs", "list-checks", paths.Jobs, true},
 	{"Platform", "Tenants", "tenants", "building-2", paths.Tenants, false},
 	{"Platform", "Platform events", "platform-events", "scroll-text", paths.PlatformEvents, false},
+	{"Platform", "All jobs", "platform-jobs", "list-checks", paths.PlatformJobs, false},
 	{"Platform", "System", "system", "server", paths.System, false},
 }
 

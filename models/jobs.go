@@ -58,7 +58,9 @@ type JobView struct {
 	MaxAttempts int
 	AttemptedAt *time.Time
 	FinalizedAt *time.Time
-	Creator     string   // the starter's name, else email; "" when unknown
+	Creator     string // the starter's name, else email; "" when unknown
+	TenantSlug  string // the job's tenant, for the platform's list
+	TenantName  string
 	File        *JobFile `gorm:"-"`
 }
 
@@ -186,14 +188,25 @@ func (s *Store) JobCancelRequested(ctx context.Context, id uuid.UUID) (bool, err
 
 // jobViewSelect reads job runs with River's state and the starter's name.
 const jobViewSelect = `SELECT r.*, j.state, j.attempt, j.max_attempts, j.attempted_at, j.finalized_at, ` +
-	`COALESCE(NULLIF(u.name, ''), u.email, '') AS creator FROM job_runs r ` +
-	`JOIN river_job j ON j.id = r.river_job_id LEFT JOIN users u ON u.id = r.created_by `
+	`COALESCE(NULLIF(u.name, ''), u.email, '') AS creator, COALESCE(t.slug, '') AS tenant_slug, COALESCE(t.name, '') AS tenant_name ` +
+	`FROM job_runs r JOIN river_job j ON j.id = r.river_job_id LEFT JOIN users u ON u.id = r.created_by ` +
+	`LEFT JOIN tenants t ON t.id = r.tenant_id `
 
 // ListJobRuns returns the tenant's newest job runs, at most limit, with their files.
 func (s *Store) ListJobRuns(ctx context.Context, tenantID uuid.UUID, limit int) ([]JobView, error) {
 	var out []JobView
 	if err := s.Conn(ctx).Raw(jobViewSelect+`WHERE r.tenant_id = ? ORDER BY r.created_at DESC, r.id DESC LIMIT ?`, tenantID, limit).
 		Scan(&out).Error; err != nil {
+		return nil, translate(err, "jobs")
+	}
+	return out, s.attachJobFiles(ctx, out)
+}
+
+// ListAllJobRuns returns the newest job runs of every tenant (and the platform's), at most
+// limit, for the platform's jobs page.
+func (s *Store) ListAllJobRuns(ctx context.Context, limit int) ([]JobView, error) {
+	var out []JobView
+	if err := s.Conn(ctx).Raw(jobViewSelect+`ORDER BY r.created_at DESC, r.id DESC LIMIT ?`, limit).Scan(&out).Error; err != nil {
 		return nil, translate(err, "jobs")
 	}
 	return out, s.attachJobFiles(ctx, out)

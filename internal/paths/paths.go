@@ -86,6 +86,7 @@ const (
 	PlatformEvents     = "/events"
 	PlatformEvent      = "/events/:id"
 	PlatformEventRetry = "/events/:id/retry"
+	PlatformJobs       = "/jobs"
 	System             = "/system"
 	Tenants            = "/tenants"
 	TenantNew          = "/tenants/new"

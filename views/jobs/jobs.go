@@ -11,7 +11,7 @@ import (
 // List is a tenant's jobs page: its newest jobs, what the viewer may do with them, and the
 // last error of each failed one.
 type List struct {
-	Tenant *models.Tenant
+	Tenant *models.Tenant // nil on the platform's page, which lists every tenant's jobs
 	Jobs   []models.JobView
 	CSRF   string
 	// May reports whether the viewer may act on (cancel, retry, download) a job of this kind.
@@ -27,6 +27,22 @@ func (l List) Polling() bool {
 		}
 	}
 	return false
+}
+
+// PageURL is the page the list is on: the tenant's, or the platform's.
+func (l List) PageURL() string {
+	if l.Tenant == nil {
+		return paths.URL(paths.PlatformJobs)
+	}
+	return URL(l.Tenant.Slug)
+}
+
+// SlugOf is the tenant a job's actions go to.
+func (l List) SlugOf(j models.JobView) string {
+	if l.Tenant != nil {
+		return l.Tenant.Slug
+	}
+	return j.TenantSlug
 }
 
 // URL is the tenant's jobs page.
