@@ -1,9 +1,12 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
@@ -137,15 +140,40 @@ func (a *App) jobFile(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, f.ContentType)
 	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="%s"`, strings.ReplaceAll(f.Name, `"`, "")))
 	c.Set(fiber.HeaderCacheControl, "private, no-store")
-	c.Set(fiber.HeaderContentLength, fmt.Sprint(f.Size))
-	var body []byte
-	// The file goes out as stored; chunks are read one at a time, and Fiber writes the body
-	// after the handler, so they are gathered into the response buffer here.
-	err = a.store.JobFileChunks(ctx(c), f, func(b []byte) error { body = append(body, b...); return nil })
-	if err != nil {
-		return err
+	// The file goes out as stored, read a chunk at a time while it is sent (Fiber streams the
+	// body after the handler returns), so a large export never sits whole in memory.
+	return c.SendStream(&chunkReader{store: a.store, file: f}, int(f.Size))
+}
+
+// chunkReader reads a job file's chunks in order, fetching the next one when the last is used.
+type chunkReader struct {
+	store *models.Store
+	file  *models.JobFile
+	seq   int
+	buf   []byte
+	done  bool
+}
+
+func (r *chunkReader) Read(p []byte) (int, error) {
+	for len(r.buf) == 0 {
+		if r.done {
+			return 0, io.EOF
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second) // the request's context ends with the handler
+		data, ok, err := r.store.JobFileChunk(ctx, r.file, r.seq)
+		cancel()
+		if err != nil {
+			return 0, err
+		}
+		if !ok {
+			r.done = true
+			continue
+		}
+		r.buf, r.seq = data, r.seq+1
 	}
-	return c.Send(body)
+	n := copy(p, r.buf)
+	r.buf = r.buf[n:]
+	return n, nil
 }
 
 // productsExportPost starts an export of the products list as filtered (the list's own

@@ -291,6 +291,19 @@ func (s *Store) CompleteJobFile(ctx context.Context, f *JobFile) error {
 	return translate(err, "job file")
 }
 
+// JobFileChunk returns chunk seq of the file, and false past the last.
+func (s *Store) JobFileChunk(ctx context.Context, f *JobFile, seq int) ([]byte, bool, error) {
+	var c jobFileChunk
+	err := s.Conn(ctx).Where("file_id = ? AND seq = ?", f.ID, seq).Take(&c).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, translate(err, "job file chunk")
+	}
+	return c.Data, true, nil
+}
+
 // JobFileChunks calls fn with each chunk of the file in order, reading one at a time.
 func (s *Store) JobFileChunks(ctx context.Context, f *JobFile, fn func([]byte) error) error {
 	for seq := 0; ; seq++ {

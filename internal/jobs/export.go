@@ -51,11 +51,12 @@ type ContentExportArgs ExportArgs
 // Kind names the job in River; it is the job run's kind too.
 func (ContentExportArgs) Kind() string { return models.JobNodesExport }
 
-// exportBatch is how many products or nodes an export reads at a time; exportChunk how many
-// bytes of CSV it stores at a time. Memory stays bounded by both, whatever the catalog's size.
+// exportBatch is how many products or nodes an export reads at a time; defaultExportChunk how
+// many bytes of CSV it stores at a time (Options.ExportChunk). Memory stays bounded by both,
+// whatever the catalog's size.
 const (
-	exportBatch = 200
-	exportChunk = 256 << 10
+	exportBatch        = 200
+	defaultExportChunk = 256 << 10
 )
 
 // StartExport enqueues an export of the tenant's products that match filter, started by actor;
@@ -176,8 +177,8 @@ func (r *Runner) export(ctx context.Context, runID uuid.UUID, tenant *models.Ten
 		if err := cw.Error(); err != nil {
 			return err
 		}
-		for buf.Len() >= exportChunk || final && buf.Len() > 0 {
-			if err := store.AppendJobFile(ctx, file, seq, bytes.Clone(buf.Next(min(buf.Len(), exportChunk)))); err != nil {
+		for buf.Len() >= r.chunk || final && buf.Len() > 0 {
+			if err := store.AppendJobFile(ctx, file, seq, bytes.Clone(buf.Next(min(buf.Len(), r.chunk)))); err != nil {
 				return err
 			}
 			seq++

@@ -31,6 +31,7 @@ type Options struct {
 	Workers      int           // jobs worked at once by this process (default 2)
 	PollInterval time.Duration // how often this process looks for new jobs (default 1 s)
 	ID           string        // the process's name in River's tables (default: River's own)
+	ExportChunk  int           // bytes of CSV an export stores at a time (default 256 KB; tests make it small)
 	Logger       *slog.Logger
 }
 
@@ -39,6 +40,7 @@ type Runner struct {
 	client *river.Client[*sql.Tx]
 	store  *models.Store
 	log    *slog.Logger
+	chunk  int
 }
 
 // New builds a runner over the store's database. It works nothing until Start.
@@ -62,7 +64,10 @@ func New(store *models.Store, opts Options) (*Runner, error) {
 	} else {
 		driver = riversqlite.New(sqlDB)
 	}
-	r := &Runner{store: store, log: opts.Logger}
+	if opts.ExportChunk <= 0 {
+		opts.ExportChunk = defaultExportChunk
+	}
+	r := &Runner{store: store, log: opts.Logger, chunk: opts.ExportChunk}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &exportWorker{r: r})
 	river.AddWorker(workers, &contentExportWorker{r: r})

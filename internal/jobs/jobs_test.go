@@ -19,7 +19,7 @@ import (
 
 func newRunner(t *testing.T, store *models.Store, start bool) *jobs.Runner {
 	t.Helper()
-	r, err := jobs.New(store, jobs.Options{PollInterval: 20 * time.Millisecond})
+	r, err := jobs.New(store, jobs.Options{PollInterval: 20 * time.Millisecond, ExportChunk: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,6 +83,11 @@ func TestExportWritesTheFilteredCatalogAsCSV(t *testing.T) {
 	}
 	if v.File == nil || !v.File.Complete || v.File.Size == 0 || v.File.ExpiresAt.Before(time.Now().Add(23*time.Hour)) {
 		t.Fatalf("file: %+v", v.File)
+	}
+	chunks := 0
+	_ = store.JobFileChunks(context.Background(), v.File, func([]byte) error { chunks++; return nil })
+	if chunks < 3 || int64(chunks) != (v.File.Size+99)/100 {
+		t.Fatalf("%d chunks for %d bytes stored 100 at a time", chunks, v.File.Size)
 	}
 	rows := fileRows(t, store, v.File)
 	// Header, 2 variants in en, 1 translation row in de.

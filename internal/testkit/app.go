@@ -119,7 +119,8 @@ func NewApp(t testing.TB, opts ...Option) *TestApp {
 	}
 	if d.Jobs == nil {
 		// Enqueues only; StartJobs makes it work them too.
-		r, err := jobs.New(store, jobs.Options{PollInterval: 20 * time.Millisecond, Logger: quietLogger()})
+		// Exports are stored 100 bytes at a time, so every test file has several chunks.
+		r, err := jobs.New(store, jobs.Options{PollInterval: 20 * time.Millisecond, ExportChunk: 100, Logger: quietLogger()})
 		if err != nil {
 			t.Fatalf("testkit: %v", err)
 		}
