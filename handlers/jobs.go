@@ -134,8 +134,8 @@ func (a *App) jobFile(c *fiber.Ctx) error {
 		return err
 	}
 	f := run.File
-	if f == nil || !f.Complete {
-		return fiber.ErrNotFound
+	if f == nil || !f.Downloadable(a.now()) {
+		return fiber.ErrNotFound // none, not written yet, or expired
 	}
 	c.Set(fiber.HeaderContentType, f.ContentType)
 	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="%s"`, strings.ReplaceAll(f.Name, `"`, "")))

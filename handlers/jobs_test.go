@@ -105,6 +105,15 @@ func TestProductsExportOverHTTP(t *testing.T) {
 	}
 	admin.Get(base + "/jobs/" + uuid.Must(uuid.NewV7()).String() + "/file").ExpectStatus(http.StatusNotFound)
 
+	// An expired file is gone, whatever the cleaner has done yet.
+	if err := app.Store.DB().Model(&models.JobFile{}).Where("job_run_id = ?", run.ID).Update("expires_at", time.Now().Add(-time.Minute)).Error; err != nil {
+		t.Fatal(err)
+	}
+	admin.Get(href).ExpectStatus(http.StatusNotFound)
+	if admin.Get(base+"/jobs").TestID("job-download").Length() != 0 {
+		t.Fatal("an expired file is offered")
+	}
+
 	// Cancelling a finished job changes nothing.
 	admin.PostForm(base+"/jobs/"+run.ID.String()+"/cancel", url.Values{}).ExpectStatus(http.StatusSeeOther)
 	if v, _ := app.Store.JobRunByID(context.Background(), tn.ID, run.ID); v.State != models.JobCompleted {

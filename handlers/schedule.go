@@ -21,7 +21,7 @@ func (a *App) scheduleCard(c *fiber.Ctx, t *models.Tenant, targetType string, id
 	if err != nil {
 		return components.Schedule{}, err
 	}
-	loc := components.ZoneFrom(ctx(c))
+	loc := viewerZone(c)
 	s := components.Schedule{URL: url, CSRF: a.csrfToken(c), CanEdit: canEdit, Verb: verb, Zone: loc.String(),
 		Current: map[string]time.Time{}, Errors: map[string]string{}}
 	for action, sc := range cur {
@@ -40,7 +40,7 @@ func (a *App) scheduleCard(c *fiber.Ctx, t *models.Tenant, targetType string, id
 // cancels both) and sets both schedules of the target. It returns the field messages of a
 // refused form, having changed nothing, with what was typed.
 func (a *App) saveSchedule(c *fiber.Ctx, t *models.Tenant, targetType string, id uuid.UUID) (typed [2]string, errs map[string]string, err error) {
-	loc := components.ZoneFrom(ctx(c))
+	loc := viewerZone(c)
 	errs = map[string]string{}
 	var at [2]*time.Time
 	if c.FormValue("clear") == "" {
@@ -119,6 +119,15 @@ func (a *App) productSchedulePost(c *fiber.Ctx) error {
 		})
 	}
 	return a.flashRedirect(c, "success", scheduleDone(c), productviews.ProductURL(t.Slug, pr.ID))
+}
+
+// viewerZone is the zone the viewer's times are in: their stored zone, else UTC (the browser has
+// not reported one yet).
+func viewerZone(c *fiber.Ctx) *time.Location {
+	if loc := components.ZoneFrom(ctx(c)); loc != nil {
+		return loc
+	}
+	return time.UTC
 }
 
 func scheduleDone(c *fiber.Ctx) string {

@@ -85,5 +85,9 @@ func TestScheduleFormsOverHTTP(t *testing.T) {
 		t.Fatalf("product schedules: %+v", s)
 	}
 	customer.PostForm(productURL+"/schedule", url.Values{"publish_at": {typed}}).ExpectStatus(http.StatusForbidden)
+	// A viewer whose browser has not reported a zone yet sees the schedule in UTC.
+	if got := customer.Get(productURL).ExpectStatus(http.StatusOK); got.TestID("scheduled-publish").Length() != 1 {
+		t.Fatal("a viewer with no time zone does not see the schedule")
+	}
 	stranger.PostForm("/t/"+other.Slug+"/products/"+product.ID.String()+"/schedule", url.Values{"publish_at": {typed}}).ExpectStatus(http.StatusNotFound)
 }

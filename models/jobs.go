@@ -98,6 +98,9 @@ type JobFile struct {
 	CreatedAt   time.Time
 }
 
+// Downloadable reports whether the file may be downloaded at now: complete and not expired.
+func (f *JobFile) Downloadable(now time.Time) bool { return f.Complete && now.Before(f.ExpiresAt) }
+
 // TableName is the table of job files.
 func (JobFile) TableName() string { return "job_files" }
 
@@ -187,9 +190,9 @@ func (s *Store) JobCancelRequested(ctx context.Context, id uuid.UUID) (bool, err
 }
 
 // jobViewSelect reads job runs with River's state and the starter's name.
-const jobViewSelect = `SELECT r.*, j.state, j.attempt, j.max_attempts, j.attempted_at, j.finalized_at, ` +
+const jobViewSelect = `SELECT r.*, COALESCE(CAST(j.state AS text), '') AS state, COALESCE(j.attempt, 0) AS attempt, COALESCE(j.max_attempts, 0) AS max_attempts, j.attempted_at, j.finalized_at, ` +
 	`COALESCE(NULLIF(u.name, ''), u.email, '') AS creator, COALESCE(t.slug, '') AS tenant_slug, COALESCE(t.name, '') AS tenant_name ` +
-	`FROM job_runs r JOIN river_job j ON j.id = r.river_job_id LEFT JOIN users u ON u.id = r.created_by ` +
+	`FROM job_runs r LEFT JOIN river_job j ON j.id = r.river_job_id LEFT JOIN users u ON u.id = r.created_by ` +
 	`LEFT JOIN tenants t ON t.id = r.tenant_id `
 
 // ListJobRuns returns the tenant's newest job runs, at most limit, with their files.

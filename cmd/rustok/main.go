@@ -153,7 +153,7 @@ func serve(cfg config.Config, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	// Background jobs: enqueued by requests, worked here (and on every other process).
-	runner, err := jobs.New(b.Store, jobs.Options{Logger: log})
+	runner, err := jobs.New(b.Store, jobs.Options{Logger: log, Allowed: jobs.AllowedBy(deps.Authz)})
 	if err != nil {
 		ln.Close()
 		return err

@@ -11,6 +11,7 @@ package catalogcsv
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/rustok/rustok-admin/internal/money"
 	"github.com/rustok/rustok-admin/models"
@@ -21,6 +22,24 @@ var fixedColumns = []string{
 	"Handle", "Locale", "Title", "Body (Markdown)", "Vendor", "Type", "Status", "SEO Title", "SEO Description",
 	"Option1 Name", "Option1 Value", "Option2 Name", "Option2 Value", "Option3 Name", "Option3 Value",
 	"Variant SKU", "Variant Barcode", "Variant Inventory Qty", "Variant Inventory Policy", "Variant Low Stock Threshold",
+}
+
+// Text is a text cell as written: one that starts with =, +, -, @, a tab or a carriage return
+// gets a leading apostrophe, so a spreadsheet shows it instead of running it as a formula (CSV
+// injection). The reader takes the apostrophe off again (Row.Get), so a round trip keeps it.
+func Text(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// plain undoes Text.
+func plain(s string) string {
+	if len(s) > 1 && s[0] == '\'' && strings.ContainsRune("=+-@\t\r", rune(s[1])) {
+		return s[1:]
+	}
+	return s
 }
 
 // PriceColumn and CompareAtColumn name a currency's price columns.
@@ -48,7 +67,7 @@ func Rows(p *models.Product, defaultLocale string, currencies []string) [][]stri
 		if tr == nil {
 			return []string{"", "", "", ""}
 		}
-		return []string{tr.Title, tr.Description, tr.SEOTitle, tr.SEODescription}
+		return []string{Text(tr.Title), Text(tr.Description), Text(tr.SEOTitle), Text(tr.SEODescription)}
 	}
 	if main != nil {
 		handle, locale = main.Handle, main.Locale
@@ -63,15 +82,15 @@ func Rows(p *models.Product, defaultLocale string, currencies []string) [][]stri
 	for i := range p.Variants {
 		v := &p.Variants[i]
 		t := text(main)
-		row := []string{handle, locale, t[0], t[1], p.Vendor, p.ProductType, p.Status, t[2], t[3]}
+		row := []string{handle, locale, t[0], t[1], Text(p.Vendor), Text(p.ProductType), p.Status, t[2], t[3]}
 		for k, value := range []string{v.Option1, v.Option2, v.Option3} {
 			name, _ := opt(k)
 			if name == "" {
 				value = ""
 			}
-			row = append(row, name, value)
+			row = append(row, Text(name), Text(value))
 		}
-		row = append(row, v.SKU, v.Barcode, strconv.FormatInt(v.InventoryQuantity, 10), v.InventoryPolicy,
+		row = append(row, Text(v.SKU), Text(v.Barcode), strconv.FormatInt(v.InventoryQuantity, 10), v.InventoryPolicy,
 			strconv.FormatInt(v.LowStockThreshold, 10))
 		for _, cur := range currencies {
 			amount, compare := "", ""

@@ -27,7 +27,7 @@ func ContentRows(n *models.Node) [][]string {
 	rows := make([][]string, 0, len(n.Translations))
 	for _, tr := range n.Translations {
 		rows = append(rows, []string{n.ID.String(), n.Kind, n.Status, parent, strconv.Itoa(n.Position), published,
-			tr.Locale, tr.Title, tr.Slug, tr.Excerpt, tr.Body})
+			tr.Locale, Text(tr.Title), Text(tr.Slug), Text(tr.Excerpt), Text(tr.Body)})
 	}
 	return rows
 }

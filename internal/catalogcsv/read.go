@@ -51,8 +51,9 @@ type Row struct {
 	Values map[string]string
 }
 
-// Get returns the row's trimmed value in the column.
-func (r Row) Get(col string) string { return strings.TrimSpace(r.Values[col]) }
+// Get returns the row's trimmed value in the column, without the apostrophe Text put before a
+// formula-like value.
+func (r Row) Get(col string) string { return plain(strings.TrimSpace(r.Values[col])) }
 
 // Group is the rows of one handle, which must be together in the file. Errors are problems of
 // single rows found while reading (not UTF-8, a wrong number of fields).

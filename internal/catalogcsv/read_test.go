@@ -44,7 +44,7 @@ func parseOne(t *testing.T, file string) (*catalogcsv.Product, []catalogcsv.RowE
 
 func TestExportReadsBack(t *testing.T) {
 	cmp := int64(2490)
-	p := &models.Product{Status: models.ProductActive, Vendor: "Fjell", ProductType: "Jacket",
+	p := &models.Product{Status: models.ProductActive, Vendor: "=HYPERLINK(\"http://evil\")", ProductType: "Jacket",
 		Options:      []models.ProductOption{{Name: "Size", Values: []string{"S", "M"}}},
 		Translations: []models.ProductTranslation{{Locale: "de", Title: "Jacke", Handle: "jacke"}, {Locale: "en", Title: `Rain "Pro", light`, Handle: "rain-pro", Description: "Line one\nline two"}},
 		Variants: []models.Variant{
@@ -61,7 +61,10 @@ func TestExportReadsBack(t *testing.T) {
 	if len(errs) > 0 {
 		t.Fatalf("an export does not read back: %v\n%s", errs, buf.String())
 	}
-	if got.Handle != "rain-pro" || got.Vendor != "Fjell" || got.ProductType != "Jacket" || got.Status != models.ProductActive {
+	if !strings.Contains(buf.String(), "'=HYPERLINK") {
+		t.Fatalf("a formula-like cell is written as is:\n%s", buf.String())
+	}
+	if got.Handle != "rain-pro" || got.Vendor != "=HYPERLINK(\"http://evil\")" || got.ProductType != "Jacket" || got.Status != models.ProductActive {
 		t.Fatalf("product: %+v", got)
 	}
 	if len(got.Translations) != 2 || got.Translations[0].Title != `Rain "Pro", light` || got.Translations[0].Description != "Line one\nline two" ||

@@ -22,9 +22,24 @@ import (
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/rustok/rustok-admin/internal/authz"
 	"github.com/rustok/rustok-admin/migrations"
 	"github.com/rustok/rustok-admin/models"
 )
+
+// JobRetention is how long River keeps a finished job's row (its state and errors).
+const JobRetention = 30 * 24 * time.Hour
+
+// Allowed reports whether a user may still do resource:action in the tenant: a scheduled move
+// checks it when it runs, not only when it was scheduled.
+type Allowed func(ctx context.Context, user, tenant uuid.UUID, resource, action string) (bool, error)
+
+// AllowedBy is Allowed answered by the policy engine.
+func AllowedBy(e *authz.Engine) Allowed {
+	return func(ctx context.Context, user, tenant uuid.UUID, resource, action string) (bool, error) {
+		return e.Allowed(ctx, user, tenant.String(), authz.Perm{Resource: resource, Action: action})
+	}
+}
 
 // Options tune a Runner; zero values take the defaults.
 type Options struct {
@@ -32,15 +47,17 @@ type Options struct {
 	PollInterval time.Duration // how often this process looks for new jobs (default 1 s)
 	ID           string        // the process's name in River's tables (default: River's own)
 	ExportChunk  int           // bytes of CSV an export stores at a time (default 256 KB; tests make it small)
+	Allowed      Allowed       // nil: scheduled moves check only that the user is still active
 	Logger       *slog.Logger
 }
 
 // Runner enqueues and works the jobs of one process.
 type Runner struct {
-	client *river.Client[*sql.Tx]
-	store  *models.Store
-	log    *slog.Logger
-	chunk  int
+	client  *river.Client[*sql.Tx]
+	store   *models.Store
+	log     *slog.Logger
+	chunk   int
+	allowed Allowed
 }
 
 // New builds a runner over the store's database. It works nothing until Start.
@@ -67,7 +84,7 @@ func New(store *models.Store, opts Options) (*Runner, error) {
 	if opts.ExportChunk <= 0 {
 		opts.ExportChunk = defaultExportChunk
 	}
-	r := &Runner{store: store, log: opts.Logger, chunk: opts.ExportChunk}
+	r := &Runner{store: store, log: opts.Logger, chunk: opts.ExportChunk, allowed: opts.Allowed}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &exportWorker{r: r})
 	river.AddWorker(workers, &contentExportWorker{r: r})
@@ -82,6 +99,10 @@ func New(store *models.Store, opts Options) (*Runner, error) {
 		FetchPollInterval: opts.PollInterval,
 		FetchCooldown:     cooldown,
 		MaxAttempts:       3,
+		// Finished jobs stay visible (state, errors) on the jobs page for JobRetention.
+		CompletedJobRetentionPeriod: JobRetention,
+		CancelledJobRetentionPeriod: JobRetention,
+		DiscardedJobRetentionPeriod: JobRetention,
 		// A job runs at most JobTimeout; one that a dead process left running is given to another
 		// process after RescueStuckJobsAfter (River's rescuer), not after River's default hour.
 		JobTimeout:           10 * time.Minute,
@@ -123,28 +144,35 @@ func (r *Runner) Cancel(ctx context.Context, tenantID, runID uuid.UUID) error {
 	if err != nil {
 		return err
 	}
-	if err := r.store.RequestJobCancel(ctx, tenantID, runID); err != nil {
-		return err
-	}
-	if _, err := r.client.JobCancel(ctx, run.RiverJobID); err != nil && !errors.Is(err, river.ErrNotFound) {
-		return fmt.Errorf("jobs: cancel: %w", err)
-	}
-	return nil
+	return r.store.WithSQLTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		if err := r.store.RequestJobCancel(ctx, tenantID, runID); err != nil {
+			return err
+		}
+		if _, err := r.client.JobCancelTx(ctx, tx, run.RiverJobID); err != nil && !errors.Is(err, river.ErrNotFound) {
+			return fmt.Errorf("jobs: cancel: %w", err)
+		}
+		return nil
+	})
 }
 
-// Retry runs the tenant's failed or cancelled job again. Another tenant's is models.ErrNotFound.
+// Retry runs the tenant's failed or cancelled job again. Another tenant's is models.ErrNotFound,
+// and so is a job whose River row has been removed since.
 func (r *Runner) Retry(ctx context.Context, tenantID, runID uuid.UUID) error {
 	run, err := r.store.JobRunByID(ctx, tenantID, runID)
 	if err != nil {
 		return err
 	}
-	if err := r.store.ClearJobCancel(ctx, runID); err != nil {
-		return err
-	}
-	if _, err := r.client.JobRetry(ctx, run.RiverJobID); err != nil {
-		return fmt.Errorf("jobs: retry: %w", err)
-	}
-	return nil
+	return r.store.WithSQLTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		if err := r.store.ClearJobCancel(ctx, runID); err != nil {
+			return err
+		}
+		if _, err := r.client.JobRetryTx(ctx, tx, run.RiverJobID); errors.Is(err, river.ErrNotFound) {
+			return fmt.Errorf("job %s: %w", runID, models.ErrNotFound)
+		} else if err != nil {
+			return fmt.Errorf("jobs: retry: %w", err)
+		}
+		return nil
+	})
 }
 
 // LastError is the error of the job's last failed attempt, "" when it has none.

@@ -301,3 +301,28 @@ func TestScheduledPublishMovesOnceAsTheSchedulingUser(t *testing.T) {
 		t.Fatalf("the cancelled product schedule ran: %s", p.Status)
 	}
 }
+
+func TestScheduledMoveIsDroppedWhenTheUserMayNoLongerMakeIt(t *testing.T) {
+	t.Parallel()
+	store := testkit.NewDB(t)
+	tn := testkit.Tenant(t, store).Create()
+	editor := testkit.User(t, store).WithRole(tn, "manager").Create()
+	node := testkit.Node(t, store, tn).Author(editor.ID).Translation(tn.DefaultLocale, "Launch", "Soon.").Create()
+	ctx := context.Background()
+	idle := newRunner(t, store, false)
+	soon := time.Now().Add(300 * time.Millisecond)
+	if err := idle.SetSchedule(ctx, tn, &editor.ID, models.ScheduleNode, node.ID, models.SchedulePublish, &soon); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.DB().Model(&models.User{}).Where("id = ?", editor.ID).Update("status", "inactive").Error; err != nil {
+		t.Fatal(err)
+	}
+	newRunner(t, store, true)
+	testkit.Eventually(t, 20*time.Second, "the schedule to be dropped", func() bool {
+		s, err := store.SchedulesOf(ctx, tn.ID, models.ScheduleNode, node.ID)
+		return err == nil && len(s) == 0
+	})
+	if n, _ := store.NodeByID(ctx, tn.ID, node.ID); n.Status != models.NodeDraft {
+		t.Fatalf("a deactivated user's schedule published the node: %s", n.Status)
+	}
+}

@@ -79,14 +79,22 @@ func (w *scheduleWorker) Work(ctx context.Context, job *river.Job[ScheduledMoveA
 	} else if err != nil {
 		return err
 	}
-	tenant, err := store.TenantByID(ctx, a.TenantID)
+	tenant, err := store.TenantByID(ctx, sc.TenantID) // the schedule's own tenant
 	if err != nil {
 		return err
 	}
-	if a.ActorID != nil {
-		ctx = events.WithActor(ctx, *a.ActorID)
-	}
 	to := models.ScheduleTarget(sc.TargetType, sc.Action)
+	// The move is made as the user who scheduled it, so they must still be allowed to make it.
+	if why, err := w.r.mayStillMove(ctx, sc); err != nil {
+		return err
+	} else if why != "" {
+		w.r.log.Warn("scheduled move dropped", "target", sc.TargetType, "id", sc.TargetID.String(), "to", to, "why", why)
+		_, err := store.DeleteSchedule(ctx, sc.ID)
+		return err
+	}
+	if sc.CreatedBy != nil {
+		ctx = events.WithActor(ctx, *sc.CreatedBy)
+	}
 	err = store.WithTx(ctx, func(ctx context.Context) error {
 		if still, err := store.DeleteSchedule(ctx, sc.ID); err != nil || !still {
 			return err
@@ -105,4 +113,36 @@ func (w *scheduleWorker) Work(ctx context.Context, job *river.Job[ScheduledMoveA
 		return derr
 	}
 	return err
+}
+
+// mayStillMove says why the schedule's user may no longer make its move ("" when they may):
+// gone, deactivated, or without the publish permission now.
+func (r *Runner) mayStillMove(ctx context.Context, sc *models.Schedule) (string, error) {
+	if sc.CreatedBy == nil {
+		return "the user who scheduled it was removed", nil
+	}
+	u, err := r.store.UserByID(ctx, *sc.CreatedBy)
+	if errors.Is(err, models.ErrNotFound) {
+		return "the user who scheduled it was removed", nil
+	} else if err != nil {
+		return "", err
+	}
+	if u.Status != models.UserActive {
+		return "the user who scheduled it is deactivated", nil
+	}
+	if r.allowed == nil {
+		return "", nil
+	}
+	resource := "nodes"
+	if sc.TargetType == models.ScheduleProduct {
+		resource = "products"
+	}
+	ok, err := r.allowed(ctx, u.ID, sc.TenantID, resource, "publish")
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		return "the user who scheduled it may no longer publish", nil
+	}
+	return "", nil
 }

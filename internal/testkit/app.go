@@ -120,7 +120,8 @@ func NewApp(t testing.TB, opts ...Option) *TestApp {
 	if d.Jobs == nil {
 		// Enqueues only; StartJobs makes it work them too.
 		// Exports are stored 100 bytes at a time, so every test file has several chunks.
-		r, err := jobs.New(store, jobs.Options{PollInterval: 20 * time.Millisecond, ExportChunk: 100, Logger: quietLogger()})
+		r, err := jobs.New(store, jobs.Options{PollInterval: 20 * time.Millisecond, ExportChunk: 100,
+			Logger: quietLogger(), Allowed: jobs.AllowedBy(d.Authz)})
 		if err != nil {
 			t.Fatalf("testkit: %v", err)
 		}

@@ -81,6 +81,8 @@ func StateLabel(state string) string {
 		return "cancelled"
 	case models.JobDiscarded:
 		return "failed"
+	case "":
+		return "record expired" // River removed its row (after JobRetention)
 	}
 	return state
 }
