@@ -68,17 +68,16 @@ func (a *App) saveSchedule(c *fiber.Ctx, t *models.Tenant, targetType string, id
 		return typed, errs, nil
 	}
 	u := currentUser(c)
-	for i, action := range []string{models.SchedulePublish, models.ScheduleUnpublish} {
-		err := a.jobs.SetSchedule(ctx(c), t, &u.ID, targetType, id, action, at[i])
-		var ve *models.ValidationError
-		if errors.As(err, &ve) { // the time passed between the check and now
-			for k, m := range ve.Fields {
-				errs[k] = m
-			}
-			return typed, errs, nil
-		} else if err != nil {
-			return typed, nil, err
+	err = a.jobs.SetSchedules(ctx(c), t, &u.ID, targetType, id,
+		map[string]*time.Time{models.SchedulePublish: at[0], models.ScheduleUnpublish: at[1]})
+	var ve *models.ValidationError
+	if errors.As(err, &ve) { // the time passed between the check and now
+		for k, m := range ve.Fields {
+			errs[k] = m
 		}
+		return typed, errs, nil
+	} else if err != nil {
+		return typed, nil, err
 	}
 	return typed, nil, nil
 }

@@ -31,34 +31,51 @@ func (ScheduledMoveArgs) Kind() string { return "schedule.move" }
 // as the new one is enqueued. A time not in the future is a *models.ValidationError on
 // "<action>_at".
 func (r *Runner) SetSchedule(ctx context.Context, tenant *models.Tenant, actor *uuid.UUID, targetType string, targetID uuid.UUID, action string, at *time.Time) error {
-	if at != nil && !at.After(time.Now()) {
-		return &models.ValidationError{Fields: map[string]string{action + "_at": "Choose a time in the future."}}
+	return r.SetSchedules(ctx, tenant, actor, targetType, targetID, map[string]*time.Time{action: at})
+}
+
+// SetSchedules sets or cancels several of the target's schedules (action → time, nil to
+// cancel) in one transaction: all of them change, or none.
+func (r *Runner) SetSchedules(ctx context.Context, tenant *models.Tenant, actor *uuid.UUID, targetType string, targetID uuid.UUID, times map[string]*time.Time) error {
+	for action, at := range times {
+		if at != nil && !at.After(time.Now()) {
+			return &models.ValidationError{Fields: map[string]string{action + "_at": "Choose a time in the future."}}
+		}
 	}
 	return r.store.WithSQLTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		old, err := r.store.SchedulesOf(ctx, tenant.ID, targetType, targetID)
 		if err != nil {
 			return err
 		}
-		if o, ok := old[action]; ok {
-			if _, err := r.client.JobCancelTx(ctx, tx, o.RiverJobID); err != nil && !errors.Is(err, river.ErrNotFound) {
-				return fmt.Errorf("jobs: cancel the old schedule: %w", err)
+		for _, action := range []string{models.SchedulePublish, models.ScheduleUnpublish} {
+			at, given := times[action]
+			if !given {
+				continue
 			}
-			if _, err := r.store.DeleteSchedule(ctx, o.ID); err != nil {
+			if o, ok := old[action]; ok {
+				if _, err := r.client.JobCancelTx(ctx, tx, o.RiverJobID); err != nil && !errors.Is(err, river.ErrNotFound) {
+					return fmt.Errorf("jobs: cancel the old schedule: %w", err)
+				}
+				if _, err := r.store.DeleteSchedule(ctx, o.ID); err != nil {
+					return err
+				}
+			}
+			if at == nil {
+				continue
+			}
+			sc := &models.Schedule{ID: uuid.Must(uuid.NewV7()), TenantID: tenant.ID, TargetType: targetType, TargetID: targetID,
+				Action: action, RunAt: at.UTC(), CreatedBy: actor}
+			res, err := r.client.InsertTx(ctx, tx, ScheduledMoveArgs{ScheduleID: sc.ID, TenantID: tenant.ID, ActorID: actor},
+				&river.InsertOpts{ScheduledAt: *at})
+			if err != nil {
+				return fmt.Errorf("jobs: schedule: %w", err)
+			}
+			sc.RiverJobID = res.Job.ID
+			if err := r.store.PutSchedule(ctx, sc); err != nil {
 				return err
 			}
 		}
-		if at == nil {
-			return nil
-		}
-		sc := &models.Schedule{ID: uuid.Must(uuid.NewV7()), TenantID: tenant.ID, TargetType: targetType, TargetID: targetID,
-			Action: action, RunAt: at.UTC(), CreatedBy: actor}
-		res, err := r.client.InsertTx(ctx, tx, ScheduledMoveArgs{ScheduleID: sc.ID, TenantID: tenant.ID, ActorID: actor},
-			&river.InsertOpts{ScheduledAt: *at})
-		if err != nil {
-			return fmt.Errorf("jobs: schedule: %w", err)
-		}
-		sc.RiverJobID = res.Job.ID
-		return r.store.PutSchedule(ctx, sc)
+		return nil
 	})
 }
 
@@ -111,6 +128,11 @@ func (w *scheduleWorker) Work(ctx context.Context, job *river.Job[ScheduledMoveA
 		w.r.log.Warn("scheduled move refused", "target", sc.TargetType, "id", sc.TargetID.String(), "to", to, "err", err.Error())
 		_, derr := store.DeleteSchedule(ctx, sc.ID)
 		return derr
+	}
+	if err != nil && job.Attempt >= job.MaxAttempts {
+		// The last attempt: the schedule would otherwise stay, showing a time long past.
+		w.r.log.Error("scheduled move failed", "target", sc.TargetType, "id", sc.TargetID.String(), "to", to, "err", err.Error())
+		_, _ = store.DeleteSchedule(context.WithoutCancel(ctx), sc.ID)
 	}
 	return err
 }
