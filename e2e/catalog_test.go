@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -176,6 +177,7 @@ func TestCatalogFlow(t *testing.T) {
 		}
 	}
 	saveScreenshot(t, "catalog-bulk-price.png", get(t, ctx, "take a screenshot", chromedp.FullScreenshot(100)))
+
 	run(t, ctx, "apply the change",
 		chromedp.Click(chromedp.CSS(`[data-testid="bulk-price-apply"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="flash"]`)),
@@ -183,6 +185,36 @@ func TestCatalogFlow(t *testing.T) {
 	for _, v := range productNamed(t, app, tn, "Field jacket").Variants {
 		if p := v.Price("USD"); p == nil || p.Amount != 5390 {
 			t.Fatalf("variant %s: price %+v after +10 %%, want 53.90 USD", v.Title(), p)
+		}
+	}
+
+	// The import check: upload a file with one good and one bad product, see the figures and the
+	// row to fix (nothing is written).
+	csvPath := filepath.Join(t.TempDir(), "products.csv")
+	if err := os.WriteFile(csvPath, []byte("Handle,Title,Variant SKU,Price USD\nfield-jacket,Field jacket,,49.00\nscarf,Scarf,SC-1,19.999\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run(t, ctx, "check a file on the import page",
+		chromedp.Navigate(baseURL+base+"/products/import"),
+		chromedp.WaitVisible(chromedp.ID("import-file")),
+		chromedp.SetUploadFiles(chromedp.ID("import-file"), []string{csvPath}),
+		chromedp.Click(chromedp.CSS(`[data-testid="import-check"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="import-result"]`)),
+	)
+	if got := text(t, ctx, chromedp.CSS(`[data-testid="check-rejected"]`)); got != "1" {
+		t.Fatalf("the check rejects %q products, want 1", got)
+	}
+	for _, w := range []struct {
+		name          string
+		width, height int64
+	}{{"390", 390, 844}, {"1440", 1440, 900}} {
+		run(t, ctx, "set the viewport to "+w.name, chromedp.EmulateViewport(w.width, w.height))
+		for _, dark := range []bool{true, false} {
+			setTheme(t, ctx, dark)
+			checkPage(t, ctx, "import check "+w.name+theme(dark), w.width < 500)
+			if os.Getenv("SCREENSHOTS") != "" {
+				writeDocScreenshot(t, "import-check-"+w.name+theme(dark)+".png", get(t, ctx, "screenshot the check", chromedp.FullScreenshot(100)))
+			}
 		}
 	}
 }

@@ -74,6 +74,7 @@ func (f shellFixture) pages(eventPath string) []shellPage {
 		{"products", tp + "/products", `[data-testid="product-row"]`},
 		{"product-editor", tp + "/products/" + f.productID, `[data-testid="variant-grid"]`},
 		{"product-new", tp + "/products/new", `[data-testid="product-form"]`},
+		{"product-import", tp + "/products/import", `[data-testid="import-form"]`},
 		{"inventory", tp + "/inventory", `[data-testid="inventory-row"]`},
 		{"ledger", tp + "/inventory/" + f.variantID, `[data-testid="ledger"]`},
 		{"users", tp + "/users", `main`},

@@ -288,3 +288,13 @@ func screenHeaders(rc *fasthttp.RequestCtx) error {
 	}
 	return fiber.NewError(fiber.StatusBadRequest, which+" holds characters that are not allowed (a NUL byte, a control character or, in a host or tenant name, invalid UTF-8). The browser or tool that sent it is misbehaving.")
 }
+
+// file returns the first file sent under the field name.
+func (f *form) file(name string) (*formFile, bool) {
+	for i := range f.files {
+		if f.files[i].field == name {
+			return &f.files[i], true
+		}
+	}
+	return nil, false
+}

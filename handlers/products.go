@@ -46,7 +46,7 @@ func (a *App) renderProductsList(c *fiber.Ctx, status int, get func(string) stri
 		q.Cursor = lp.cursor(q.Sort, q.Desc)
 	}
 	l := productviews.List{Tenant: t, Query: lp.done(), BulkError: bulkError, CSRF: a.csrfToken(c),
-		CanCreate: a.may(c, t, p("products", "create")), CanExport: a.may(c, t, p("products", "export")), CanPublish: a.may(c, t, p("products", "publish")), CanUpdate: a.may(c, t, p("products", "update")),
+		CanCreate: a.may(c, t, p("products", "create")), CanExport: a.may(c, t, p("products", "export")), CanImport: a.may(c, t, p("products", "import")), CanPublish: a.may(c, t, p("products", "publish")), CanUpdate: a.may(c, t, p("products", "update")),
 		CanDelete: a.may(c, t, p("products", "delete"))}
 	if !l.Query.Invalid() {
 		pg, err := a.store.ListProducts(ctx(c), t, q)

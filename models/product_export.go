@@ -37,3 +37,20 @@ func (s *Store) CountProducts(ctx context.Context, tenant *Tenant, q ProductQuer
 	}
 	return n, nil
 }
+
+// ExistingHandles reports which of the handles the tenant's products have in locale.
+func (s *Store) ExistingHandles(ctx context.Context, tenantID uuid.UUID, locale string, handles []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	if len(handles) == 0 {
+		return out, nil
+	}
+	var found []string
+	if err := s.Conn(ctx).Model(&ProductTranslation{}).Where("tenant_id = ? AND locale = ? AND handle IN ?", tenantID, locale, handles).
+		Pluck("handle", &found).Error; err != nil {
+		return nil, translate(err, "handles")
+	}
+	for _, h := range found {
+		out[h] = true
+	}
+	return out, nil
+}

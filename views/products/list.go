@@ -17,6 +17,7 @@ type List struct {
 	Page       models.ProductListPage
 	CanCreate  bool
 	CanExport  bool // the Export CSV button (a job: products:export)
+	CanImport  bool // the Import CSV link (products:import)
 	CanPublish bool
 	CanDelete  bool
 	CanUpdate  bool // prices: the bulk price change
