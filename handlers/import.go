@@ -5,12 +5,10 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/rustok/rustok-admin/internal/catalogcsv"
-	"github.com/rustok/rustok-admin/models"
 	productviews "github.com/rustok/rustok-admin/views/products"
 )
 
@@ -40,14 +38,13 @@ func (a *App) productsImportPost(c *fiber.Ctx) error {
 	}
 	check, err := catalogcsv.CheckFile(bytes.NewReader(f.data), t.DefaultLocale, t.Locales, t.EnabledCurrencies(), exists)
 	var he *catalogcsv.HeaderError
+	var re *catalogcsv.ReadError
 	switch {
 	case errors.As(err, &he):
 		im.Error = he.Msg
 		return a.renderImport(c, fiber.StatusUnprocessableEntity, im)
-	case err != nil && errors.Is(err, models.ErrBusy):
-		return err
-	case err != nil && strings.HasPrefix(err.Error(), "the file cannot be read on"):
-		im.Error = "The file " + strings.TrimPrefix(err.Error(), "the file ")
+	case errors.As(err, &re):
+		im.Error = re.Msg
 		return a.renderImport(c, fiber.StatusUnprocessableEntity, im)
 	case err != nil:
 		return err

@@ -42,20 +42,11 @@ func (a *App) jobsList(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	l := jobviews.List{Tenant: t, Jobs: runs, CSRF: a.csrfToken(c), Errors: map[uuid.UUID]string{}}
 	mayKind := map[string]bool{}
 	for kind := range jobPerms {
 		mayKind[kind] = a.mayActOnJob(c, t, kind)
 	}
-	l.May = func(kind string) bool { return mayKind[kind] }
-	for _, j := range runs {
-		if j.State == models.JobDiscarded || j.State == models.JobRetryable {
-			l.Errors[j.ID] = a.jobs.LastError(ctx(c), j.RiverJobID)
-		}
-	}
-	pg := a.pageFor(c, "Jobs")
-	pg.Section = "jobs"
-	return render(c, fiber.StatusOK, jobviews.ListPage(pg, l))
+	return a.renderJobs(c, jobviews.List{Tenant: t, Jobs: runs, May: func(kind string) bool { return mayKind[kind] }}, "Jobs", "jobs")
 }
 
 // platformJobsList shows the newest jobs of every tenant to the platform's staff, with the
@@ -66,14 +57,19 @@ func (a *App) platformJobsList(c *fiber.Ctx) error {
 		return err
 	}
 	super := a.isSuper(c)
-	l := jobviews.List{Jobs: runs, CSRF: a.csrfToken(c), Errors: map[uuid.UUID]string{}, May: func(string) bool { return super }}
-	for _, j := range runs {
+	return a.renderJobs(c, jobviews.List{Jobs: runs, May: func(string) bool { return super }}, "All jobs", "platform-jobs")
+}
+
+// renderJobs renders a jobs page, with the last error of each failed job.
+func (a *App) renderJobs(c *fiber.Ctx, l jobviews.List, title, section string) error {
+	l.CSRF, l.Errors = a.csrfToken(c), map[uuid.UUID]string{}
+	for _, j := range l.Jobs {
 		if j.State == models.JobDiscarded || j.State == models.JobRetryable {
 			l.Errors[j.ID] = a.jobs.LastError(ctx(c), j.RiverJobID)
 		}
 	}
-	pg := a.pageFor(c, "All jobs")
-	pg.Section = "platform-jobs"
+	pg := a.pageFor(c, title)
+	pg.Section = section
 	return render(c, fiber.StatusOK, jobviews.ListPage(pg, l))
 }
 
@@ -182,15 +178,12 @@ func (a *App) productsExportPost(c *fiber.Ctx) error {
 	t := currentTenant(c)
 	f := jobs.ExportFilter{Search: strings.TrimSpace(c.FormValue("q")), Status: c.FormValue("status"),
 		Vendor: c.FormValue("vendor"), ProductType: c.FormValue("type"), Stock: c.FormValue("stock")}
-	u := currentUser(c)
-	_, err := a.jobs.StartExport(ctx(c), t, &u.ID, f, exportSummary(f))
-	var ve *models.ValidationError
-	if errors.As(err, &ve) {
-		return a.flashRedirect(c, "error", "The list's filters are not valid, so nothing was exported: "+firstMessage(ve)+"", productviews.ListURL(t.Slug))
-	} else if err != nil {
+	summary := filterSummary("products", [][2]string{{"matching", quoteIf(f.Search)}, {"status", f.Status},
+		{"vendor", f.Vendor}, {"type", f.ProductType}, {"stock", f.Stock}})
+	return a.startExport(c, productviews.ListURL(t.Slug), func(actor *uuid.UUID) error {
+		_, err := a.jobs.StartExport(ctx(c), t, actor, f, summary)
 		return err
-	}
-	return a.flashRedirect(c, "success", "Export started: it shows below with its progress, and its file is ready to download when it is done.", jobviews.URL(t.Slug))
+	})
 }
 
 // nodesExportPost starts an export of the content list as filtered (kind, status, locale,
@@ -199,58 +192,50 @@ func (a *App) nodesExportPost(c *fiber.Ctx) error {
 	t := currentTenant(c)
 	f := jobs.ExportFilter{Search: strings.TrimSpace(c.FormValue("q")), Kind: c.FormValue("kind"), Status: c.FormValue("status"),
 		Locale: c.FormValue("locale")}
+	author := ""
 	if v := strings.TrimSpace(c.FormValue("author")); v != "" {
 		id, err := uuid.Parse(v)
 		if err != nil {
 			return a.flashRedirect(c, "error", "The author filter is broken, so nothing was exported. Choose the author from the list.", nodeviews.ListURL(t.Slug))
 		}
-		f.AuthorID = id
+		f.AuthorID, author = id, "author"
 	}
+	summary := filterSummary("content", [][2]string{{"matching", quoteIf(f.Search)}, {"kind", f.Kind}, {"status", f.Status},
+		{"locale", f.Locale}, {"one", author}}) // "one author"
+	return a.startExport(c, nodeviews.ListURL(t.Slug), func(actor *uuid.UUID) error {
+		_, err := a.jobs.StartContentExport(ctx(c), t, actor, f, summary)
+		return err
+	})
+}
+
+// startExport starts an export as the current user and goes to the jobs page; filters the list
+// would refuse go back to the list with its message, and nothing is started.
+func (a *App) startExport(c *fiber.Ctx, listURL string, start func(actor *uuid.UUID) error) error {
 	u := currentUser(c)
-	_, err := a.jobs.StartContentExport(ctx(c), t, &u.ID, f, contentSummary(f))
+	err := start(&u.ID)
 	var ve *models.ValidationError
 	if errors.As(err, &ve) {
-		return a.flashRedirect(c, "error", "The list's filters are not valid, so nothing was exported: "+firstMessage(ve), nodeviews.ListURL(t.Slug))
+		return a.flashRedirect(c, "error", "The list's filters are not valid, so nothing was exported: "+firstMessage(ve), listURL)
 	} else if err != nil {
 		return err
 	}
-	return a.flashRedirect(c, "success", "Export started: it shows below with its progress, and its file is ready to download when it is done.", jobviews.URL(t.Slug))
+	return a.flashRedirect(c, "success", "Export started: it shows below with its progress, and its file is ready to download when it is done.",
+		jobviews.URL(currentTenant(c).Slug))
 }
 
-// contentSummary says which nodes a content export covers.
-func contentSummary(f jobs.ExportFilter) string {
+// filterSummary says what an export of what ("products", "content") covers: "All products",
+// or "Products: status active, vendor Acme" from the (label, value) pairs that have a value.
+func filterSummary(what string, pairs [][2]string) string {
 	var parts []string
-	for _, kv := range [][2]string{{"matching", quoteIf(f.Search)}, {"kind", f.Kind}, {"status", f.Status}, {"locale", f.Locale}} {
+	for _, kv := range pairs {
 		if kv[1] != "" {
 			parts = append(parts, kv[0]+" "+kv[1])
 		}
 	}
-	if f.AuthorID != uuid.Nil {
-		parts = append(parts, "one author")
-	}
 	if len(parts) == 0 {
-		return "All content"
+		return "All " + what
 	}
-	return "Content: " + strings.Join(parts, ", ")
-}
-
-// exportSummary says which products an export covers.
-func exportSummary(f jobs.ExportFilter) string {
-	var parts []string
-	add := func(label, v string) {
-		if v != "" {
-			parts = append(parts, label+" "+v)
-		}
-	}
-	add("matching", quoteIf(f.Search))
-	add("status", f.Status)
-	add("vendor", f.Vendor)
-	add("type", f.ProductType)
-	add("stock", f.Stock)
-	if len(parts) == 0 {
-		return "All products"
-	}
-	return "Products: " + strings.Join(parts, ", ")
+	return strings.ToUpper(what[:1]) + what[1:] + ": " + strings.Join(parts, ", ")
 }
 
 func quoteIf(s string) string {

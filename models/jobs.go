@@ -310,15 +310,11 @@ func (s *Store) JobFileChunk(ctx context.Context, f *JobFile, seq int) ([]byte, 
 // JobFileChunks calls fn with each chunk of the file in order, reading one at a time.
 func (s *Store) JobFileChunks(ctx context.Context, f *JobFile, fn func([]byte) error) error {
 	for seq := 0; ; seq++ {
-		var c jobFileChunk
-		err := s.Conn(ctx).Where("file_id = ? AND seq = ?", f.ID, seq).Take(&c).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return nil
+		data, ok, err := s.JobFileChunk(ctx, f, seq)
+		if err != nil || !ok {
+			return err
 		}
-		if err != nil {
-			return translate(err, "job file chunk")
-		}
-		if err := fn(c.Data); err != nil {
+		if err := fn(data); err != nil {
 			return err
 		}
 	}

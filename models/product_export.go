@@ -6,11 +6,16 @@ import (
 	"github.com/google/uuid"
 )
 
+// exportProductQuery keeps the filters of q that an export follows (its sort and pages do not).
+func exportProductQuery(q ProductQuery) ProductQuery {
+	return ProductQuery{Search: q.Search, Status: q.Status, Vendor: q.Vendor, ProductType: q.ProductType, Stock: q.Stock}
+}
+
 // ProductsAfter returns up to limit of the tenant's products that match q's filters (its sort,
 // pages and counts are ignored), in id order after the id after (uuid.Nil: from the start), with
 // their translations, variants and prices: an export walks the catalog with it, batch by batch.
 func (s *Store) ProductsAfter(ctx context.Context, tenant *Tenant, q ProductQuery, after uuid.UUID, limit int) ([]*Product, error) {
-	where, args, err := productListWhere(tenant, ProductQuery{Search: q.Search, Status: q.Status, Vendor: q.Vendor, ProductType: q.ProductType, Stock: q.Stock})
+	where, args, err := productListWhere(tenant, exportProductQuery(q))
 	if err != nil {
 		return nil, err
 	}
@@ -27,7 +32,7 @@ func (s *Store) ProductsAfter(ctx context.Context, tenant *Tenant, q ProductQuer
 
 // CountProducts counts the tenant's products that match q's filters.
 func (s *Store) CountProducts(ctx context.Context, tenant *Tenant, q ProductQuery) (int64, error) {
-	where, args, err := productListWhere(tenant, ProductQuery{Search: q.Search, Status: q.Status, Vendor: q.Vendor, ProductType: q.ProductType, Stock: q.Stock})
+	where, args, err := productListWhere(tenant, exportProductQuery(q))
 	if err != nil {
 		return 0, err
 	}

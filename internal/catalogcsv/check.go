@@ -32,7 +32,7 @@ const (
 
 // CheckFile reads a whole file for a tenant (its default locale, locales and currencies), calling
 // exists with the handles of each batch of products to learn which the tenant has. A header it
-// cannot use is a *HeaderError; a file that cannot be read on is an error naming the line.
+// cannot use is a *HeaderError; a file that cannot be read on is a *ReadError naming the line.
 func CheckFile(r io.Reader, defaultLocale string, locales, currencies []string, exists func(handles []string) (map[string]bool, error)) (*Check, error) {
 	rd, err := NewReader(r, currencies)
 	if err != nil {

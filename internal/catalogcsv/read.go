@@ -30,6 +30,12 @@ type HeaderError struct{ Msg string }
 
 func (e *HeaderError) Error() string { return e.Msg }
 
+// ReadError is a file that cannot be read past some line (a quote that never closes); its
+// message names the line.
+type ReadError struct{ Msg string }
+
+func (e *ReadError) Error() string { return e.Msg }
+
 // RowError is one problem with a row: its line in the file (1 is the header), the column and a
 // sentence saying what is wrong.
 type RowError struct {
@@ -188,7 +194,7 @@ func (rd *Reader) read() (*Row, []RowError, error) {
 		if errors.As(err, &pe) && errors.Is(pe.Err, csv.ErrFieldCount) {
 			err = nil // FieldsPerRecord is -1: not raised
 		} else {
-			return nil, nil, fmt.Errorf("the file cannot be read on: %s", csvMessage(err))
+			return nil, nil, &ReadError{Msg: "The file cannot be read on: " + csvMessage(err)}
 		}
 	}
 	line, _ := rd.csv.FieldPos(0)

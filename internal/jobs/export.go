@@ -65,11 +65,9 @@ func (r *Runner) StartExport(ctx context.Context, tenant *models.Tenant, actor *
 	if _, err := r.store.CountProducts(ctx, tenant, filter.products()); err != nil {
 		return nil, err
 	}
-	run := &models.JobRun{TenantID: &tenant.ID, Kind: models.JobProductsExport, CreatedBy: actor, Summary: summary}
-	err := r.enqueue(ctx, run, func(id uuid.UUID) river.JobArgs {
+	return r.startExport(ctx, tenant, actor, models.JobProductsExport, summary, func(id uuid.UUID) river.JobArgs {
 		return ExportArgs{RunID: id, TenantID: tenant.ID, Filter: filter}
 	})
-	return run, err
 }
 
 // StartContentExport enqueues an export of the tenant's nodes that match filter.
@@ -77,11 +75,15 @@ func (r *Runner) StartContentExport(ctx context.Context, tenant *models.Tenant, 
 	if _, err := r.store.CountNodes(ctx, tenant, filter.nodes()); err != nil {
 		return nil, err
 	}
-	run := &models.JobRun{TenantID: &tenant.ID, Kind: models.JobNodesExport, CreatedBy: actor, Summary: summary}
-	err := r.enqueue(ctx, run, func(id uuid.UUID) river.JobArgs {
+	return r.startExport(ctx, tenant, actor, models.JobNodesExport, summary, func(id uuid.UUID) river.JobArgs {
 		return ContentExportArgs{RunID: id, TenantID: tenant.ID, Filter: filter}
 	})
-	return run, err
+}
+
+// startExport enqueues a tenant's job run of kind with the River job args builds.
+func (r *Runner) startExport(ctx context.Context, tenant *models.Tenant, actor *uuid.UUID, kind, summary string, args func(runID uuid.UUID) river.JobArgs) (*models.JobRun, error) {
+	run := &models.JobRun{TenantID: &tenant.ID, Kind: kind, CreatedBy: actor, Summary: summary}
+	return run, r.enqueue(ctx, run, args)
 }
 
 // exportSource is what an export reads: how many rows of what, the header, and the next batch
