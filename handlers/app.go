@@ -103,7 +103,11 @@ func New(d Deps) *fiber.App {
 		ReadTimeout:           15 * time.Second,
 		WriteTimeout:          30 * time.Second,
 		IdleTimeout:           60 * time.Second,
-		BodyLimit:             4 << 20,
+		BodyLimit:             bodyLimit,
+		// Bodies past BodyLimit are streamed instead of refused, so the import's upload can be
+		// read as it arrives; screenInput holds every other request to bodyLimit (form.go).
+		StreamRequestBody:            true,
+		DisablePreParseMultipartForm: true,
 		// X-Forwarded-For and X-Forwarded-Host count only from TRUSTED_PROXIES; the check is
 		// always on, because with it off Fiber would believe any client.
 		EnableTrustedProxyCheck: true,

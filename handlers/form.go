@@ -30,6 +30,11 @@ var (
 		"The form has too many fields. Send fewer items at a time.")
 )
 
+// bodyLimit bounds a request body (the import's upload has its own limit, IMPORT_MAX_MB).
+const bodyLimit = 4 << 20
+
+var errBodyTooLarge = fiber.NewError(fiber.StatusRequestEntityTooLarge, "What was sent is larger than 4 MB. Send less at a time.")
+
 // formField is one submitted field, as sent.
 type formField struct{ name, value string }
 
@@ -248,6 +253,25 @@ func screenInput(c *fiber.Ctx) error {
 	}
 	if c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead {
 		return c.Next()
+	}
+	if rc.Request.IsBodyStream() {
+		// Bodies are streamed (StreamRequestBody), so that the import's upload can be: that one is
+		// left to its handler, every other is read here up to the body limit, as without streaming.
+		if isUploadRequest(c.Method(), string(rc.URI().Path())) && strings.HasPrefix(strings.ToLower(string(rc.Request.Header.ContentType())), "multipart/form-data") {
+			c.Locals(localUpload, true)
+			return c.Next()
+		}
+		if cl := rc.Request.Header.ContentLength(); cl > bodyLimit || cl < 0 {
+			data, err := io.ReadAll(io.LimitReader(rc.RequestBodyStream(), bodyLimit+1))
+			if err != nil {
+				return errFormDamaged
+			}
+			if len(data) > bodyLimit {
+				rc.SetConnectionClose()
+				return errBodyTooLarge
+			}
+			rc.Request.SetBody(data)
+		}
 	}
 	f, err := parseForm(string(rc.Request.Header.ContentType()), string(rc.Request.Header.Peek(fiber.HeaderContentEncoding)), rc.Request.Body())
 	if err != nil {

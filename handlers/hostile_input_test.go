@@ -80,6 +80,7 @@ func knownFields(tn string) map[string]url.Values {
 		"POST /t/:slug/products/:id/schedule":             {"publish_at": {"2099-01-01T09:00"}, "unpublish_at": {"2099-02-01T09:00"}},
 		"POST /t/:slug/nodes/export":                      {"q": {"spring"}, "kind": {"post"}, "status": {"published"}, "locale": {"en"}},
 		"POST /t/:slug/products/import":                   {},
+		"POST /t/:slug/products/import/:upload":           {"action": {"check"}, "map.0": {"Handle"}, "all_or_nothing": {"1"}},
 		"POST /t/:slug/products/export":                   {"q": {"tee"}, "status": {"active"}, "vendor": {"Acme"}, "type": {"Shirt"}, "stock": {"low"}},
 		"POST /t/:slug/jobs/:id/cancel":                   {},
 		"POST /t/:slug/jobs/:id/retry":                    {},

@@ -76,7 +76,7 @@ func TestImportCheckOverHTTP(t *testing.T) {
 		"":                         "Choose a CSV file",
 	} {
 		res := upload(t, admin, base+"/import", "bad.csv", body).ExpectStatus(http.StatusUnprocessableEntity)
-		if !strings.Contains(string(res.Body), want) || res.TestID("import-form").Length() != 1 {
+		if !strings.Contains(string(res.Body), want) || res.TestID("import-form").Length()+res.TestID("import-result").Length() != 1 {
 			t.Fatalf("%q: want %q in the answer", body, want)
 		}
 	}

@@ -27,6 +27,7 @@ const jobListLimit = 100
 var jobPerms = map[string]authz.Perm{
 	models.JobProductsExport: p("products", "export"),
 	models.JobNodesExport:    p("nodes", "export"),
+	models.JobProductsImport: p("products", "import"),
 }
 
 // mayActOnJob reports whether the viewer may act on a job of this kind in tenant t.

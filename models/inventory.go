@@ -42,6 +42,7 @@ type LedgerEntry struct {
 	Reason        string     `gorm:"not null"`
 	Note          string     `gorm:"not null"`
 	ActorID       *uuid.UUID `gorm:"type:uuid"`
+	JobRunID      *uuid.UUID `gorm:"type:uuid"` // the import that set the stock (reason import)
 	CreatedAt     time.Time
 }
 
@@ -218,7 +219,7 @@ func (s *Store) setStockLocked(ctx context.Context, tenant *Tenant, v *Variant, 
 func (s *Store) recordStock(ctx context.Context, tenant *Tenant, v *Variant, old int64, reason, note string) (*LedgerEntry, []events.Event, error) {
 	e := &LedgerEntry{ID: uuid.Must(uuid.NewV7()), TenantID: tenant.ID, ProductID: v.ProductID, VariantID: v.ID,
 		Delta: v.InventoryQuantity - old, QuantityAfter: v.InventoryQuantity, Reason: reason, Note: note,
-		ActorID: events.ActorFrom(ctx), CreatedAt: s.db.NowFunc()}
+		ActorID: events.ActorFrom(ctx), JobRunID: jobRunFrom(ctx), CreatedAt: s.db.NowFunc()}
 	if err := s.Conn(ctx).Create(e).Error; err != nil {
 		return nil, nil, translate(err, "write ledger")
 	}

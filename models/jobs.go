@@ -15,6 +15,7 @@ import (
 const (
 	JobProductsExport = "products.export"
 	JobNodesExport    = "nodes.export"
+	JobProductsImport = "products.import"
 )
 
 // River's job states, as river_job.state holds them.
@@ -43,6 +44,7 @@ type JobRun struct {
 	Total           int64      `gorm:"not null"`
 	Result          string     `gorm:"not null"`
 	CancelRequested bool       `gorm:"not null"`
+	Stats           string     `gorm:"not null"` // a job's running counts, its own JSON (an import's created, updated …)
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
 }
@@ -149,6 +151,14 @@ func (s *Store) CreateJobRun(ctx context.Context, run *JobRun) error {
 func (s *Store) JobProgress(ctx context.Context, id uuid.UUID, done, total int64) error {
 	err := s.Conn(ctx).Model(&JobRun{}).Where("id = ?", id).
 		Updates(map[string]any{"done": done, "total": total, "updated_at": s.db.NowFunc()}).Error
+	return translate(err, "job progress")
+}
+
+// JobStep records how far a job is with its running counts; call it in the transaction of the
+// batch it counts, so a job resumed after a restart goes on exactly after the last batch.
+func (s *Store) JobStep(ctx context.Context, id uuid.UUID, done, total int64, stats string) error {
+	err := s.Conn(ctx).Model(&JobRun{}).Where("id = ?", id).
+		Updates(map[string]any{"done": done, "total": total, "stats": stats, "updated_at": s.db.NowFunc()}).Error
 	return translate(err, "job progress")
 }
 
@@ -273,6 +283,24 @@ func (s *Store) StartJobFile(ctx context.Context, run *JobRun, name, contentType
 		return nil, translate(err, "job file")
 	}
 	return &f, nil
+}
+
+// OpenJobFile returns the run's file as a resumed job left it, with the number of its chunks
+// (the next seq), or nil when it has none.
+func (s *Store) OpenJobFile(ctx context.Context, runID uuid.UUID) (*JobFile, int, error) {
+	var f JobFile
+	err := s.Conn(ctx).Where("job_run_id = ?", runID).Take(&f).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, 0, nil
+	}
+	if err != nil {
+		return nil, 0, translate(err, "job file")
+	}
+	var n int64
+	if err := s.Conn(ctx).Model(&jobFileChunk{}).Where("file_id = ?", f.ID).Count(&n).Error; err != nil {
+		return nil, 0, translate(err, "job file")
+	}
+	return &f, int(n), nil
 }
 
 // AppendJobFile adds the next chunk (seq from 0) to the file.

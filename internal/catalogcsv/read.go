@@ -26,7 +26,12 @@ import (
 
 // HeaderError is a header row that cannot be read: columns this format does not know, a column
 // given twice, or no Handle column. Its message names them.
-type HeaderError struct{ Msg string }
+type HeaderError struct {
+	Msg string
+	// File and Columns are the header as written and the column each is read as ("" for one
+	// not known), when the header could be read: a mapping can then fix it.
+	File, Columns []string
+}
 
 func (e *HeaderError) Error() string { return e.Msg }
 
@@ -38,18 +43,7 @@ func (e *ReadError) Error() string { return e.Msg }
 
 // RowError is one problem with a row: its line in the file (1 is the header), the column and a
 // sentence saying what is wrong.
-type RowError struct {
-	Line    int
-	Column  string
-	Message string
-}
-
-func (e RowError) Error() string {
-	if e.Column == "" {
-		return fmt.Sprintf("line %d: %s", e.Line, e.Message)
-	}
-	return fmt.Sprintf("line %d, %s: %s", e.Line, e.Column, e.Message)
-}
+type RowError = models.ImportRowError
 
 // Row is one record of the file: its line and its values by column name.
 type Row struct {
@@ -82,9 +76,19 @@ type Reader struct {
 	done       bool
 }
 
+// Ignore is the mapping of a column that is not read.
+const Ignore = "-"
+
 // NewReader reads the header row of r for a tenant selling in currencies (the first is the
 // default, for Shopify's unsuffixed price columns). A header it cannot use is a *HeaderError.
 func NewReader(r io.Reader, currencies []string) (*Reader, error) {
+	return NewMappedReader(r, currencies, nil)
+}
+
+// NewMappedReader is NewReader with the columns read as mapping says: mapping[i] is the format's
+// name of the file's column i, Ignore to skip it, or "" (or past the end) for the name found
+// from its heading.
+func NewMappedReader(r io.Reader, currencies []string, mapping []string) (*Reader, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	if bom, err := br.Peek(3); err == nil && bytes.Equal(bom, []byte("\xEF\xBB\xBF")) {
 		_, _ = br.Discard(3)
@@ -103,28 +107,46 @@ func NewReader(r io.Reader, currencies []string) (*Reader, error) {
 	known := knownColumns(currencies)
 	rd := &Reader{csv: cr, separator: sep, seen: map[string]int{}, line: 1}
 	var unknown []string
-	for _, h := range header {
+	var twice string
+	valid := map[string]bool{}
+	for _, c := range known {
+		valid[c] = true
+	}
+	for i, h := range header {
 		name := strings.TrimSpace(h)
 		if !utf8.ValidString(name) {
 			return nil, &HeaderError{Msg: "The header row is not UTF-8: save the file as UTF-8 (CSV UTF-8 in Excel) and upload it again."}
 		}
 		canon, ok := known[strings.ToLower(name)]
+		if i < len(mapping) && mapping[i] != "" {
+			canon, ok = mapping[i], true
+			if canon == Ignore {
+				canon = ""
+			} else if !valid[canon] {
+				return nil, &HeaderError{Msg: fmt.Sprintf("“%s” is not a column of this format.", canon)}
+			}
+		}
 		switch {
-		case name == "":
-			canon = "" // an empty heading: the column is ignored
-		case !ok:
+		case !ok && name != "":
 			unknown = append(unknown, name)
-		case slices.Contains(rd.columns, canon):
-			return nil, &HeaderError{Msg: fmt.Sprintf("The column “%s” is there twice.", canon)}
+		case canon == "":
+			// an empty heading or an ignored column: not read
+		case slices.Contains(rd.columns, canon) && twice == "":
+			twice = canon
 		}
 		rd.columns, rd.file = append(rd.columns, canon), append(rd.file, name)
 	}
+	if twice != "" {
+		return nil, &HeaderError{Msg: fmt.Sprintf("The column “%s” is read from two columns of the file; read one of them as another column or ignore it.", twice),
+			File: rd.file, Columns: rd.columns}
+	}
 	if len(unknown) > 0 {
-		return nil, &HeaderError{Msg: fmt.Sprintf("Unknown columns: %s. The columns are Handle, Locale, Title, Body (Markdown), Vendor, Type, Status, SEO Title, SEO Description, Option1 Name … Option3 Value, Variant SKU, Variant Barcode, Variant Inventory Qty, Variant Inventory Policy, Variant Low Stock Threshold and Price / Compare At Price per currency (%s).",
+		cols := slices.Clone(rd.columns)
+		return nil, &HeaderError{File: rd.file, Columns: cols, Msg: fmt.Sprintf("Unknown columns: %s. The columns are Handle, Locale, Title, Body (Markdown), Vendor, Type, Status, SEO Title, SEO Description, Option1 Name … Option3 Value, Variant SKU, Variant Barcode, Variant Inventory Qty, Variant Inventory Policy, Variant Low Stock Threshold and Price / Compare At Price per currency (%s).",
 			quoteAll(unknown), strings.Join(currencies, ", "))}
 	}
 	if !slices.Contains(rd.columns, "Handle") {
-		return nil, &HeaderError{Msg: "The file has no Handle column: it names the product each row belongs to."}
+		return nil, &HeaderError{Msg: "The file has no Handle column: it names the product each row belongs to.", File: rd.file, Columns: rd.columns}
 	}
 	return rd, nil
 }
@@ -253,6 +275,7 @@ func knownColumns(currencies []string) map[string]string {
 		m[strings.ToLower(CompareAtColumn(cur))] = CompareAtColumn(cur)
 	}
 	m["body (html)"], m["body"] = "Body (Markdown)", "Body (Markdown)"
+	m[strings.ToLower(ErrorColumn)] = "" // a failed-rows file re-uploaded: its reasons are not read
 	if len(currencies) > 0 {
 		m["variant price"], m["variant compare at price"] = PriceColumn(currencies[0]), CompareAtColumn(currencies[0])
 	}
@@ -279,42 +302,15 @@ func quoteAll(names []string) string {
 	return strings.Join(q, ", ")
 }
 
-// Product is one product of the file, as the import writes it.
-type Product struct {
-	Handle       string
-	Line         int // its first row
-	Vendor       string
-	ProductType  string
-	Status       string // "" = keep the product's (draft for a new one)
-	Options      []models.ProductOption
-	Translations []models.ProductTranslationInput // the default locale's first
-	Variants     []Variant
-}
-
-// Variant is one variant row.
-type Variant struct {
-	Line      int
-	Values    [3]string // the option values, in the product's option order
-	SKU       string
-	Barcode   string
-	Quantity  *int64 // nil: leave the stock alone
-	Policy    string // "" = keep
-	Threshold *int64 // nil = keep
-	Prices    map[string]PriceCells
-}
-
-// PriceCells are a currency's amount and compare-at in minor units; nil is an empty cell.
-type PriceCells struct{ Amount, CompareAt *int64 }
-
 // maxQuantity bounds stock and thresholds, as the catalog does.
 const maxQuantity = models.MaxStock
 
 // ParseGroup turns a handle's rows into a Product, or says what is wrong with them, row by row.
 // Rows in defaultLocale (or with no Locale) are variants; rows in another locale are that
 // locale's translation, with only text columns.
-func ParseGroup(g *Group, defaultLocale string, locales, currencies []string) (*Product, []RowError) {
+func ParseGroup(g *Group, defaultLocale string, locales, currencies []string) (*models.ImportProduct, []RowError) {
 	errs := append([]RowError(nil), g.Errors...)
-	p := &Product{Handle: g.Handle, Line: g.Rows[0].Line}
+	p := &models.ImportProduct{Handle: g.Handle, Line: g.Rows[0].Line, Lines: map[string]int{defaultLocale: g.Rows[0].Line}}
 	bad := func(r Row, col, msg string) { errs = append(errs, RowError{Line: r.Line, Column: col, Message: msg}) }
 	// The product's columns: the first row that has a value sets it, later rows must agree.
 	type first struct {
@@ -351,6 +347,7 @@ func ParseGroup(g *Group, defaultLocale string, locales, currencies []string) (*
 				continue
 			}
 			others[locale] = true
+			p.Lines[locale] = r.Line
 			for _, col := range []string{"Variant SKU", "Option1 Value", "Variant Inventory Qty"} {
 				if r.Get(col) != "" {
 					bad(r, col, "A translation row has only Handle, Locale and the text columns.")
@@ -363,7 +360,7 @@ func ParseGroup(g *Group, defaultLocale string, locales, currencies []string) (*
 		main.Title, main.Description = agree(r, "Title"), agree(r, "Body (Markdown)")
 		main.SEOTitle, main.SEODescription = agree(r, "SEO Title"), agree(r, "SEO Description")
 		p.Vendor, p.ProductType, p.Status = agree(r, "Vendor"), agree(r, "Type"), agree(r, "Status")
-		v := Variant{Line: r.Line, SKU: r.Get("Variant SKU"), Barcode: r.Get("Variant Barcode"), Prices: map[string]PriceCells{}}
+		v := models.ImportVariant{Line: r.Line, SKU: r.Get("Variant SKU"), Barcode: r.Get("Variant Barcode"), Prices: map[string]models.ImportPrice{}}
 		for i := 0; i < 3; i++ {
 			n := strconv.Itoa(i + 1)
 			name, value := agree(r, "Option"+n+" Name"), r.Get("Option"+n+" Value")
@@ -401,7 +398,7 @@ func ParseGroup(g *Group, defaultLocale string, locales, currencies []string) (*
 			bad(r, "Variant Inventory Policy", "Write deny (stop selling when out) or continue (keep selling).")
 		}
 		for _, cur := range currencies {
-			var cells PriceCells
+			var cells models.ImportPrice
 			for k, col := range []string{PriceColumn(cur), CompareAtColumn(cur)} {
 				s := r.Get(col)
 				if s == "" {
@@ -442,7 +439,7 @@ func ParseGroup(g *Group, defaultLocale string, locales, currencies []string) (*
 	p.Translations = append([]models.ProductTranslationInput{main}, p.Translations...)
 	// The options, with their values in the order the rows give them; a combination twice is
 	// an error.
-	combos := map[[3]string]int{}
+	combos := map[models.Combo]int{}
 	for i, name := range optionNames {
 		opt := models.ProductOption{Name: name}
 		for _, v := range p.Variants {

@@ -33,7 +33,7 @@ func groups(t *testing.T, file string) ([]*catalogcsv.Group, error) {
 	}
 }
 
-func parseOne(t *testing.T, file string) (*catalogcsv.Product, []catalogcsv.RowError) {
+func parseOne(t *testing.T, file string) (*models.ImportProduct, []catalogcsv.RowError) {
 	t.Helper()
 	gs, err := groups(t, file)
 	if err != nil || len(gs) != 1 {
@@ -119,7 +119,7 @@ func TestReaderRefusesHeadersItCannotUse(t *testing.T) {
 	for name, tc := range map[string]struct{ file, want string }{
 		"empty":     {"", "empty"},
 		"unknown":   {"Handle,Title,Colour,Weight\n", "“Colour”, “Weight”"},
-		"twice":     {"Handle,Title,title\n", "twice"},
+		"twice":     {"Handle,Title,title\n", "two columns"},
 		"no handle": {"Title,Vendor\n", "no Handle"},
 		"currency":  {"Handle,Price JPY\n", "“Price JPY”"},
 	} {

@@ -43,6 +43,10 @@ type Config struct {
 	// keeps a dashboard snapshot, a list count or a list page without hearing an event
 	// (internal/summary); 0 keeps nothing, so every view reads the database.
 	SummaryMaxAge time.Duration
+	// ImportMaxBytes (IMPORT_MAX_MB, whole megabytes; default 50) bounds an uploaded import file;
+	// ImportMaxRows (IMPORT_MAX_ROWS; default 200,000) the rows it may hold.
+	ImportMaxBytes int64
+	ImportMaxRows  int
 }
 
 // Default returns the configuration with no environment at all: the embedded default.
@@ -58,6 +62,8 @@ func Default() Config {
 		SessionMaxAge:      12 * time.Hour,
 		ShutdownTimeout:    15 * time.Second,
 		SummaryMaxAge:      5 * time.Second,
+		ImportMaxBytes:     50 << 20,
+		ImportMaxRows:      200_000,
 	}
 }
 
@@ -95,6 +101,20 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("SUMMARY_MAX_AGE: want a duration from 0s to 1m (e.g. 5s), got %q", v)
 		}
 		c.SummaryMaxAge = d
+	}
+	if v := strings.TrimSpace(getenv("IMPORT_MAX_MB")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 2048 {
+			return c, fmt.Errorf("IMPORT_MAX_MB: want whole megabytes from 1 to 2048, got %q", v)
+		}
+		c.ImportMaxBytes = int64(n) << 20
+	}
+	if v := strings.TrimSpace(getenv("IMPORT_MAX_ROWS")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return c, fmt.Errorf("IMPORT_MAX_ROWS: want a whole number of rows, 1 or more, got %q", v)
+		}
+		c.ImportMaxRows = n
 	}
 	return c, c.Validate()
 }

@@ -49,6 +49,10 @@ type Options struct {
 	ExportChunk  int           // bytes of CSV an export stores at a time (default 256 KB; tests make it small)
 	Allowed      Allowed       // nil: scheduled moves check only that the user is still active
 	Logger       *slog.Logger
+	// AfterBatch, when set, is called after each committed batch of an import with the products
+	// done; an error fails the attempt there, as a process that dies between batches would
+	// (tests of the resume).
+	AfterBatch func(runID uuid.UUID, done int64) error
 }
 
 // Runner enqueues and works the jobs of one process.
@@ -58,6 +62,7 @@ type Runner struct {
 	log     *slog.Logger
 	chunk   int
 	allowed Allowed
+	after   func(runID uuid.UUID, done int64) error
 }
 
 // New builds a runner over the store's database. It works nothing until Start.
@@ -84,12 +89,13 @@ func New(store *models.Store, opts Options) (*Runner, error) {
 	if opts.ExportChunk <= 0 {
 		opts.ExportChunk = defaultExportChunk
 	}
-	r := &Runner{store: store, log: opts.Logger, chunk: opts.ExportChunk, allowed: opts.Allowed}
+	r := &Runner{store: store, log: opts.Logger, chunk: opts.ExportChunk, allowed: opts.Allowed, after: opts.AfterBatch}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &exportWorker{r: r})
 	river.AddWorker(workers, &contentExportWorker{r: r})
 	river.AddWorker(workers, &scheduleWorker{r: r})
 	river.AddWorker(workers, &expireFilesWorker{r: r})
+	river.AddWorker(workers, &importWorker{r: r})
 	cooldown := min(river.FetchCooldownDefault, opts.PollInterval)
 	client, err := river.NewClient(driver, &river.Config{
 		ID:                opts.ID,
@@ -202,7 +208,7 @@ func (r *Runner) cancelled(ctx context.Context, runID uuid.UUID) error {
 	return ctx.Err()
 }
 
-// ExpireFilesArgs is the hourly job that deletes job files past their expiry.
+// ExpireFilesArgs is the hourly job that deletes job files and uploads past their expiry.
 type ExpireFilesArgs struct{}
 
 // Kind names the job in River.
@@ -217,6 +223,13 @@ func (w *expireFilesWorker) Work(ctx context.Context, _ *river.Job[ExpireFilesAr
 	n, err := w.r.store.DeleteExpiredJobFiles(ctx)
 	if err == nil && n > 0 {
 		w.r.log.Info("expired job files deleted", "files", n)
+	}
+	if err != nil {
+		return err
+	}
+	n, err = w.r.store.DeleteExpiredUploads(ctx)
+	if err == nil && n > 0 {
+		w.r.log.Info("expired uploads deleted", "uploads", n)
 	}
 	return err
 }

@@ -140,31 +140,42 @@ func (w *scheduleWorker) Work(ctx context.Context, job *river.Job[ScheduledMoveA
 // mayStillMove says why the schedule's user may no longer make its move ("" when they may):
 // gone, deactivated, or without the publish permission now.
 func (r *Runner) mayStillMove(ctx context.Context, sc *models.Schedule) (string, error) {
-	if sc.CreatedBy == nil {
-		return "the user who scheduled it was removed", nil
-	}
-	u, err := r.store.UserByID(ctx, *sc.CreatedBy)
-	if errors.Is(err, models.ErrNotFound) {
-		return "the user who scheduled it was removed", nil
-	} else if err != nil {
-		return "", err
-	}
-	if u.Status != models.UserActive {
-		return "the user who scheduled it is deactivated", nil
-	}
-	if r.allowed == nil {
-		return "", nil
-	}
 	resource := "nodes"
 	if sc.TargetType == models.ScheduleProduct {
 		resource = "products"
 	}
-	ok, err := r.allowed(ctx, u.ID, sc.TenantID, resource, "publish")
+	why, err := r.mayStill(ctx, sc.CreatedBy, sc.TenantID, resource, "publish")
+	if why != "" {
+		why = "the user who scheduled it " + why
+	}
+	return why, err
+}
+
+// mayStill says why the user who started a job may no longer do resource:action in the tenant
+// ("" when they may): removed, deactivated, or without the permission now. A job runs as its
+// user, so it checks when it runs, not only when it was started.
+func (r *Runner) mayStill(ctx context.Context, user *uuid.UUID, tenantID uuid.UUID, resource, action string) (string, error) {
+	if user == nil {
+		return "was removed", nil
+	}
+	u, err := r.store.UserByID(ctx, *user)
+	if errors.Is(err, models.ErrNotFound) {
+		return "was removed", nil
+	} else if err != nil {
+		return "", err
+	}
+	if u.Status != models.UserActive {
+		return "is deactivated", nil
+	}
+	if r.allowed == nil {
+		return "", nil
+	}
+	ok, err := r.allowed(ctx, u.ID, tenantID, resource, action)
 	if err != nil {
 		return "", err
 	}
 	if !ok {
-		return "the user who scheduled it may no longer publish", nil
+		return "may no longer " + action + " " + resource, nil
 	}
 	return "", nil
 }

@@ -68,6 +68,7 @@ const (
 	ProductsImport         = "/t/:slug/products/import"
 	ProductsImportTemplate = "/t/:slug/products/import/template"
 	ProductsImportExample  = "/t/:slug/products/import/example"
+	ProductsImportUpload   = "/t/:slug/products/import/:upload"
 	Product                = "/t/:slug/products/:id"
 	ProductStatus          = "/t/:slug/products/:id/status"
 	ProductDelete          = "/t/:slug/products/:id/delete"

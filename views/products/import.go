@@ -1,6 +1,8 @@
 package products
 
 import (
+	"github.com/google/uuid"
+
 	"github.com/rustok/rustok-admin/internal/catalogcsv"
 	"github.com/rustok/rustok-admin/internal/paths"
 	"github.com/rustok/rustok-admin/models"
@@ -8,11 +10,46 @@ import (
 
 // Import is the import page: the upload form and, after an upload, what the file would do.
 type Import struct {
-	Tenant   *models.Tenant
-	CSRF     string
-	FileName string
-	Error    string // a file that cannot be read at all
-	Check    *catalogcsv.Check
+	Tenant       *models.Tenant
+	CSRF         string
+	MaxMB        int
+	Upload       *models.Upload // the file checked; nil on the upload form
+	FileName     string
+	Error        string // a file that cannot be read (with this mapping)
+	Check        *catalogcsv.Check
+	FileColumns  []string // the file's headings
+	Columns      []string // the column each is read as ("" not read)
+	Targets      []string // the columns of the format, for the mapping
+	AllOrNothing bool
+}
+
+// UploadURL is where a checked upload is checked again or imported.
+func UploadURL(slug string, id uuid.UUID) string {
+	return paths.URL(paths.ProductsImportUpload, slug, id.String())
+}
+
+// PreviewColumns are the columns the preview shows: those read, in file order.
+func (im Import) PreviewColumns() []string {
+	var out []string
+	for _, c := range im.Columns {
+		if c != "" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Mapped is the column file column i is read as, or catalogcsv.Ignore.
+func (im Import) Mapped(i int) string {
+	if i < len(im.Columns) && im.Columns[i] != "" {
+		return im.Columns[i]
+	}
+	return catalogcsv.Ignore
+}
+
+// Importable reports whether the checked file has products that would be written.
+func (im Import) Importable() bool {
+	return im.Check != nil && im.Check.Create+im.Check.Update > 0
 }
 
 // ImportURL, TemplateURL and ExampleURL are the import page and its downloads.
