@@ -2,13 +2,18 @@ package handlers_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/rustok/rustok-admin/internal/config"
 	"github.com/rustok/rustok-admin/internal/testkit"
+	"github.com/rustok/rustok-admin/models"
 )
 
 // upload posts a CSV to the import page as the browser's form does.
@@ -79,5 +84,98 @@ func TestImportCheckOverHTTP(t *testing.T) {
 		if !strings.Contains(string(res.Body), want) || res.TestID("import-form").Length()+res.TestID("import-result").Length() != 1 {
 			t.Fatalf("%q: want %q in the answer", body, want)
 		}
+	}
+}
+
+// formAction is the action of the form with the test id.
+func formAction(t *testing.T, res *testkit.Response, id string) string {
+	t.Helper()
+	action, ok := res.TestID(id).Attr("action")
+	if !ok {
+		t.Fatalf("no form %s:\n%s", id, res.Body)
+	}
+	return action
+}
+
+func TestImportFromUploadToFinishedJobOverHTTP(t *testing.T) {
+	t.Parallel()
+	app := testkit.NewApp(t, testkit.WithConfig(func(c *config.Config) { c.ImportMaxBytes = 1 << 20 }))
+	tn := testkit.Tenant(t, app.Store).Locales("en").Currencies("EUR").Create()
+	admin, _ := testkit.ClientAs(t, app, tn, "admin")
+	base := "/t/" + tn.Slug + "/products"
+	uploads := func() int64 {
+		var n int64
+		app.Store.DB().Table("uploads").Where("tenant_id = ?", tn.ID).Count(&n)
+		return n
+	}
+
+	// Without the CSRF token nothing is stored.
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	part, _ := w.CreateFormFile("file", "a.csv")
+	_, _ = part.Write([]byte("Handle,Title\na,A\n"))
+	_ = w.Close()
+	req, _ := http.NewRequest(http.MethodPost, base+"/import", &buf)
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	admin.Do(req).ExpectStatus(http.StatusForbidden)
+	// Past IMPORT_MAX_MB: 413 with the form again, nothing kept.
+	big := "Handle,Title\n" + strings.Repeat("a,"+strings.Repeat("x", 98)+"\n", 11_000)
+	res := upload(t, admin, base+"/import", "big.csv", big).ExpectStatus(http.StatusRequestEntityTooLarge)
+	if !strings.Contains(string(res.Body), "larger than 1 MB") || res.TestID("import-form").Length() != 1 {
+		t.Fatalf("too large: %s", res.Body)
+	}
+	if n := uploads(); n != 0 {
+		t.Fatalf("%d uploads kept after refusals", n)
+	}
+
+	// A column the format does not know: the mapping form, with the column named.
+	file := "Handle,Title,Weight,Variant SKU,Price EUR\n" +
+		"tee,Tee,200g,TEE,19.90\n" +
+		"mug,Mug,300g,MUG,9.999\n" +
+		"cap,Cap,50g,CAP,5\n"
+	res = upload(t, admin, base+"/import", "catalog.csv", file).ExpectStatus(http.StatusUnprocessableEntity)
+	if !strings.Contains(res.Text("import-error"), "Weight") || res.TestID("map-select").Length() != 5 {
+		t.Fatalf("unknown column: %q, %d selects", res.Text("import-error"), res.TestID("map-select").Length())
+	}
+	action := formAction(t, res, "import-result")
+	// Read it as nothing and check again: two products to create, one rejected.
+	form := url.Values{"map.0": {"Handle"}, "map.1": {"Title"}, "map.2": {"-"}, "map.3": {"Variant SKU"}, "map.4": {"Price EUR"}, "action": {"check"}}
+	res = admin.PostForm(action, form).ExpectStatus(http.StatusOK)
+	if res.Text("check-create") != "2" || res.Text("check-rejected") != "1" || res.TestID("preview-row").Length() != 3 {
+		t.Fatalf("mapped check: create %q, rejected %q, %d preview rows", res.Text("check-create"), res.Text("check-rejected"), res.TestID("preview-row").Length())
+	}
+	// Mapping a column to another one is read as such: Title read as the vendor leaves no title.
+	swapped := url.Values{"map.0": {"Handle"}, "map.1": {"Vendor"}, "map.2": {"-"}, "map.3": {"Variant SKU"}, "map.4": {"Price EUR"}, "action": {"check"}}
+	if res := admin.PostForm(action, swapped).ExpectStatus(http.StatusOK); res.Text("check-rejected") != "3" {
+		t.Fatalf("title mapped away: rejected %q", res.Text("check-rejected"))
+	}
+
+	// Start: a job on the jobs page, done by the runner; the failed row can be downloaded.
+	form.Set("action", "start")
+	res = admin.PostForm(action, form).ExpectStatus(http.StatusSeeOther)
+	if loc := res.Header.Get("Location"); !strings.HasPrefix(loc, "/t/"+tn.Slug+"/jobs") {
+		t.Fatalf("start went to %q", loc)
+	}
+	app.StartJobs(t)
+	var page *testkit.Response
+	testkit.Eventually(t, 20*time.Second, "import done", func() bool {
+		page = admin.Get("/t/" + tn.Slug + "/jobs")
+		return strings.Contains(string(page.Body), "2 created")
+	})
+	if !strings.Contains(string(page.Body), "1 rejected") {
+		t.Fatalf("jobs page: %s", page.Body)
+	}
+	link := page.TestID("job-download")
+	href, ok := link.Attr("href")
+	if !ok {
+		t.Fatalf("no download of the failed rows:\n%s", page.Body)
+	}
+	failed := admin.Get(href).ExpectStatus(http.StatusOK)
+	rows, err := csv.NewReader(bytes.NewReader(failed.Body)).ReadAll()
+	if err != nil || len(rows) != 2 || rows[0][len(rows[0])-1] != "Error" || rows[1][0] != "mug" {
+		t.Fatalf("failed rows: %v %q", err, rows)
+	}
+	if n, _ := app.Store.CountProducts(context.Background(), tn, models.ProductQuery{}); n != 2 {
+		t.Fatalf("%d products after the import, want 2", n)
 	}
 }

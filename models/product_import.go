@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"github.com/rustok/rustok-admin/internal/events"
@@ -96,6 +97,9 @@ var errDryRun = errors.New("dry run")
 // are written. Products with Errors are rejected as they are.
 func (s *Store) ImportProducts(ctx context.Context, tenant *Tenant, batch []*ImportProduct, opt ImportOptions) ([]ImportOutcome, error) {
 	ctx = events.WithTenant(ctx, tenant.ID)
+	if _, inTx := ctx.Value(txKey{}).(*gorm.DB); inTx && opt.DryRun {
+		return nil, errors.New("models: a dry-run import needs a transaction of its own, to roll it back")
+	}
 	if opt.JobRunID != nil {
 		ctx = context.WithValue(ctx, jobRunKey{}, *opt.JobRunID)
 	}

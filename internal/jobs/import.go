@@ -177,10 +177,21 @@ func (im *importer) pass(ctx context.Context, dry bool) (int64, error) {
 			if err := im.r.cancelled(ctx, im.run.ID); err != nil {
 				return err
 			}
-			err := store.WithTx(ctx, func(ctx context.Context) error {
-				outs, err := store.ImportProducts(ctx, t, b.Products, models.ImportOptions{DryRun: dry, JobRunID: &im.run.ID})
-				if err != nil {
+			// A dry pass works each batch out in a transaction it rolls back, then records it; a
+			// writing pass writes the batch and records it in one transaction.
+			var outs []models.ImportOutcome
+			if dry {
+				var err error
+				if outs, err = store.ImportProducts(ctx, t, b.Products, models.ImportOptions{DryRun: true}); err != nil {
 					return err
+				}
+			}
+			err := store.WithTx(ctx, func(ctx context.Context) error {
+				if !dry {
+					var err error
+					if outs, err = store.ImportProducts(ctx, t, b.Products, models.ImportOptions{JobRunID: &im.run.ID}); err != nil {
+						return err
+					}
 				}
 				var failed [][]string
 				cols := catalogcsv.MappedColumns(rd)
