@@ -18,6 +18,7 @@ import (
 
 	"github.com/rustok/rustok-admin/internal/catalogcsv"
 	"github.com/rustok/rustok-admin/internal/jobs"
+	"github.com/rustok/rustok-admin/internal/paths"
 	"github.com/rustok/rustok-admin/internal/uploads"
 	"github.com/rustok/rustok-admin/models"
 	jobviews "github.com/rustok/rustok-admin/views/jobs"
@@ -54,15 +55,7 @@ const localUpload = "upload-stream"
 // isUploadRequest reports whether a request is the import's upload, by method and path (before
 // routing: screenInput decides from it not to read the body).
 func isUploadRequest(method, path string) bool {
-	if method != fiber.MethodPost {
-		return false
-	}
-	rest, ok := strings.CutSuffix(path, "/products/import")
-	if !ok {
-		return false
-	}
-	i := strings.LastIndex(rest, "/t/")
-	return i >= 0 && rest[i+3:] != "" && !strings.Contains(rest[i+3:], "/")
+	return method == fiber.MethodPost && paths.Matches(paths.ProductsImport, path)
 }
 
 var errUploadTooLarge = errors.New("upload too large")

@@ -159,3 +159,22 @@ func Prefix(pattern string) string {
 	}
 	return pattern
 }
+
+// Matches reports whether path is pattern with each :param standing for one non-empty segment,
+// for the few decisions made before routing (which body to leave to its handler).
+func Matches(pattern, path string) bool {
+	ps, xs := strings.Split(pattern, "/"), strings.Split(path, "/")
+	if len(ps) != len(xs) {
+		return false
+	}
+	for i, p := range ps {
+		if strings.HasPrefix(p, ":") {
+			if xs[i] == "" {
+				return false
+			}
+		} else if p != xs[i] {
+			return false
+		}
+	}
+	return true
+}

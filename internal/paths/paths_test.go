@@ -111,3 +111,18 @@ func TestNoPathIsWrittenByHand(t *testing.T) {
 		t.Fatalf("only %d files scanned: is the walk looking in the right place?", scanned)
 	}
 }
+
+func TestMatches(t *testing.T) {
+	for path, want := range map[string]bool{
+		"/t/acme/products/import":     true,
+		"/t//products/import":         false,
+		"/t/acme/products/import/x":   false,
+		"/t/acme/products/export":     false,
+		"/x/t/acme/products/import":   false,
+		"/t/acme/products/import?x=1": false,
+	} {
+		if got := paths.Matches(paths.ProductsImport, path); got != want {
+			t.Errorf("Matches(%q) = %v, want %v", path, got, want)
+		}
+	}
+}
