@@ -460,6 +460,42 @@ func productTranslationChanges(old ProductTranslation, in ProductTranslationInpu
 		Diff("seo_description", old.SEODescription, in.SEODescription)
 }
 
+// writeTranslations adds or changes each of p's translations in trs that differs, and returns
+// their product.updated events. With checkNew, a new translation's handle is checked against the
+// tenant's other products first (a caller that has not checked them all).
+func (s *Store) writeTranslations(ctx context.Context, tenant *Tenant, p *Product, trs []ProductTranslationInput, checkNew bool) ([]events.Event, error) {
+	ref := events.ProductRef{ProductID: p.ID}
+	var evts []events.Event
+	for _, t := range trs {
+		old := p.Translation(t.Locale)
+		if old == nil {
+			if checkNew {
+				if err := s.checkHandles(ctx, tenant.ID, p.ID, []ProductTranslationInput{t}, fieldErrors{}); err != nil {
+					return nil, err
+				}
+			}
+			tr := ProductTranslation{ID: uuid.Must(uuid.NewV7()), ProductID: p.ID, TenantID: tenant.ID, Locale: t.Locale,
+				Title: t.Title, Handle: t.Handle, Description: t.Description, SEOTitle: t.SEOTitle, SEODescription: t.SEODescription}
+			if err := s.saveProductTranslation(ctx, &tr, true); err != nil {
+				return nil, err
+			}
+			p.Translations = append(p.Translations, tr)
+			evts = append(evts, translationChangeEvent(ref, t.Locale, productTranslationChanges(ProductTranslation{}, t)))
+			continue
+		}
+		c := productTranslationChanges(*old, t)
+		if len(c) == 0 {
+			continue
+		}
+		old.Title, old.Handle, old.Description, old.SEOTitle, old.SEODescription = t.Title, t.Handle, t.Description, t.SEOTitle, t.SEODescription
+		if err := s.saveProductTranslation(ctx, old, false); err != nil {
+			return nil, err
+		}
+		evts = append(evts, translationChangeEvent(ref, t.Locale, c))
+	}
+	return evts, nil
+}
+
 // translationChangeEvent is a product.updated for one locale's text, its changes keyed
 // <locale>.<field> so the history names the locale.
 func translationChangeEvent(ref events.ProductRef, locale string, c events.Changes) events.Event {
@@ -612,28 +648,11 @@ func (s *Store) UpdateProduct(ctx context.Context, tenant *Tenant, id uuid.UUID,
 		if len(changes) > 0 {
 			evts = append(evts, &events.ProductUpdated{ProductRef: ref, Changes: changes})
 		}
-		for _, t := range trs {
-			old := p.Translation(t.Locale)
-			if old == nil {
-				tr := ProductTranslation{ID: uuid.Must(uuid.NewV7()), ProductID: p.ID, TenantID: tenant.ID, Locale: t.Locale,
-					Title: t.Title, Handle: t.Handle, Description: t.Description, SEOTitle: t.SEOTitle, SEODescription: t.SEODescription}
-				if err := s.saveProductTranslation(ctx, &tr, true); err != nil {
-					return err
-				}
-				p.Translations = append(p.Translations, tr)
-				evts = append(evts, translationChangeEvent(ref, t.Locale, productTranslationChanges(ProductTranslation{}, t)))
-				continue
-			}
-			c := productTranslationChanges(*old, t)
-			if len(c) == 0 {
-				continue
-			}
-			old.Title, old.Handle, old.Description, old.SEOTitle, old.SEODescription = t.Title, t.Handle, t.Description, t.SEOTitle, t.SEODescription
-			if err := s.saveProductTranslation(ctx, old, false); err != nil {
-				return err
-			}
-			evts = append(evts, translationChangeEvent(ref, t.Locale, c))
+		tevts, err := s.writeTranslations(ctx, tenant, p, trs, false)
+		if err != nil {
+			return err
 		}
+		evts = append(evts, tevts...)
 		for _, loc := range removed {
 			old := p.Translation(loc)
 			if old == nil {

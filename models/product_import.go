@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
@@ -391,15 +392,7 @@ func (s *Store) importCreate(ctx context.Context, tenant *Tenant, ip *ImportProd
 	var prices []Price
 	var stocked []*Variant
 	for _, iv := range ip.Variants {
-		v := Variant{ID: uuid.Must(uuid.NewV7()), ProductID: p.ID, TenantID: tenant.ID, SKU: iv.SKU, Barcode: iv.Barcode,
-			Option1: iv.Values[0], Option2: iv.Values[1], Option3: iv.Values[2], Position: position(opts, iv.Values),
-			InventoryPolicy: PolicyDeny, LowStockThreshold: tenant.LowStock(), Version: 1, CreatedAt: now, UpdatedAt: now}
-		if iv.Policy != "" {
-			v.InventoryPolicy = iv.Policy
-		}
-		if iv.Threshold != nil {
-			v.LowStockThreshold = *iv.Threshold
-		}
+		v := newImportVariant(tenant, p, opts, iv, now)
 		for _, cur := range sortedKeys(iv.Prices) {
 			pr := iv.Prices[cur]
 			if pr.Amount == nil {
@@ -447,6 +440,21 @@ func (s *Store) importCreate(ctx context.Context, tenant *Tenant, ip *ImportProd
 		}
 	}
 	return ImportCreated, nil, s.Append(ctx, evts...)
+}
+
+// newImportVariant is a new variant of p as a row of the file gives it (no stock yet: that goes
+// through the ledger), with the catalog's defaults where the row leaves a cell empty.
+func newImportVariant(tenant *Tenant, p *Product, opts []ProductOption, iv ImportVariant, now time.Time) Variant {
+	v := Variant{ID: uuid.Must(uuid.NewV7()), ProductID: p.ID, TenantID: tenant.ID, SKU: iv.SKU, Barcode: iv.Barcode,
+		Option1: iv.Values[0], Option2: iv.Values[1], Option3: iv.Values[2], Position: position(opts, iv.Values),
+		InventoryPolicy: PolicyDeny, LowStockThreshold: tenant.LowStock(), Version: 1, CreatedAt: now, UpdatedAt: now}
+	if iv.Policy != "" {
+		v.InventoryPolicy = iv.Policy
+	}
+	if iv.Threshold != nil {
+		v.LowStockThreshold = *iv.Threshold
+	}
+	return v
 }
 
 // importUpdate changes an existing product as the file says: text, vendor and type, new option
@@ -504,31 +512,11 @@ func (s *Store) importUpdate(ctx context.Context, tenant *Tenant, ip *ImportProd
 	if len(changes) > 0 {
 		evts = append(evts, &events.ProductUpdated{ProductRef: ref, Changes: changes})
 	}
-	for _, t := range trs {
-		old := p.Translation(t.Locale)
-		if old == nil {
-			if err := s.checkHandles(ctx, tenant.ID, p.ID, []ProductTranslationInput{t}, fieldErrors{}); err != nil {
-				return "", nil, err
-			}
-			tr := ProductTranslation{ID: uuid.Must(uuid.NewV7()), ProductID: p.ID, TenantID: tenant.ID, Locale: t.Locale,
-				Title: t.Title, Handle: t.Handle, Description: t.Description, SEOTitle: t.SEOTitle, SEODescription: t.SEODescription}
-			if err := s.saveProductTranslation(ctx, &tr, true); err != nil {
-				return "", nil, err
-			}
-			p.Translations = append(p.Translations, tr)
-			evts = append(evts, translationChangeEvent(ref, t.Locale, productTranslationChanges(ProductTranslation{}, t)))
-			continue
-		}
-		c := productTranslationChanges(*old, t)
-		if len(c) == 0 {
-			continue
-		}
-		old.Title, old.Handle, old.Description, old.SEOTitle, old.SEODescription = t.Title, t.Handle, t.Description, t.SEOTitle, t.SEODescription
-		if err := s.saveProductTranslation(ctx, old, false); err != nil {
-			return "", nil, err
-		}
-		evts = append(evts, translationChangeEvent(ref, t.Locale, c))
+	tevts, err := s.writeTranslations(ctx, tenant, p, trs, true)
+	if err != nil {
+		return "", nil, err
 	}
+	evts = append(evts, tevts...)
 	if len(evts) > 0 {
 		p.Vendor, p.ProductType, p.Options = vendor, ptype, opts
 		if err := s.saveVersioned(ctx, p, "import product", "vendor", "product_type", "options"); err != nil {
@@ -551,15 +539,7 @@ func (s *Store) importUpdate(ctx context.Context, tenant *Tenant, ip *ImportProd
 	for i, iv := range ip.Variants {
 		v := matched[i]
 		if v == nil {
-			nv := Variant{ID: uuid.Must(uuid.NewV7()), ProductID: p.ID, TenantID: tenant.ID, SKU: iv.SKU, Barcode: iv.Barcode,
-				Option1: iv.Values[0], Option2: iv.Values[1], Option3: iv.Values[2], Position: position(opts, iv.Values),
-				InventoryPolicy: PolicyDeny, LowStockThreshold: tenant.LowStock(), Version: 1, CreatedAt: now, UpdatedAt: now}
-			if iv.Policy != "" {
-				nv.InventoryPolicy = iv.Policy
-			}
-			if iv.Threshold != nil {
-				nv.LowStockThreshold = *iv.Threshold
-			}
+			nv := newImportVariant(tenant, p, opts, iv, now)
 			if len(p.Variants) >= MaxVariants {
 				bad(iv.Line, "", fmt.Sprintf("A product has at most %d variants.", MaxVariants))
 				return "", errs, nil
