@@ -191,7 +191,7 @@ func TestCatalogFlow(t *testing.T) {
 	// The import check: upload a file with one good and one bad product, see the figures and the
 	// row to fix (nothing is written).
 	csvPath := filepath.Join(t.TempDir(), "products.csv")
-	if err := os.WriteFile(csvPath, []byte("Handle,Title,Variant SKU,Price USD\nfield-jacket,Field jacket,,49.00\nscarf,Scarf,SC-1,19.999\n"), 0o644); err != nil {
+	if err := os.WriteFile(csvPath, []byte("Handle,Title,Variant SKU,Price USD\nbeanie,Beanie,BN-1,9.00\nscarf,Scarf,SC-1,19.999\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	run(t, ctx, "check a file on the import page",

@@ -224,6 +224,9 @@ func (a *App) checkUpload(c *fiber.Ctx, u *models.Upload, mapping []string, allO
 	switch {
 	case errors.As(err, &he):
 		im.Error, im.FileColumns, im.Columns = he.Msg, he.File, he.Columns
+		if len(he.File) > 0 {
+			im.Error += " Choose below how each column is read (or “Not read”) and check again."
+		}
 		return a.renderImport(c, fiber.StatusUnprocessableEntity, im)
 	case errors.As(err, &re):
 		im.Error = re.Msg
@@ -286,7 +289,7 @@ func (a *App) productsImportUpload(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return a.flashRedirect(c, "success", fmt.Sprintf("Importing %s: %d products. Its progress is below; it goes on if you leave this page.", u.Name, products),
+	return a.flashRedirect(c, "success", fmt.Sprintf("Importing %s (%d products in the file). Its progress is below; it goes on if you leave this page.", u.Name, products),
 		jobviews.URL(t.Slug)+"#job-"+run.ID.String())
 }
 

@@ -62,6 +62,8 @@ func KindLabel(kind string) string {
 		return "Products export"
 	case models.JobNodesExport:
 		return "Content export"
+	case models.JobProductsImport:
+		return "Products import"
 	}
 	return kind
 }
