@@ -262,9 +262,9 @@ func TestImportFlow(t *testing.T) {
 	errs := get(t, ctx, "read the rows to fix", chromedp.Evaluate[[][]string](`Array.from(document.querySelectorAll('[data-testid="check-error"]'),
 		r => Array.from(r.cells, c => c.textContent.trim()))`))
 	wantErrs := [][]string{
-		{fmt.Sprint(file.lines[badPrice]), "Price USD", "USD has 2 decimal places; 12.345 has 3."},
-		{fmt.Sprint(file.lines[badStatus]), "Status", "Write draft, active or archived."},
-		{fmt.Sprint(file.dupLine), "Variant SKU", fmt.Sprintf("“SKU-007” is the SKU of line %d too: each variant needs its own.", file.dupFirst)},
+		{fmt.Sprint(file.lines[badPrice]), badPrice, "Price USD", "USD has 2 decimal places; 12.345 has 3."},
+		{fmt.Sprint(file.lines[badStatus]), badStatus, "Status", "“bogus” is not a status: write draft, active or archived."},
+		{fmt.Sprint(file.dupLine), badSKU, "Variant SKU", fmt.Sprintf("“SKU-007” is the SKU of line %d too: each variant needs its own.", file.dupFirst)},
 	}
 	if fmt.Sprint(errs) != fmt.Sprint(wantErrs) {
 		t.Errorf("the rows to fix are\n%q\nwant\n%q", errs, wantErrs)
@@ -387,7 +387,7 @@ func TestImportFlow(t *testing.T) {
 	}
 	want := [][]string{
 		{badPrice, "SKU-041", "Price USD: USD has 2 decimal places; 12.345 has 3."},
-		{badStatus, "SKU-126", "Status: Write draft, active or archived."},
+		{badStatus, "SKU-126", "Status: “bogus” is not a status: write draft, active or archived."},
 		{badSKU, "SKU-215-S", fmt.Sprintf("Not imported with the rest of %s: see line %d.", badSKU, file.dupLine)},
 		{badSKU, "SKU-007", fmt.Sprintf("Variant SKU: “SKU-007” is the SKU of line %d too: each variant needs its own.", file.dupFirst)},
 	}

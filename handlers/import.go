@@ -223,7 +223,7 @@ func (a *App) checkUpload(c *fiber.Ctx, u *models.Upload, mapping []string, allO
 	var re *catalogcsv.ReadError
 	switch {
 	case errors.As(err, &he):
-		im.Error, im.FileColumns, im.Columns = he.Msg, he.File, he.Columns
+		im.Error, im.FileColumns, im.Columns, im.Unknown = he.Msg, he.File, he.Columns, he.Unknown
 		if len(he.File) > 0 {
 			im.Error += " Choose below how each column is read (or “Not read”) and check again."
 		}

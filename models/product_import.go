@@ -27,6 +27,7 @@ type ImportRowError struct {
 	Line    int
 	Column  string
 	Message string
+	Handle  string // the product's, when a check lists it
 }
 
 func (e ImportRowError) Error() string {

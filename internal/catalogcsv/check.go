@@ -158,6 +158,7 @@ func CheckFile(r io.Reader, t Tenant, mapping []string, lim Limits, try func(bat
 			default:
 				c.Rejected++
 				for _, e := range outs[i].Errors {
+					e.Handle = p.Handle
 					addErr(e)
 				}
 			}

@@ -29,8 +29,9 @@ import (
 type HeaderError struct {
 	Msg string
 	// File and Columns are the header as written and the column each is read as ("" for one
-	// not known), when the header could be read: a mapping can then fix it.
-	File, Columns []string
+	// not known), when the header could be read: a mapping can then fix it. Unknown are the
+	// headings this format does not know.
+	File, Columns, Unknown []string
 }
 
 func (e *HeaderError) Error() string { return e.Msg }
@@ -142,7 +143,7 @@ func NewMappedReader(r io.Reader, currencies []string, mapping []string) (*Reade
 	}
 	if len(unknown) > 0 {
 		cols := slices.Clone(rd.columns)
-		return nil, &HeaderError{File: rd.file, Columns: cols, Msg: fmt.Sprintf("Unknown columns: %s. The columns are Handle, Locale, Title, Body (Markdown), Vendor, Type, Status, SEO Title, SEO Description, Option1 Name … Option3 Value, Variant SKU, Variant Barcode, Variant Inventory Qty, Variant Inventory Policy, Variant Low Stock Threshold and Price / Compare At Price per currency (%s).",
+		return nil, &HeaderError{File: rd.file, Columns: cols, Unknown: unknown, Msg: fmt.Sprintf("Unknown columns: %s. The columns are Handle, Locale, Title, Body (Markdown), Vendor, Type, Status, SEO Title, SEO Description, Option1 Name … Option3 Value, Variant SKU, Variant Barcode, Variant Inventory Qty, Variant Inventory Policy, Variant Low Stock Threshold and Price / Compare At Price per currency (%s).",
 			quoteAll(unknown), strings.Join(currencies, ", "))}
 	}
 	if !slices.Contains(rd.columns, "Handle") {
@@ -428,7 +429,7 @@ func ParseGroup(g *Group, defaultLocale string, locales, currencies []string) (*
 	switch p.Status = strings.ToLower(p.Status); p.Status {
 	case "", models.ProductDraft, models.ProductActive, models.ProductArchived:
 	default:
-		bad(g.Rows[0], "Status", "Write draft, active or archived.")
+		bad(g.Rows[0], "Status", "“"+p.Status+"” is not a status: write draft, active or archived.")
 	}
 	if len(p.Variants) == 0 {
 		bad(g.Rows[0], "", "The product has no row in "+defaultLocale+": it needs one row per variant.")

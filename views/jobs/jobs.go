@@ -2,8 +2,12 @@
 package jobs
 
 import (
+	"encoding/json"
+	"fmt"
+
 	"github.com/google/uuid"
 
+	jobrunner "github.com/rustok/rustok-admin/internal/jobs"
 	"github.com/rustok/rustok-admin/internal/paths"
 	"github.com/rustok/rustok-admin/models"
 )
@@ -66,6 +70,26 @@ func KindLabel(kind string) string {
 		return "Products import"
 	}
 	return kind
+}
+
+// DownloadLabel names a job's file on its button: an import's is its failed rows.
+func DownloadLabel(kind string) string {
+	if kind == models.JobProductsImport {
+		return "Failed rows"
+	}
+	return "Download"
+}
+
+// SoFar is a running import's counts so far ("" for other jobs, or once it has a result).
+func SoFar(j models.JobView) string {
+	if j.Kind != models.JobProductsImport || j.Result != "" || j.Stats == "" {
+		return ""
+	}
+	var s jobrunner.ImportStats
+	if err := json.Unmarshal([]byte(j.Stats), &s); err != nil || s.Products == 0 {
+		return ""
+	}
+	return fmt.Sprintf("So far: %d created, %d updated, %d unchanged, %d rejected.", s.Created, s.Updated, s.Unchanged, s.Rejected)
 }
 
 // StateLabel and StateTone say a job's state in words and colour.

@@ -1,6 +1,9 @@
 package products
 
 import (
+	"fmt"
+	"slices"
+
 	"github.com/google/uuid"
 
 	"github.com/rustok/rustok-admin/internal/catalogcsv"
@@ -20,6 +23,7 @@ type Import struct {
 	FileColumns  []string // the file's headings
 	Columns      []string // the column each is read as ("" not read)
 	Targets      []string // the columns of the format, for the mapping
+	Unknown      []string // headings the format does not know, to map or skip
 	AllOrNothing bool
 }
 
@@ -45,6 +49,21 @@ func (im Import) Mapped(i int) string {
 		return im.Columns[i]
 	}
 	return catalogcsv.Ignore
+}
+
+// IsUnknown reports whether file column i has a heading the format does not know.
+func (im Import) IsUnknown(i int) bool {
+	return i < len(im.FileColumns) && slices.Contains(im.Unknown, im.FileColumns[i])
+}
+
+// ColumnsSummary says in a few words how the file's columns are read.
+func (im Import) ColumnsSummary() string {
+	read := len(im.PreviewColumns())
+	out := fmt.Sprintf("%d of %d read", read, len(im.FileColumns))
+	if n := len(im.Unknown); n > 0 {
+		out += fmt.Sprintf(", %d to choose", n)
+	}
+	return out
 }
 
 // Importable reports whether the checked file has products that would be written.
