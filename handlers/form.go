@@ -251,19 +251,21 @@ func screenInput(c *fiber.Ctx) error {
 	if where != "" {
 		return unstorableMessage(where)
 	}
-	if c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead {
-		return c.Next()
-	}
 	if rc.Request.IsBodyStream() {
-		// Bodies are streamed (StreamRequestBody), so that the import's upload can be: that one is
-		// left to its handler, every other is read here up to the body limit, as without streaming.
-		if isUploadRequest(c.Method(), string(rc.URI().Path())) && strings.HasPrefix(strings.ToLower(string(rc.Request.Header.ContentType())), "multipart/form-data") {
+		// Bodies are streamed (StreamRequestBody), so that the import's upload can be. That one
+		// is left to its handler, on a connection closed after the answer, so whatever it leaves
+		// unread is never read as a next request. Every other body past the limit is refused here
+		// (whatever the method), as without streaming; one within it is already read.
+		if c.Method() == fiber.MethodPost && isUploadRequest(c.Method(), string(rc.URI().Path())) &&
+			strings.HasPrefix(strings.ToLower(string(rc.Request.Header.ContentType())), "multipart/form-data") {
+			rc.SetConnectionClose()
 			c.Locals(localUpload, true)
 			return c.Next()
 		}
 		if cl := rc.Request.Header.ContentLength(); cl > bodyLimit || cl < 0 {
 			data, err := io.ReadAll(io.LimitReader(rc.RequestBodyStream(), bodyLimit+1))
 			if err != nil {
+				rc.SetConnectionClose()
 				return errFormDamaged
 			}
 			if len(data) > bodyLimit {
@@ -272,6 +274,9 @@ func screenInput(c *fiber.Ctx) error {
 			}
 			rc.Request.SetBody(data)
 		}
+	}
+	if c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead {
+		return c.Next()
 	}
 	f, err := parseForm(string(rc.Request.Header.ContentType()), string(rc.Request.Header.Peek(fiber.HeaderContentEncoding)), rc.Request.Body())
 	if err != nil {

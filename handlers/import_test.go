@@ -127,6 +127,16 @@ func TestImportFromUploadToFinishedJobOverHTTP(t *testing.T) {
 	if n := uploads(); n != 0 {
 		t.Fatalf("%d uploads kept after refusals", n)
 	}
+	// Any other request is held to 4 MB whatever its method, and the upload's connection is
+	// closed after the answer, so a body left unread is never read as a next request.
+	for _, method := range []string{http.MethodGet, http.MethodPost} {
+		req, _ := http.NewRequest(method, base, strings.NewReader(strings.Repeat("a=b&", 1_300_000)))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		admin.Do(req).ExpectStatus(http.StatusRequestEntityTooLarge)
+	}
+	if res := upload(t, admin, base+"/import", "a.csv", "Handle,Title\na,A\n"); !res.Close {
+		t.Fatal("the upload's answer keeps the connection open")
+	}
 
 	// A column the format does not know: the mapping form, with the column named.
 	file := "Handle,Title,Weight,Variant SKU,Price EUR\n" +
