@@ -64,6 +64,10 @@ type Group struct {
 	Errors []RowError
 }
 
+// maxGroupRows bounds the rows kept of one handle: its variants and a translation row per
+// locale, with room to spare.
+const maxGroupRows = models.MaxVariants + 100
+
 // Reader reads a catalog CSV one handle at a time.
 type Reader struct {
 	csv        *csv.Reader
@@ -163,6 +167,16 @@ func (rd *Reader) Columns() (file, canonical []string) { return rd.file, rd.colu
 func (rd *Reader) Next() (*Group, error) {
 	var g *Group
 	take := func(row *Row, errs []RowError) {
+		if len(g.Rows) >= maxGroupRows {
+			// Memory stays bounded by one product: past its limit a handle's rows are only
+			// counted, and the product is rejected.
+			if len(g.Rows) == maxGroupRows {
+				g.Errors = append(g.Errors, RowError{Line: row.Line, Column: "Handle",
+					Message: fmt.Sprintf("“%s” has more than %d rows: a product has at most %d variants.", g.Handle, maxGroupRows, models.MaxVariants)})
+				g.Rows = append(g.Rows, Row{Line: row.Line, Values: map[string]string{}})
+			}
+			return
+		}
 		g.Rows, g.Errors = append(g.Rows, *row), append(g.Errors, errs...)
 	}
 	if rd.pending != nil {

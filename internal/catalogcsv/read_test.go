@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -187,5 +188,37 @@ func TestParseGroupRefusesTwinVariantsAndOptionlessSets(t *testing.T) {
 	_, errs = parseOne(t, "Handle,Locale,Title\na,fr,Le A\n")
 	if len(errs) < 2 {
 		t.Fatalf("only a translation in a locale the tenant lacks: %v", errs)
+	}
+}
+
+func TestReaderKeepsAtMostOneProductsRowsOfAHandle(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("Handle,Title,Option1 Name,Option1 Value\n")
+	for i := 0; i < 5000; i++ {
+		fmt.Fprintf(&b, "huge,Huge,Size,%d\n", i)
+	}
+	b.WriteString("next,Next,,\n")
+	gs, err := groups(t, b.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(gs) != 2 || len(gs[0].Rows) > 1200 || gs[1].Handle != "next" {
+		t.Fatalf("%d groups, the first with %d rows", len(gs), len(gs[0].Rows))
+	}
+	if len(gs[0].Errors) == 0 || !strings.Contains(gs[0].Errors[0].Message, "more than") {
+		t.Fatalf("errors %v: want the handle refused for too many rows", gs[0].Errors)
+	}
+}
+
+func TestWalkRefusesAFilePastTheRowLimit(t *testing.T) {
+	file := "Handle,Title\na,A\nb,B\nc,C\n"
+	ct := catalogcsv.Tenant{DefaultLocale: "en", Locales: []string{"en"}, Currencies: currencies}
+	_, err := catalogcsv.Walk(strings.NewReader(file), ct, nil, catalogcsv.Limits{MaxRows: 2}, 10, func(*catalogcsv.Reader, catalogcsv.Batch) error { return nil })
+	var re *catalogcsv.ReadError
+	if !errors.As(err, &re) || !strings.Contains(re.Msg, "more than 2 rows") {
+		t.Fatalf("error %v, want a ReadError about the row limit", err)
+	}
+	if _, err := catalogcsv.Walk(strings.NewReader(file), ct, nil, catalogcsv.Limits{MaxRows: 3}, 10, func(*catalogcsv.Reader, catalogcsv.Batch) error { return nil }); err != nil {
+		t.Fatalf("3 rows within a limit of 3: %v", err)
 	}
 }
