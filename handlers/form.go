@@ -232,6 +232,29 @@ func unstorableMessage(where string) error {
 // The parsed form is kept for the handlers.
 func screenInput(c *fiber.Ctx) error {
 	rc := c.Context()
+	if rc.Request.IsBodyStream() {
+		// Bodies are streamed (StreamRequestBody), so that the import's upload can be; fasthttp
+		// has then read only the start of a body. The upload's is left to its handler, on a
+		// connection closed after the answer; every other is read here, first, whatever the
+		// method and whatever is refused next, up to the limit. Either way no byte of a body is
+		// ever read as the next request on the connection.
+		if isUploadRequest(c.Method(), string(rc.URI().PathOriginal())) && isUploadRequest(c.Method(), string(rc.URI().Path())) &&
+			strings.HasPrefix(strings.ToLower(string(rc.Request.Header.ContentType())), "multipart/form-data") {
+			rc.SetConnectionClose()
+			c.Locals(localUpload, true)
+		} else {
+			data, err := io.ReadAll(io.LimitReader(rc.RequestBodyStream(), bodyLimit+1))
+			if err != nil {
+				rc.SetConnectionClose()
+				return errFormDamaged
+			}
+			if len(data) > bodyLimit {
+				rc.SetConnectionClose()
+				return errBodyTooLarge
+			}
+			rc.Request.SetBody(data)
+		}
+	}
 	if err := screenHeaders(rc); err != nil {
 		return err
 	}
@@ -251,31 +274,7 @@ func screenInput(c *fiber.Ctx) error {
 	if where != "" {
 		return unstorableMessage(where)
 	}
-	if rc.Request.IsBodyStream() {
-		// Bodies are streamed (StreamRequestBody), so that the import's upload can be. That one
-		// is left to its handler, on a connection closed after the answer, so whatever it leaves
-		// unread is never read as a next request. Every other body past the limit is refused here
-		// (whatever the method), as without streaming; one within it is already read.
-		if c.Method() == fiber.MethodPost && isUploadRequest(c.Method(), string(rc.URI().Path())) &&
-			strings.HasPrefix(strings.ToLower(string(rc.Request.Header.ContentType())), "multipart/form-data") {
-			rc.SetConnectionClose()
-			c.Locals(localUpload, true)
-			return c.Next()
-		}
-		if cl := rc.Request.Header.ContentLength(); cl > bodyLimit || cl < 0 {
-			data, err := io.ReadAll(io.LimitReader(rc.RequestBodyStream(), bodyLimit+1))
-			if err != nil {
-				rc.SetConnectionClose()
-				return errFormDamaged
-			}
-			if len(data) > bodyLimit {
-				rc.SetConnectionClose()
-				return errBodyTooLarge
-			}
-			rc.Request.SetBody(data)
-		}
-	}
-	if c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead {
+	if c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead || c.Locals(localUpload) == true {
 		return c.Next()
 	}
 	f, err := parseForm(string(rc.Request.Header.ContentType()), string(rc.Request.Header.Peek(fiber.HeaderContentEncoding)), rc.Request.Body())

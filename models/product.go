@@ -780,16 +780,25 @@ func (s *Store) TransitionProduct(ctx context.Context, tenant *Tenant, id uuid.U
 }
 
 func (s *Store) transitionProductLocked(ctx context.Context, tenant *Tenant, p *Product, to string) error {
+	ev, err := s.moveProduct(ctx, tenant, p, to)
+	if err != nil {
+		return err
+	}
+	return s.Append(ctx, ev)
+}
+
+// moveProduct makes the move and returns its event for the caller to append.
+func (s *Store) moveProduct(ctx context.Context, tenant *Tenant, p *Product, to string) (events.Event, error) {
 	from := p.Status
 	if _, err := ProductWorkflow.Move(from, to); err != nil {
-		return err
+		return nil, err
 	}
 	ref := events.ProductRef{ProductID: p.ID}
 	var ev events.Event
 	switch {
 	case to == ProductActive:
 		if msg := ActivateProblem(tenant, p); msg != "" {
-			return &ValidationError{Fields: map[string]string{"status": msg}}
+			return nil, &ValidationError{Fields: map[string]string{"status": msg}}
 		}
 		now := s.db.NowFunc()
 		p.PublishedAt = &now
@@ -805,9 +814,9 @@ func (s *Store) transitionProductLocked(ctx context.Context, tenant *Tenant, p *
 	}
 	p.Status = to
 	if err := s.saveVersioned(ctx, p, "move product to "+to, "status", "published_at"); err != nil {
-		return err
+		return nil, err
 	}
-	return s.Append(ctx, ev)
+	return ev, nil
 }
 
 // ActivateProblem says why the product cannot be activated yet, or "" when it can: it needs a

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -124,11 +125,15 @@ func (s *Store) ImportProducts(ctx context.Context, tenant *Tenant, batch []*Imp
 			if err := s.Conn(ctx).Exec("SAVEPOINT import_product").Error; err != nil {
 				return translate(err, "import")
 			}
-			action, errs, err := s.importProduct(ctx, tenant, ip, existing[strings.ToLower(ip.Handle)], owners)
+			action, errs, evts, err := s.importProduct(ctx, tenant, ip, existing[strings.ToLower(ip.Handle)], owners)
 			var ve *ValidationError
+			var sc *StockConflictError
 			switch {
 			case errors.As(err, &ve):
 				errs = append(errs, rowErrors(ip, ve)...)
+			case errors.As(err, &sc):
+				errs = append(errs, ImportRowError{Line: ip.Line, Column: "Variant Inventory Qty",
+					Message: "The stock changed while this product was imported; import the file again."})
 			case err != nil:
 				return err
 			}
@@ -138,6 +143,11 @@ func (s *Store) ImportProducts(ctx context.Context, tenant *Tenant, batch []*Imp
 				}
 				out[i] = ImportOutcome{Action: ImportRejected, Errors: errs}
 				continue
+			}
+			// The product's events only now, when it is sure to stay: on PostgreSQL they wait in
+			// memory for the commit, where a rollback to the savepoint would not reach them.
+			if err := s.Append(ctx, evts...); err != nil {
+				return err
 			}
 			if err := s.Conn(ctx).Exec("RELEASE SAVEPOINT import_product").Error; err != nil {
 				return translate(err, "import")
@@ -268,7 +278,7 @@ func rowErrors(ip *ImportProduct, ve *ValidationError) []ImportRowError {
 
 // importProduct creates or updates one product as its rows say, in the caller's savepoint. Row
 // errors (and a *ValidationError) reject it; the caller rolls the savepoint back.
-func (s *Store) importProduct(ctx context.Context, tenant *Tenant, ip *ImportProduct, p *Product, owners map[string]skuOwner) (string, []ImportRowError, error) {
+func (s *Store) importProduct(ctx context.Context, tenant *Tenant, ip *ImportProduct, p *Product, owners map[string]skuOwner) (string, []ImportRowError, []events.Event, error) {
 	var errs []ImportRowError
 	bad := func(line int, col, msg string) {
 		errs = append(errs, ImportRowError{Line: line, Column: col, Message: msg})
@@ -277,13 +287,23 @@ func (s *Store) importProduct(ctx context.Context, tenant *Tenant, ip *ImportPro
 	vendor, ptype := strings.TrimSpace(ip.Vendor), strings.TrimSpace(ip.ProductType)
 	checkShort(fe, "vendor", "Vendor", vendor, MaxVendor)
 	checkShort(fe, "product_type", "Product type", ptype, MaxVendor)
+	if p != nil { // an empty cell keeps what is there
+		vendor, ptype = cmp.Or(vendor, p.Vendor), cmp.Or(ptype, p.ProductType)
+	}
 	// Translations: a locale's existing handle is kept (the file carries only the default
 	// locale's); a new translation's is made from its title.
 	ins := make([]ProductTranslationInput, len(ip.Translations))
 	for i, in := range ip.Translations {
-		if in.Locale != tenant.DefaultLocale && p != nil {
+		if p != nil {
 			if old := p.Translation(in.Locale); old != nil {
-				in.Handle = old.Handle
+				if in.Locale != tenant.DefaultLocale {
+					in.Handle = old.Handle
+				}
+				// An empty cell (or a column not read) keeps what is there.
+				in.Title = cmp.Or(strings.TrimSpace(in.Title), old.Title)
+				in.Description = cmp.Or(in.Description, old.Description)
+				in.SEOTitle = cmp.Or(strings.TrimSpace(in.SEOTitle), old.SEOTitle)
+				in.SEODescription = cmp.Or(strings.TrimSpace(in.SEODescription), old.SEODescription)
 			}
 		}
 		if in.Locale != tenant.DefaultLocale && strings.TrimSpace(in.Title) == "" {
@@ -321,11 +341,11 @@ func (s *Store) importProduct(ctx context.Context, tenant *Tenant, ip *ImportPro
 		bad(ip.Line, "", fmt.Sprintf("A product has at most %d variants.", MaxVariants))
 	}
 	if err := fe.err(); err != nil || len(errs) > 0 {
-		return "", errs, err
+		return "", errs, nil, err
 	}
 	if p == nil {
 		if err := s.checkHandles(ctx, tenant.ID, uuid.Nil, trs, fe); err != nil {
-			return "", nil, err
+			return "", nil, nil, err
 		}
 		return s.importCreate(ctx, tenant, ip, trs, vendor, ptype, opts)
 	}
@@ -373,10 +393,10 @@ func orNone(s string) string {
 
 // importCreate inserts a new product with exactly the file's variants, their prices and stock
 // (ledger reason import), then moves it to the file's status.
-func (s *Store) importCreate(ctx context.Context, tenant *Tenant, ip *ImportProduct, trs []ProductTranslationInput, vendor, ptype string, opts []ProductOption) (string, []ImportRowError, error) {
+func (s *Store) importCreate(ctx context.Context, tenant *Tenant, ip *ImportProduct, trs []ProductTranslationInput, vendor, ptype string, opts []ProductOption) (string, []ImportRowError, []events.Event, error) {
 	p := &Product{ID: uuid.Must(uuid.NewV7()), TenantID: tenant.ID, Status: ProductDraft, Vendor: vendor, ProductType: ptype, Options: opts, Version: 1}
 	if err := s.Conn(ctx).Omit(clause.Associations).Create(p).Error; err != nil {
-		return "", nil, translate(err, "import product")
+		return "", nil, nil, translate(err, "import product")
 	}
 	ref := events.ProductRef{ProductID: p.ID}
 	evts := []events.Event{&events.ProductCreated{ProductRef: ref, Status: p.Status, Vendor: p.Vendor, ProductType: p.ProductType}}
@@ -384,7 +404,7 @@ func (s *Store) importCreate(ctx context.Context, tenant *Tenant, ip *ImportProd
 		tr := ProductTranslation{ID: uuid.Must(uuid.NewV7()), ProductID: p.ID, TenantID: tenant.ID, Locale: t.Locale,
 			Title: t.Title, Handle: t.Handle, Description: t.Description, SEOTitle: t.SEOTitle, SEODescription: t.SEODescription}
 		if err := s.saveProductTranslation(ctx, &tr, true); err != nil {
-			return "", nil, err
+			return "", nil, nil, err
 		}
 		p.Translations = append(p.Translations, tr)
 		evts = append(evts, translationChangeEvent(ref, t.Locale, productTranslationChanges(ProductTranslation{}, t)))
@@ -405,7 +425,7 @@ func (s *Store) importCreate(ctx context.Context, tenant *Tenant, ip *ImportProd
 		p.Variants = append(p.Variants, v)
 	}
 	if err := s.Conn(ctx).Omit(clause.Associations).CreateInBatches(p.Variants, 200).Error; err != nil {
-		return "", nil, skuClash(err, uuid.Nil)
+		return "", nil, nil, skuClash(err, uuid.Nil)
 	}
 	for i := range p.Variants {
 		v := &p.Variants[i]
@@ -420,27 +440,25 @@ func (s *Store) importCreate(ctx context.Context, tenant *Tenant, ip *ImportProd
 	}
 	if len(prices) > 0 {
 		if err := s.Conn(ctx).CreateInBatches(prices, priceBatch).Error; err != nil {
-			return "", nil, translate(err, "import prices")
+			return "", nil, nil, translate(err, "import prices")
 		}
 	}
 	for _, v := range stocked {
 		q := *ip.Variants[slices.IndexFunc(p.Variants, func(x Variant) bool { return x.ID == v.ID })].Quantity
 		_, sevts, err := s.setStockLocked(ctx, tenant, v, 0, q, ReasonImport, "Import")
 		if err != nil {
-			return "", nil, err
+			return "", nil, nil, err
 		}
 		evts = append(evts, sevts...)
 	}
 	if ip.Status != "" && ip.Status != ProductDraft {
-		if err := s.Append(ctx, evts...); err != nil {
-			return "", nil, err
+		ev, err := s.moveProduct(ctx, tenant, p, ip.Status)
+		if err != nil {
+			return "", nil, nil, err
 		}
-		evts = nil
-		if err := s.transitionProductLocked(ctx, tenant, p, ip.Status); err != nil {
-			return "", nil, err
-		}
+		evts = append(evts, ev)
 	}
-	return ImportCreated, nil, s.Append(ctx, evts...)
+	return ImportCreated, nil, evts, nil
 }
 
 // newImportVariant is a new variant of p as a row of the file gives it (no stock yet: that goes
@@ -461,7 +479,7 @@ func newImportVariant(tenant *Tenant, p *Product, opts []ProductOption, iv Impor
 // importUpdate changes an existing product as the file says: text, vendor and type, new option
 // values and variants, each matched variant's fields, prices and stock, and its status. What is
 // already as the file says is not written.
-func (s *Store) importUpdate(ctx context.Context, tenant *Tenant, ip *ImportProduct, p *Product, trs []ProductTranslationInput, vendor, ptype string, opts []ProductOption) (string, []ImportRowError, error) {
+func (s *Store) importUpdate(ctx context.Context, tenant *Tenant, ip *ImportProduct, p *Product, trs []ProductTranslationInput, vendor, ptype string, opts []ProductOption) (string, []ImportRowError, []events.Event, error) {
 	var errs []ImportRowError
 	bad := func(line int, col, msg string) {
 		errs = append(errs, ImportRowError{Line: line, Column: col, Message: msg})
@@ -501,7 +519,7 @@ func (s *Store) importUpdate(ctx context.Context, tenant *Tenant, ip *ImportProd
 		matched[i] = v
 	}
 	if len(errs) > 0 {
-		return "", errs, nil
+		return "", errs, nil, nil
 	}
 	ref := events.ProductRef{ProductID: p.ID}
 	var evts []events.Event
@@ -515,13 +533,13 @@ func (s *Store) importUpdate(ctx context.Context, tenant *Tenant, ip *ImportProd
 	}
 	tevts, err := s.writeTranslations(ctx, tenant, p, trs, true)
 	if err != nil {
-		return "", nil, err
+		return "", nil, nil, err
 	}
 	evts = append(evts, tevts...)
 	if len(evts) > 0 {
 		p.Vendor, p.ProductType, p.Options = vendor, ptype, opts
 		if err := s.saveVersioned(ctx, p, "import product", "vendor", "product_type", "options"); err != nil {
-			return "", nil, err
+			return "", nil, nil, err
 		}
 	}
 	// Variants: new ones inserted, matched ones changed where the file differs.
@@ -543,10 +561,10 @@ func (s *Store) importUpdate(ctx context.Context, tenant *Tenant, ip *ImportProd
 			nv := newImportVariant(tenant, p, opts, iv, now)
 			if len(p.Variants) >= MaxVariants {
 				bad(iv.Line, "", fmt.Sprintf("A product has at most %d variants.", MaxVariants))
-				return "", errs, nil
+				return "", errs, nil, nil
 			}
 			if err := s.Conn(ctx).Omit(clause.Associations).Create(&nv).Error; err != nil {
-				return "", nil, skuClash(err, nv.ID)
+				return "", nil, nil, skuClash(err, nv.ID)
 			}
 			p.Variants = append(p.Variants, nv)
 			v = &p.Variants[len(p.Variants)-1]
@@ -567,9 +585,10 @@ func (s *Store) importUpdate(ctx context.Context, tenant *Tenant, ip *ImportProd
 		}
 		if policy == PolicyDeny && quantity < 0 {
 			bad(iv.Line, "Variant Inventory Policy", "Stock is below zero: it must be 0 or more before the policy can be deny.")
-			return "", errs, nil
+			return "", errs, nil, nil
 		}
-		c := events.Changes{}.Diff("sku", v.SKU, iv.SKU).Diff("barcode", v.Barcode, iv.Barcode).
+		barcode := cmp.Or(iv.Barcode, v.Barcode) // an empty cell keeps it
+		c := events.Changes{}.Diff("sku", v.SKU, iv.SKU).Diff("barcode", v.Barcode, barcode).
 			Diff("inventory_policy", v.InventoryPolicy, policy).Diff("low_stock_threshold", v.LowStockThreshold, threshold)
 		if iv.SKU == "" && v.SKU != "" {
 			delete(c, "sku") // an empty cell keeps the SKU
@@ -581,6 +600,13 @@ func (s *Store) importUpdate(ctx context.Context, tenant *Tenant, ip *ImportProd
 				continue
 			}
 			old := v.Price(cur)
+			if ipr.CompareAt == nil && old != nil && old.CompareAtAmount != nil {
+				if *old.CompareAtAmount < *ipr.Amount {
+					bad(iv.Line, "Compare At Price "+cur, "The variant's compare-at price is below this new price: give a compare-at price of at least the price.")
+					return "", errs, nil, nil
+				}
+				ipr.CompareAt = old.CompareAtAmount // an empty cell keeps it
+			}
 			if old != nil && old.Amount == *ipr.Amount && equalPtr(old.CompareAtAmount, ipr.CompareAt) {
 				continue
 			}
@@ -593,13 +619,13 @@ func (s *Store) importUpdate(ctx context.Context, tenant *Tenant, ip *ImportProd
 		}
 		if len(c) > 0 || len(priceEvts) > 0 {
 			fields := map[string]any{"version": v.Version + 1, "updated_at": now}
-			for f, val := range map[string]any{"sku": iv.SKU, "barcode": iv.Barcode, "inventory_policy": policy, "low_stock_threshold": threshold} {
+			for f, val := range map[string]any{"sku": iv.SKU, "barcode": barcode, "inventory_policy": policy, "low_stock_threshold": threshold} {
 				if _, changed := c[f]; changed {
 					fields[f] = val
 				}
 			}
 			if err := s.Conn(ctx).Model(&Variant{}).Where("id = ? AND version = ?", v.ID, v.Version).Updates(fields).Error; err != nil {
-				return "", nil, skuClash(err, v.ID)
+				return "", nil, nil, skuClash(err, v.ID)
 			}
 			v.Version++
 			applyFields(v, fields)
@@ -611,7 +637,7 @@ func (s *Store) importUpdate(ctx context.Context, tenant *Tenant, ip *ImportProd
 		if iv.Quantity != nil && *iv.Quantity != v.InventoryQuantity {
 			_, sevts, err := s.setStockLocked(ctx, tenant, v, v.InventoryQuantity, *iv.Quantity, ReasonImport, "Import")
 			if err != nil {
-				return "", nil, err
+				return "", nil, nil, err
 			}
 			evts = append(evts, sevts...)
 		}
@@ -621,7 +647,7 @@ func (s *Store) importUpdate(ctx context.Context, tenant *Tenant, ip *ImportProd
 			DoUpdates: clause.AssignmentColumns([]string{"amount", "compare_at_amount", "updated_at"})}).
 			CreateInBatches(prices, priceBatch).Error
 		if err != nil {
-			return "", nil, translate(err, "import prices")
+			return "", nil, nil, translate(err, "import prices")
 		}
 		for _, pr := range prices {
 			v := p.Variant(pr.VariantID)
@@ -633,28 +659,32 @@ func (s *Store) importUpdate(ctx context.Context, tenant *Tenant, ip *ImportProd
 		}
 	}
 	if ip.Status != "" && ip.Status != p.Status {
-		if err := s.Append(ctx, evts...); err != nil {
-			return "", nil, err
+		moves, err := s.importMove(ctx, tenant, p, ip.Status)
+		if err != nil {
+			return "", nil, nil, err
 		}
-		evts = nil
-		if err := s.importMove(ctx, tenant, p, ip.Status); err != nil {
-			return "", nil, err
-		}
-		return ImportUpdated, nil, nil
+		evts = append(evts, moves...)
 	}
 	if len(evts) == 0 {
-		return ImportUnchanged, nil, nil
+		return ImportUnchanged, nil, nil, nil
 	}
-	return ImportUpdated, nil, s.Append(ctx, evts...)
+	return ImportUpdated, nil, evts, nil
 }
 
 // importMove moves the product to the file's status, through draft when the workflow has no
 // direct move (archived → active).
-func (s *Store) importMove(ctx context.Context, tenant *Tenant, p *Product, to string) error {
+func (s *Store) importMove(ctx context.Context, tenant *Tenant, p *Product, to string) ([]events.Event, error) {
+	var evts []events.Event
 	if _, err := ProductWorkflow.Move(p.Status, to); err != nil && p.Status != ProductDraft {
-		if err := s.transitionProductLocked(ctx, tenant, p, ProductDraft); err != nil {
-			return err
+		ev, err := s.moveProduct(ctx, tenant, p, ProductDraft)
+		if err != nil {
+			return nil, err
 		}
+		evts = append(evts, ev)
 	}
-	return s.transitionProductLocked(ctx, tenant, p, to)
+	ev, err := s.moveProduct(ctx, tenant, p, to)
+	if err != nil {
+		return nil, err
+	}
+	return append(evts, ev), nil
 }

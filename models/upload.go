@@ -101,16 +101,17 @@ func (s *Store) UploadByID(ctx context.Context, tenantID, id uuid.UUID) (*Upload
 
 // OpenUpload reads the upload back, one chunk at a time.
 func (s *Store) OpenUpload(ctx context.Context, u *Upload) io.Reader {
-	return &uploadReader{ctx: ctx, s: s, id: u.ID}
+	return &uploadReader{ctx: ctx, s: s, id: u.ID, size: u.Size}
 }
 
 type uploadReader struct {
-	ctx  context.Context
-	s    *Store
-	id   uuid.UUID
-	seq  int
-	rest []byte
-	done bool
+	ctx        context.Context
+	s          *Store
+	id         uuid.UUID
+	seq        int
+	rest       []byte
+	done       bool
+	read, size int64
 }
 
 func (r *uploadReader) Read(p []byte) (int, error) {
@@ -121,6 +122,10 @@ func (r *uploadReader) Read(p []byte) (int, error) {
 		var c uploadChunk
 		err := r.s.Conn(r.ctx).Where("upload_id = ? AND seq = ?", r.id, r.seq).Take(&c).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
+			if r.read != r.size {
+				// Removed while read (expired): never a silently shorter file.
+				return 0, fmt.Errorf("upload %s: %d of %d bytes left: %w", r.id, r.read, r.size, ErrNotFound)
+			}
 			r.done = true
 			continue
 		}
@@ -129,10 +134,19 @@ func (r *uploadReader) Read(p []byte) (int, error) {
 		}
 		r.seq++
 		r.rest = c.Data
+		r.read += int64(len(c.Data))
 	}
 	n := copy(p, r.rest)
 	r.rest = r.rest[n:]
 	return n, nil
+}
+
+// KeepUpload makes the tenant's upload last UploadLifetime from now: an import started from it
+// reads it again on every attempt.
+func (s *Store) KeepUpload(ctx context.Context, u *Upload) error {
+	u.ExpiresAt = s.db.NowFunc().Add(UploadLifetime)
+	err := s.Conn(ctx).Model(&Upload{}).Where("tenant_id = ? AND id = ?", u.TenantID, u.ID).Update("expires_at", u.ExpiresAt).Error
+	return translate(err, "upload")
 }
 
 // DeleteExpiredUploads removes the uploads past their expiry, with their chunks, and returns

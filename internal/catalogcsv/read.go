@@ -64,6 +64,10 @@ type Group struct {
 	Errors []RowError
 }
 
+// maxColumns bounds the columns of a file (the format has 20 and two per currency): the check
+// page offers a choice for each.
+const maxColumns = 200
+
 // maxGroupRows bounds the rows kept of one handle: its variants and a translation row per
 // locale, with room to spare.
 const maxGroupRows = models.MaxVariants + 100
@@ -108,6 +112,9 @@ func NewMappedReader(r io.Reader, currencies []string, mapping []string) (*Reade
 	header, err := cr.Read()
 	if err != nil {
 		return nil, &HeaderError{Msg: "The header row cannot be read: " + csvMessage(err)}
+	}
+	if len(header) > maxColumns {
+		return nil, &HeaderError{Msg: fmt.Sprintf("The header row has %d columns; a file may have at most %d. Remove the empty or unneeded columns and upload it again.", len(header), maxColumns)}
 	}
 	known := knownColumns(currencies)
 	rd := &Reader{csv: cr, separator: sep, seen: map[string]int{}, line: 1}
@@ -180,7 +187,7 @@ func (rd *Reader) Next() (*Group, error) {
 		g.Rows, g.Errors = append(g.Rows, *row), append(g.Errors, errs...)
 	}
 	if rd.pending != nil {
-		g = &Group{Handle: rd.pending.Get("Handle")}
+		g = &Group{Handle: strings.ToLower(rd.pending.Get("Handle"))}
 		take(rd.pending, rd.pendingErr)
 		rd.pending, rd.pendingErr = nil, nil
 	}
@@ -193,7 +200,7 @@ func (rd *Reader) Next() (*Group, error) {
 		if err != nil {
 			return nil, err
 		}
-		h := row.Get("Handle")
+		h := strings.ToLower(row.Get("Handle")) // handles are lower case: Dup and dup are one product
 		if g == nil {
 			g = &Group{Handle: h}
 		}

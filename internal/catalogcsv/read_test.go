@@ -123,6 +123,7 @@ func TestReaderRefusesHeadersItCannotUse(t *testing.T) {
 		"twice":     {"Handle,Title,title\n", "two columns"},
 		"no handle": {"Title,Vendor\n", "no Handle"},
 		"currency":  {"Handle,Price JPY\n", "“Price JPY”"},
+		"too wide":  {"Handle,Title" + strings.Repeat(",", 20_000) + "\n", "at most 200"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := catalogcsv.NewReader(strings.NewReader(tc.file), currencies)

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/riverqueue/river"
@@ -30,6 +31,14 @@ type ImportArgs struct {
 
 // Kind names the job in River; it is the job run's kind too.
 func (ImportArgs) Kind() string { return models.JobProductsImport }
+
+// InsertOpts gives an import more attempts than other jobs: an attempt ends at importTimeout,
+// and the next goes on after the last committed batch, so a large file is done in several.
+func (ImportArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 10} }
+
+// importTimeout bounds one attempt of an import; it stays under the runner's
+// RescueStuckJobsAfter, so a running import is never handed to a second process.
+const importTimeout = 14 * time.Minute
 
 // ImportBatch is how many products one transaction of an import writes.
 const ImportBatch = 100
@@ -63,6 +72,9 @@ func (r *Runner) StartImport(ctx context.Context, in ImportRequest) (*models.Job
 		summary += ", all or nothing"
 	}
 	run := &models.JobRun{TenantID: &in.Tenant.ID, Kind: models.JobProductsImport, CreatedBy: in.Actor, Summary: summary, Total: int64(in.Products)}
+	if err := r.store.KeepUpload(ctx, in.Upload); err != nil {
+		return nil, err
+	}
 	err := r.enqueue(ctx, run, func(id uuid.UUID) river.JobArgs {
 		return ImportArgs{RunID: id, TenantID: in.Tenant.ID, UploadID: in.Upload.ID, Mapping: in.Mapping,
 			AllOrNothing: in.AllOrNothing, Total: int64(in.Products), MaxRows: in.MaxRows}
@@ -74,6 +86,9 @@ type importWorker struct {
 	river.WorkerDefaults[ImportArgs]
 	r *Runner
 }
+
+// Timeout is one attempt's limit (importTimeout).
+func (w *importWorker) Timeout(*river.Job[ImportArgs]) time.Duration { return importTimeout }
 
 // Work imports the upload batch by batch. Each batch is one transaction with its events, its
 // failed rows and the run's progress, so a job resumed after a restart (River's retry or
@@ -103,6 +118,9 @@ func (w *importWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) err
 	} else if err != nil {
 		return err
 	}
+	if err := store.KeepUpload(ctx, upload); err != nil { // every attempt reads it from the start
+		return err
+	}
 	var st ImportStats
 	if run.Stats != "" {
 		if err := json.Unmarshal([]byte(run.Stats), &st); err != nil {
@@ -114,11 +132,10 @@ func (w *importWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) err
 		return err
 	}
 	if a.AllOrNothing && !st.Checked {
-		rejected, err := im.pass(ctx, true)
-		if err != nil {
+		if err := im.pass(ctx, true); err != nil {
 			return err
 		}
-		if rejected > 0 {
+		if rejected := im.stats.Rejected; rejected > 0 {
 			if err := im.completeFile(ctx); err != nil {
 				return err
 			}
@@ -130,7 +147,7 @@ func (w *importWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) err
 			return err
 		}
 	}
-	if _, err := im.pass(ctx, false); err != nil {
+	if err := im.pass(ctx, false); err != nil {
 		return err
 	}
 	if err := im.completeFile(ctx); err != nil {
@@ -157,15 +174,11 @@ type importer struct {
 }
 
 // pass reads the upload through, dry (an all-or-nothing check: nothing kept, the failed rows
-// written) or writing, and returns the products rejected. A writing pass skips the products a
-// previous attempt finished.
-func (im *importer) pass(ctx context.Context, dry bool) (int64, error) {
+// written) or writing, counting in im.stats. Either skips the products a previous attempt
+// finished: the counts, the failed rows and the progress of each batch commit together.
+func (im *importer) pass(ctx context.Context, dry bool) error {
 	store, t := im.r.store, im.tenant
-	skip, seen, rejected := im.stats.Products, int64(0), int64(0)
-	if dry {
-		skip = 0
-		im.stats = ImportStats{}
-	}
+	skip, seen := im.stats.Products, int64(0)
 	ct := catalogcsv.Tenant{DefaultLocale: t.DefaultLocale, Locales: t.Locales, Currencies: t.EnabledCurrencies()}
 	_, err := catalogcsv.Walk(store.OpenUpload(ctx, im.upload), ct, im.args.Mapping, catalogcsv.Limits{MaxRows: im.args.MaxRows}, ImportBatch,
 		func(rd *catalogcsv.Reader, b catalogcsv.Batch) error {
@@ -206,7 +219,6 @@ func (im *importer) pass(ctx context.Context, dry bool) (int64, error) {
 						st.Unchanged++
 					default:
 						st.Rejected++
-						rejected++
 						failed = append(failed, catalogcsv.FailedRows(cols, b.Groups[i], o.Errors)...)
 					}
 				}
@@ -217,18 +229,23 @@ func (im *importer) pass(ctx context.Context, dry bool) (int64, error) {
 					}
 				}
 				im.stats = st
-				done := seen
-				if im.args.AllOrNothing && !dry {
-					done += im.args.Total // the check pass was the first half
-				}
-				return im.step(ctx, done)
+				return im.step(ctx, im.progress(seen, dry))
 			})
-			if err == nil && im.r.after != nil && !dry {
-				err = im.r.after(im.run.ID, seen)
+			if err == nil && im.r.after != nil {
+				err = im.r.after(im.run.ID, im.progress(seen, dry))
 			}
 			return err
 		})
-	return rejected, err
+	return err
+}
+
+// progress is the bar's value after seen products of a pass: an all-or-nothing import's check
+// is its first half.
+func (im *importer) progress(seen int64, dry bool) int64 {
+	if im.args.AllOrNothing && !dry {
+		return seen + im.args.Total
+	}
+	return seen
 }
 
 // step records the progress and counts. An all-or-nothing import counts its check and its

@@ -219,3 +219,32 @@ func TestImportJobResumesAfterTheProcessDies(t *testing.T) {
 		t.Fatalf("failed rows %q: want the header and p-333 once", rows)
 	}
 }
+
+func TestImportJobResumesItsAllOrNothingCheck(t *testing.T) {
+	t.Parallel()
+	store := testkit.NewDB(t)
+	tn := testkit.Tenant(t, store).Create()
+	actor := testkit.User(t, store).WithRole(tn, "admin").Create()
+	var died atomic.Bool
+	r, err := jobs.New(store, jobs.Options{PollInterval: 20 * time.Millisecond, AfterBatch: func(_ uuid.UUID, done int64) error {
+		if done == 2*jobs.ImportBatch && died.CompareAndSwap(false, true) {
+			return errors.New("process killed during the check")
+		}
+		return nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := startImport(t, store, r, tn, actor.ID, catalogFile(t, tn, 330, 7, 250), 330, true)
+	if err := r.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = r.Stop(context.Background()) })
+	v := waitState(t, store, tn.ID, run.ID, models.JobCompleted)
+	if v.Attempt != 2 || !strings.Contains(v.Result, "Nothing imported") || !strings.Contains(v.Result, "2 of 330") {
+		t.Fatalf("attempt %d, result %q", v.Attempt, v.Result)
+	}
+	if rows := fileRows(t, store, v.File); len(rows) != 3 || rows[1][0] != "p-7" || rows[2][0] != "p-250" {
+		t.Fatalf("failed rows %q: want p-7 and p-250 once each", rows)
+	}
+}

@@ -49,9 +49,9 @@ type Options struct {
 	ExportChunk  int           // bytes of CSV an export stores at a time (default 256 KB; tests make it small)
 	Allowed      Allowed       // nil: scheduled moves check only that the user is still active
 	Logger       *slog.Logger
-	// AfterBatch, when set, is called after each committed batch of an import with the products
-	// done; an error fails the attempt there, as a process that dies between batches would
-	// (tests of the resume).
+	// AfterBatch, when set, is called after each committed batch of an import with its progress
+	// (an all-or-nothing import's check counts as the first half); an error fails the attempt
+	// there, as a process that dies between batches would (tests of the resume).
 	AfterBatch func(runID uuid.UUID, done int64) error
 }
 
