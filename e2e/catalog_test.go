@@ -21,6 +21,7 @@ import (
 func TestCatalogFlow(t *testing.T) {
 	t.Parallel()
 	app := testkit.NewApp(t)
+	app.StartJobs(t) // the import check runs as a job
 	tn := testkit.Tenant(t, app.Store).Slug("acme").Locales("en").Currencies("USD", "EUR").Create()
 	admin := testkit.User(t, app.Store).Name("Ada Admin").WithRole(tn, "admin").Create()
 	baseURL := app.Serve(t)

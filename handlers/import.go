@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/subtle"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -165,7 +166,10 @@ func (a *App) productsImportPost(c *fiber.Ctx) error {
 	if upload == nil || upload.Size == 0 {
 		return a.renderImport(c, fiber.StatusUnprocessableEntity, productviews.Import{Error: "Choose a CSV file to check."})
 	}
-	return a.checkUpload(c, upload, nil, false)
+	if err := a.jobs.StartCheck(ctx(c), upload, nil, a.cfg.ImportMaxRows); err != nil {
+		return err
+	}
+	return c.Redirect(productviews.UploadURL(t.Slug, upload.ID), fiber.StatusSeeOther)
 }
 
 // screenPart reads a field of the upload form that is not the file (nothing else is read from
@@ -211,31 +215,46 @@ func uploadName(name string) string {
 	return strings.TrimSpace(name)
 }
 
-// checkUpload checks the upload under mapping (nil: the automatic one) and shows the result.
-func (a *App) checkUpload(c *fiber.Ctx, u *models.Upload, mapping []string, allOrNothing bool) error {
-	t := currentTenant(c)
-	im := productviews.Import{Upload: u, FileName: u.Name, AllOrNothing: allOrNothing}
-	check, err := catalogcsv.CheckFile(a.store.OpenUpload(ctx(c), u), importTenant(t), mapping, catalogcsv.Limits{MaxRows: a.cfg.ImportMaxRows},
-		func(batch []*models.ImportProduct) ([]models.ImportOutcome, error) {
-			return a.store.ImportProducts(ctx(c), t, batch, models.ImportOptions{DryRun: true})
-		})
-	var he *catalogcsv.HeaderError
-	var re *catalogcsv.ReadError
-	switch {
-	case errors.As(err, &he):
-		im.Error, im.FileColumns, im.Columns, im.Unknown = he.Msg, he.File, he.Columns, he.Unknown
-		if len(he.File) > 0 {
-			im.Error += " Choose below how each column is read (or “Not read”) and check again."
-		}
-		return a.renderImport(c, fiber.StatusUnprocessableEntity, im)
-	case errors.As(err, &re):
-		im.Error = re.Msg
-		return a.renderImport(c, fiber.StatusUnprocessableEntity, im)
-	case err != nil:
+// productsImportShow shows an upload's check: its progress while the check job runs (the
+// page polls), then what the file would do — or, with 422, why it cannot be read.
+func (a *App) productsImportShow(c *fiber.Ctx) error {
+	u, err := a.uploadByParam(c)
+	if u == nil || err != nil {
 		return err
 	}
-	im.Check, im.FileColumns, im.Columns = check, check.FileColumns, check.Columns
-	return a.renderImport(c, fiber.StatusOK, im)
+	im := productviews.Import{Upload: u, FileName: u.Name, AllOrNothing: c.Query("all") == "1"}
+	if u.CheckState != models.UploadChecked {
+		im.Checking = true
+		return a.renderImport(c, fiber.StatusOK, im)
+	}
+	var res jobs.CheckResult
+	if err := json.Unmarshal([]byte(u.CheckResult), &res); err != nil {
+		return fmt.Errorf("upload %s: check result: %w", u.ID, err)
+	}
+	im.Check, im.Error, im.FileColumns, im.Columns, im.Unknown = res.Check, res.Error, res.FileColumns, res.Columns, res.Unknown
+	if len(res.FileColumns) > 0 && res.Check == nil {
+		im.Error += " Choose below how each column is read (or “Not read”) and check again."
+	}
+	status := fiber.StatusOK
+	if res.Check == nil {
+		status = fiber.StatusUnprocessableEntity
+	}
+	return a.renderImport(c, status, im)
+}
+
+// uploadByParam is the tenant's upload named by :upload; a gone or expired one is the upload
+// form again, with 422 saying so.
+func (a *App) uploadByParam(c *fiber.Ctx) (*models.Upload, error) {
+	t := currentTenant(c)
+	id, err := uuid.Parse(c.Params("upload"))
+	if err != nil {
+		return nil, fiber.ErrNotFound
+	}
+	u, err := a.store.UploadByID(ctx(c), t.ID, id)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, a.renderImport(c, fiber.StatusUnprocessableEntity, productviews.Import{Error: "That upload has expired or is not there: upload the file again."})
+	}
+	return u, err
 }
 
 func importTenant(t *models.Tenant) catalogcsv.Tenant {
@@ -246,14 +265,8 @@ func importTenant(t *models.Tenant) catalogcsv.Tenant {
 // its import ("start"): a job, shown on the jobs page with its progress.
 func (a *App) productsImportUpload(c *fiber.Ctx) error {
 	t := currentTenant(c)
-	id, err := uuid.Parse(c.Params("upload"))
-	if err != nil {
-		return fiber.ErrNotFound
-	}
-	u, err := a.store.UploadByID(ctx(c), t.ID, id)
-	if errors.Is(err, models.ErrNotFound) {
-		return a.renderImport(c, fiber.StatusUnprocessableEntity, productviews.Import{Error: "That upload has expired or is not there: upload the file again."})
-	} else if err != nil {
+	u, err := a.uploadByParam(c)
+	if u == nil || err != nil {
 		return err
 	}
 	f := formOf(c)
@@ -270,8 +283,15 @@ func (a *App) productsImportUpload(c *fiber.Ctx) error {
 		mapping = append(mapping, v)
 	}
 	allOrNothing := c.FormValue("all_or_nothing") != ""
+	again := productviews.UploadURL(t.Slug, u.ID)
+	if allOrNothing {
+		again += "?all=1"
+	}
 	if c.FormValue("action") != "start" {
-		return a.checkUpload(c, u, mapping, allOrNothing)
+		if err := a.jobs.StartCheck(ctx(c), u, mapping, a.cfg.ImportMaxRows); err != nil {
+			return err
+		}
+		return c.Redirect(again, fiber.StatusSeeOther)
 	}
 	// Count the products (no database work) and refuse a header the mapping cannot read.
 	products := 0
@@ -280,7 +300,11 @@ func (a *App) productsImportUpload(c *fiber.Ctx) error {
 	var he *catalogcsv.HeaderError
 	var re *catalogcsv.ReadError
 	if errors.As(err, &he) || errors.As(err, &re) {
-		return a.checkUpload(c, u, mapping, allOrNothing)
+		// The mapping cannot read the file: check it with this mapping, which says why.
+		if err := a.jobs.StartCheck(ctx(c), u, mapping, a.cfg.ImportMaxRows); err != nil {
+			return err
+		}
+		return c.Redirect(again, fiber.StatusSeeOther)
 	} else if err != nil {
 		return err
 	}

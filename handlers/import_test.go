@@ -16,8 +16,8 @@ import (
 	"github.com/rustok/rustok-admin/models"
 )
 
-// upload posts a CSV to the import page as the browser's form does.
-func upload(t *testing.T, c *testkit.HTTPClient, path, name, body string) *testkit.Response {
+// uploadRaw posts a CSV to the import page as the browser's form does.
+func uploadRaw(t *testing.T, c *testkit.HTTPClient, path, name, body string) *testkit.Response {
 	t.Helper()
 	var buf bytes.Buffer
 	w := multipart.NewWriter(&buf)
@@ -30,9 +30,31 @@ func upload(t *testing.T, c *testkit.HTTPClient, path, name, body string) *testk
 	return c.Do(req)
 }
 
+// upload posts a CSV and waits for its check (settle).
+func upload(t *testing.T, c *testkit.HTTPClient, path, name, body string) *testkit.Response {
+	t.Helper()
+	return settle(t, c, uploadRaw(t, c, path, name, body))
+}
+
+// settle follows the redirect to an upload's check page and waits until the check job (the
+// app's runner must work jobs) has finished, returning the page with its result.
+func settle(t *testing.T, c *testkit.HTTPClient, res *testkit.Response) *testkit.Response {
+	t.Helper()
+	if res.StatusCode != http.StatusSeeOther || !strings.Contains(res.Header.Get("Location"), "/import/") {
+		return res
+	}
+	loc := res.Header.Get("Location")
+	testkit.Eventually(t, 20*time.Second, "the check done", func() bool {
+		res = c.Get(loc)
+		return res.TestID("import-checking").Length() == 0
+	})
+	return res
+}
+
 func TestImportCheckOverHTTP(t *testing.T) {
 	t.Parallel()
 	app := testkit.NewApp(t)
+	app.StartJobs(t) // checks run as jobs
 	tn := testkit.Tenant(t, app.Store).Locales("en", "de").Currencies("EUR", "USD").Create()
 	existing := testkit.Product(t, app.Store, tn).Title("en", "Enamel mug").Price("EUR", 900).Create()
 	admin, _ := testkit.ClientAs(t, app, tn, "admin")
@@ -51,8 +73,11 @@ func TestImportCheckOverHTTP(t *testing.T) {
 		t.Fatalf("example file: %v\n%s", err, ex.Body)
 	}
 	res := upload(t, admin, base+"/import", "example.csv", string(ex.Body)).ExpectStatus(http.StatusOK)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("example: %d\n%s", res.StatusCode, res.Body)
+	}
 	if res.Text("check-products") != "2" || res.Text("check-create") != "1" || res.Text("check-update") != "1" || res.Text("check-rejected") != "0" || res.TestID("check-clean").Length() != 1 {
-		t.Fatalf("example: products %q, create %q, rejected %q", res.Text("check-products"), res.Text("check-create"), res.Text("check-rejected"))
+		t.Fatalf("example: products %q, create %q, rejected %q\n%s", res.Text("check-products"), res.Text("check-create"), res.Text("check-rejected"), res.Body)
 	}
 
 	// An existing handle would be updated; a bad row is listed with its line and reason; a
@@ -100,6 +125,7 @@ func formAction(t *testing.T, res *testkit.Response, id string) string {
 func TestImportFromUploadToFinishedJobOverHTTP(t *testing.T) {
 	t.Parallel()
 	app := testkit.NewApp(t, testkit.WithConfig(func(c *config.Config) { c.ImportMaxBytes = 1 << 20 }))
+	app.StartJobs(t)
 	tn := testkit.Tenant(t, app.Store).Locales("en").Currencies("EUR").Create()
 	admin, _ := testkit.ClientAs(t, app, tn, "admin")
 	base := "/t/" + tn.Slug + "/products"
@@ -151,7 +177,7 @@ func TestImportFromUploadToFinishedJobOverHTTP(t *testing.T) {
 	req, _ = http.NewRequest(http.MethodPost, base+"/export", strings.NewReader(strings.Repeat("A", 100_000)))
 	req.Header.Set("X-Bad", "a\x01b")
 	admin.Do(req).ExpectStatus(http.StatusBadRequest)
-	if res := upload(t, admin, base+"/import", "a.csv", "Handle,Title\na,A\n"); !res.Close {
+	if res := uploadRaw(t, admin, base+"/import", "a.csv", "Handle,Title\na,A\n"); !res.Close {
 		t.Fatal("the upload's answer keeps the connection open")
 	}
 
@@ -167,13 +193,13 @@ func TestImportFromUploadToFinishedJobOverHTTP(t *testing.T) {
 	action := formAction(t, res, "import-result")
 	// Read it as nothing and check again: two products to create, one rejected.
 	form := url.Values{"map.0": {"Handle"}, "map.1": {"Title"}, "map.2": {"-"}, "map.3": {"Variant SKU"}, "map.4": {"Price EUR"}, "action": {"check"}}
-	res = admin.PostForm(action, form).ExpectStatus(http.StatusOK)
+	res = settle(t, admin, admin.PostForm(action, form)).ExpectStatus(http.StatusOK)
 	if res.Text("check-create") != "2" || res.Text("check-rejected") != "1" || res.TestID("preview-row").Length() != 3 {
 		t.Fatalf("mapped check: create %q, rejected %q, %d preview rows", res.Text("check-create"), res.Text("check-rejected"), res.TestID("preview-row").Length())
 	}
 	// Mapping a column to another one is read as such: Title read as the vendor leaves no title.
 	swapped := url.Values{"map.0": {"Handle"}, "map.1": {"Vendor"}, "map.2": {"-"}, "map.3": {"Variant SKU"}, "map.4": {"Price EUR"}, "action": {"check"}}
-	if res := admin.PostForm(action, swapped).ExpectStatus(http.StatusOK); res.Text("check-rejected") != "3" {
+	if res := settle(t, admin, admin.PostForm(action, swapped)).ExpectStatus(http.StatusOK); res.Text("check-rejected") != "3" {
 		t.Fatalf("title mapped away: rejected %q", res.Text("check-rejected"))
 	}
 
@@ -183,7 +209,6 @@ func TestImportFromUploadToFinishedJobOverHTTP(t *testing.T) {
 	if loc := res.Header.Get("Location"); !strings.HasPrefix(loc, "/t/"+tn.Slug+"/jobs") {
 		t.Fatalf("start went to %q", loc)
 	}
-	app.StartJobs(t)
 	var page *testkit.Response
 	testkit.Eventually(t, 20*time.Second, "import done", func() bool {
 		page = admin.Get("/t/" + tn.Slug + "/jobs")

@@ -113,6 +113,7 @@ func (a *App) Routes() []Route {
 		{Method: fiber.MethodPost, Path: paths.ProductsImport, Access: InTenant, Perm: p("products", "import"), Handler: a.productsImportPost},
 		{Method: fiber.MethodGet, Path: paths.ProductsImportTemplate, Access: InTenant, Perm: p("products", "import"), Handler: a.productsImportTemplate},
 		{Method: fiber.MethodGet, Path: paths.ProductsImportExample, Access: InTenant, Perm: p("products", "import"), Handler: a.productsImportExample},
+		{Method: fiber.MethodGet, Path: paths.ProductsImportUpload, Access: InTenant, Perm: p("products", "import"), Handler: a.productsImportShow},
 		{Method: fiber.MethodPost, Path: paths.ProductsImportUpload, Access: InTenant, Perm: p("products", "import"), Handler: a.productsImportUpload},
 		{Method: fiber.MethodGet, Path: paths.Product, Access: InTenant, Perm: p("products", "read"), Handler: a.productShow},
 		{Method: fiber.MethodPost, Path: paths.Product, Access: InTenant, Perm: p("products", "update"), Handler: a.productUpdatePost},

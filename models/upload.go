@@ -23,7 +23,21 @@ type Upload struct {
 	Complete  bool       `gorm:"not null"`
 	ExpiresAt time.Time  `gorm:"not null"`
 	CreatedAt time.Time
+	// The check of the upload, run as a job: its state, token (the check that counts), the
+	// mapping it reads the file with, the products checked so far and its result (the caller's
+	// JSON).
+	CheckState   string `gorm:"not null"`
+	CheckToken   string `gorm:"not null"`
+	CheckMapping string `gorm:"not null"`
+	CheckDone    int64  `gorm:"not null"`
+	CheckResult  string `gorm:"not null"`
 }
+
+// Check states of an upload.
+const (
+	UploadChecking = "checking"
+	UploadChecked  = "done"
+)
 
 // TableName is the table of uploads.
 func (Upload) TableName() string { return "uploads" }
@@ -139,6 +153,51 @@ func (r *uploadReader) Read(p []byte) (int, error) {
 	n := copy(p, r.rest)
 	r.rest = r.rest[n:]
 	return n, nil
+}
+
+// StartUploadCheck marks the upload as being checked with mapping (JSON) under a new token,
+// which it returns; a check still running under an older token no longer counts.
+func (s *Store) StartUploadCheck(ctx context.Context, u *Upload, mapping string) (string, error) {
+	token := uuid.NewString()
+	err := s.Conn(ctx).Model(&Upload{}).Where("tenant_id = ? AND id = ?", u.TenantID, u.ID).Updates(map[string]any{
+		"check_state": UploadChecking, "check_token": token, "check_mapping": mapping, "check_done": 0, "check_result": ""}).Error
+	if err != nil {
+		return "", translate(err, "upload check")
+	}
+	u.CheckState, u.CheckToken, u.CheckMapping, u.CheckDone, u.CheckResult = UploadChecking, token, mapping, 0, ""
+	return token, nil
+}
+
+// UploadCheckProgress records how many products the check under token has done, and reports
+// whether that check still counts (no newer one replaced it).
+func (s *Store) UploadCheckProgress(ctx context.Context, id uuid.UUID, token string, done int64) (bool, error) {
+	res := s.Conn(ctx).Model(&Upload{}).Where("id = ? AND check_token = ?", id, token).Update("check_done", done)
+	if res.Error != nil {
+		return false, translate(res.Error, "upload check")
+	}
+	return res.RowsAffected == 1, nil
+}
+
+// FinishUploadCheck stores the result of the check under token, unless a newer check replaced
+// it; it reports whether it was stored.
+func (s *Store) FinishUploadCheck(ctx context.Context, id uuid.UUID, token, result string, done int64) (bool, error) {
+	res := s.Conn(ctx).Model(&Upload{}).Where("id = ? AND check_token = ?", id, token).
+		Updates(map[string]any{"check_state": UploadChecked, "check_result": result, "check_done": done})
+	if res.Error != nil {
+		return false, translate(res.Error, "upload check")
+	}
+	return res.RowsAffected == 1, nil
+}
+
+// UploadForCheck returns an upload for its check job: complete, of the tenant, with the token
+// still current; otherwise ErrNotFound.
+func (s *Store) UploadForCheck(ctx context.Context, tenantID, id uuid.UUID, token string) (*Upload, error) {
+	var u Upload
+	err := s.Conn(ctx).Where("tenant_id = ? AND id = ? AND complete AND check_token = ?", tenantID, id, token).Take(&u).Error
+	if err != nil {
+		return nil, translate(err, "upload "+id.String())
+	}
+	return &u, nil
 }
 
 // KeepUpload makes the tenant's upload last UploadLifetime from now: an import started from it

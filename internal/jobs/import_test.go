@@ -248,3 +248,39 @@ func TestImportJobResumesItsAllOrNothingCheck(t *testing.T) {
 		t.Fatalf("failed rows %q: want p-7 and p-250 once each", rows)
 	}
 }
+
+func TestCheckJobStoresTheResultOfTheLatestMapping(t *testing.T) {
+	t.Parallel()
+	store := testkit.NewDB(t)
+	tn := testkit.Tenant(t, store).Create()
+	actor := testkit.User(t, store).WithRole(tn, "admin").Create()
+	r := newRunner(t, store, false)
+	ctx := context.Background()
+	u, err := store.SaveUpload(ctx, tn.ID, &actor.ID, "a.csv", strings.NewReader("Handle,Weight,Title\na,1kg,A\nb,2kg,B\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The first check (by the headings) is replaced before it runs by one that skips Weight.
+	if err := r.StartCheck(ctx, u, nil, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.StartCheck(ctx, u, []string{"", catalogcsv.Ignore, ""}, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = r.Stop(context.Background()) })
+	var got *models.Upload
+	testkit.Eventually(t, 20*time.Second, "the check done", func() bool {
+		got, err = store.UploadByID(ctx, tn.ID, u.ID)
+		return err == nil && got.CheckState == models.UploadChecked
+	})
+	var res jobs.CheckResult
+	if err := json.Unmarshal([]byte(got.CheckResult), &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Error != "" || res.Check == nil || res.Check.Create != 2 || got.CheckDone != 2 {
+		t.Fatalf("result %+v (done %d): want the second mapping's, 2 to create", res, got.CheckDone)
+	}
+}

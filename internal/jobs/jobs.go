@@ -96,6 +96,7 @@ func New(store *models.Store, opts Options) (*Runner, error) {
 	river.AddWorker(workers, &scheduleWorker{r: r})
 	river.AddWorker(workers, &expireFilesWorker{r: r})
 	river.AddWorker(workers, &importWorker{r: r})
+	river.AddWorker(workers, &checkWorker{r: r})
 	cooldown := min(river.FetchCooldownDefault, opts.PollInterval)
 	client, err := river.NewClient(driver, &river.Config{
 		ID:                opts.ID,

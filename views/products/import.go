@@ -25,6 +25,7 @@ type Import struct {
 	Targets      []string // the columns of the format, for the mapping
 	Unknown      []string // headings the format does not know, to map or skip
 	AllOrNothing bool
+	Checking     bool // the check job has not finished: the page polls
 }
 
 // UploadURL is where a checked upload is checked again or imported.
@@ -54,6 +55,13 @@ func (im Import) Mapped(i int) string {
 // IsUnknown reports whether file column i has a heading the format does not know.
 func (im Import) IsUnknown(i int) bool {
 	return i < len(im.FileColumns) && slices.Contains(im.Unknown, im.FileColumns[i])
+}
+
+func allQuery(im Import) string {
+	if im.AllOrNothing {
+		return "?all=1"
+	}
+	return ""
 }
 
 // ColumnsSummary says in a few words how the file's columns are read.
