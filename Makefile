@@ -107,6 +107,8 @@ bench: build ## run the benchmarks (see docs/BENCHMARKS.md): start-up, memory, w
 	$(GO) test -run '^$$' -bench '^Benchmark(Pathological|Ordinary)$$' -benchtime 3x ./internal/markdown/
 	@echo "== rendering: the content list, users list and event log, 50 rows, page and htmx fragment (goal < 0.3 ms each) =="
 	$(GO) test -run '^$$' -bench 'Benchmark(NodeList|UserList|EventList)$$' -benchmem -count 3 ./views/nodes/ ./views/users/ ./views/events/
+	@echo "== catalog CSV import/export (issue 14): 10,000 products x 3 variants imported, re-imported and exported through the jobs; peak memory importing a 50 MB file (PostgreSQL) =="
+	TEST_DB=postgres $(GO) test -run '^$$' -bench '^BenchmarkImport$$' -benchtime 1x -timeout 60m ./bench/
 
 .PHONY: services
 services: ## start PostgreSQL, Redis and NATS on this machine if they are down

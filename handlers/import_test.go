@@ -212,7 +212,7 @@ func TestImportFromUploadToFinishedJobOverHTTP(t *testing.T) {
 	var page *testkit.Response
 	testkit.Eventually(t, 20*time.Second, "import done", func() bool {
 		page = admin.Get("/t/" + tn.Slug + "/jobs")
-		return strings.Contains(string(page.Body), "2 created")
+		return strings.Contains(page.Text("job-result"), "2 created") // the result, not the counts so far
 	})
 	if !strings.Contains(string(page.Body), "1 rejected") {
 		t.Fatalf("jobs page: %s", page.Body)

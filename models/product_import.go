@@ -14,6 +14,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/rustok/rustok-admin/internal/events"
+	"github.com/rustok/rustok-admin/migrations"
 )
 
 // The catalog import writes products read from a file (internal/catalogcsv) in batches. A
@@ -411,9 +412,14 @@ func (s *Store) importCreate(ctx context.Context, tenant *Tenant, ip *ImportProd
 	}
 	now := s.db.NowFunc()
 	var prices []Price
-	var stocked []*Variant
 	for _, iv := range ip.Variants {
 		v := newImportVariant(tenant, p, opts, iv, now)
+		if iv.Quantity != nil {
+			if v.InventoryPolicy == PolicyDeny && *iv.Quantity < 0 {
+				return "", []ImportRowError{{Line: iv.Line, Column: "Variant Inventory Qty", Message: "With policy deny the stock cannot be below zero."}}, nil, nil
+			}
+			v.InventoryQuantity = *iv.Quantity
+		}
 		for _, cur := range sortedKeys(iv.Prices) {
 			pr := iv.Prices[cur]
 			if pr.Amount == nil {
@@ -427,6 +433,7 @@ func (s *Store) importCreate(ctx context.Context, tenant *Tenant, ip *ImportProd
 	if err := s.Conn(ctx).Omit(clause.Associations).CreateInBatches(p.Variants, 200).Error; err != nil {
 		return "", nil, nil, skuClash(err, uuid.Nil)
 	}
+	var ledger []LedgerEntry
 	for i := range p.Variants {
 		v := &p.Variants[i]
 		vref := events.VariantRef{ProductRef: ref, VariantID: v.ID}
@@ -434,8 +441,12 @@ func (s *Store) importCreate(ctx context.Context, tenant *Tenant, ip *ImportProd
 		for _, pr := range v.Prices {
 			evts = append(evts, &events.PriceUpdated{VariantRef: vref, Currency: pr.Currency, Amount: pr.Amount, CompareAtAmount: pr.CompareAtAmount})
 		}
-		if q := ip.Variants[i].Quantity; q != nil && *q != 0 {
-			stocked = append(stocked, v)
+		if v.InventoryQuantity != 0 {
+			// The stock went in with the row; its ledger rows go in one statement below.
+			ledger = append(ledger, LedgerEntry{ID: uuid.Must(uuid.NewV7()), TenantID: tenant.ID, ProductID: p.ID, VariantID: v.ID,
+				Delta: v.InventoryQuantity, QuantityAfter: v.InventoryQuantity, Reason: ReasonImport, Note: "Import",
+				ActorID: events.ActorFrom(ctx), JobRunID: jobRunFrom(ctx), CreatedAt: now})
+			evts = append(evts, stockEvents(v, 0, ReasonImport)...)
 		}
 	}
 	if len(prices) > 0 {
@@ -443,13 +454,10 @@ func (s *Store) importCreate(ctx context.Context, tenant *Tenant, ip *ImportProd
 			return "", nil, nil, translate(err, "import prices")
 		}
 	}
-	for _, v := range stocked {
-		q := *ip.Variants[slices.IndexFunc(p.Variants, func(x Variant) bool { return x.ID == v.ID })].Quantity
-		_, sevts, err := s.setStockLocked(ctx, tenant, v, 0, q, ReasonImport, "Import")
-		if err != nil {
-			return "", nil, nil, err
+	if len(ledger) > 0 {
+		if err := s.Conn(ctx).CreateInBatches(ledger, 200).Error; err != nil {
+			return "", nil, nil, translate(err, "import ledger")
 		}
-		evts = append(evts, sevts...)
 	}
 	if ip.Status != "" && ip.Status != ProductDraft {
 		ev, err := s.moveProduct(ctx, tenant, p, ip.Status)
@@ -687,4 +695,16 @@ func (s *Store) importMove(ctx context.Context, tenant *Tenant, p *Product, to s
 		return nil, err
 	}
 	return append(evts, ev), nil
+}
+
+// AnalyzeCatalog refreshes PostgreSQL's statistics of the catalog's tables. A large import
+// calls it as it goes: the tables grow faster than autovacuum looks at them, and a plan made
+// for a nearly empty tenant (scanning its variants for a SKU or a stock update) gets slower
+// with every batch (docs/BENCHMARKS.md). SQLite plans by its indexes and needs none.
+func (s *Store) AnalyzeCatalog(ctx context.Context) error {
+	if s.dialect != migrations.Postgres {
+		return nil
+	}
+	err := s.Conn(ctx).Exec("ANALYZE products, product_translations, product_variants, variant_prices, inventory_ledger").Error
+	return translate(err, "analyze catalog")
 }

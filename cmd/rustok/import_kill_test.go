@@ -1,18 +1,14 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/csv"
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
+	"strings"
 	"testing"
 	"time"
 
-	"github.com/rustok/rustok-admin/internal/catalogcsv"
 	"github.com/rustok/rustok-admin/internal/events"
 	"github.com/rustok/rustok-admin/internal/jobs"
 	"github.com/rustok/rustok-admin/internal/testkit"
@@ -45,22 +41,7 @@ func TestImportResumesAfterServeIsKilled(t *testing.T) {
 	actor := testkit.User(t, store).WithRole(tn, "admin").Create()
 
 	const n = 800
-	head := catalogcsv.Header(tn.EnabledCurrencies())
-	var file bytes.Buffer
-	w := csv.NewWriter(&file)
-	_ = w.Write(head)
-	for i := 0; i < n; i++ {
-		row := make([]string, len(head))
-		set := func(col, v string) { row[slices.Index(head, col)] = v }
-		set("Handle", fmt.Sprintf("p-%d", i))
-		set("Title", fmt.Sprintf("Product %d", i))
-		set("Variant SKU", fmt.Sprintf("SKU-%d", i))
-		set("Variant Inventory Qty", "3")
-		set("Price "+tn.Currency(), "1.00")
-		_ = w.Write(row)
-	}
-	w.Flush()
-	up, err := store.SaveUpload(ctx, tn.ID, &actor.ID, "big.csv", &file)
+	up, err := store.SaveUpload(ctx, tn.ID, &actor.ID, "big.csv", strings.NewReader(testkit.CatalogFile(tn, n)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -83,6 +83,7 @@ func exampleFile(t *testing.T, tn *models.Tenant) string {
 	set := func(col, v string) { third[slices.Index(rows[0], col)] = v }
 	set("Handle", "odd-one")
 	set("Title", "=SUM(A1); \"quoted\"\nsecond line")
+	set("Body (Markdown)", "    indented code\n\nA closing line break\n") // kept as written, spaces and newlines
 	set("Status", "archived")
 	set("Variant SKU", "ODD-1")
 	set("Variant Inventory Qty", "-2")
@@ -326,5 +327,25 @@ func TestImportHandlesDifferingInCaseAreOneProduct(t *testing.T) {
 	}
 	if len(errs) != 1 || !strings.Contains(errs[0].Message, "together") {
 		t.Fatalf("errors %v", errs)
+	}
+}
+
+func TestImportKeepsAnEditorsBodyAsWritten(t *testing.T) {
+	t.Parallel()
+	store := testkit.NewDB(t)
+	tn := importTenant(t, store)
+	// A body saved in the editor, with an indented code block and a closing line break.
+	body := "    go test ./...\n\nThen read the output.\n"
+	if _, err := store.CreateProduct(context.Background(), tn, models.ProductInput{
+		Translations: []models.ProductTranslationInput{{Locale: "en", Title: "Kit", Description: body}}}); err != nil {
+		t.Fatal(err)
+	}
+	rec := testkit.Events(t, store)
+	counts, errs := importFile(t, store, tn, exportFile(t, store, tn), models.ImportOptions{})
+	if len(errs) > 0 || counts[models.ImportUnchanged] != 1 {
+		t.Fatalf("the export re-imported: %v %v, want unchanged", counts, errs)
+	}
+	if got := rec.Types(t); len(got) != 0 {
+		t.Fatalf("the export re-imported wrote %v", got)
 	}
 }

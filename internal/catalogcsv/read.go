@@ -54,7 +54,26 @@ type Row struct {
 
 // Get returns the row's trimmed value in the column, without the apostrophe Text put before a
 // formula-like value.
-func (r Row) Get(col string) string { return plain(strings.TrimSpace(r.Values[col])) }
+func (r Row) Get(col string) string {
+	if col == bodyColumn {
+		return r.Body()
+	}
+	return plain(strings.TrimSpace(r.Values[col]))
+}
+
+// bodyColumn is the Markdown body, the one text read as written: its spaces and newlines mean
+// something (an indented code block, a closing line break), and the editor keeps them too.
+const bodyColumn = "Body (Markdown)"
+
+// Body is the row's Markdown body as written (line ends as \n), without the apostrophe Text put
+// before a formula-like value; a body of only spaces is empty.
+func (r Row) Body() string {
+	v := strings.ReplaceAll(r.Values[bodyColumn], "\r\n", "\n")
+	if strings.TrimSpace(v) == "" {
+		return ""
+	}
+	return plain(v)
+}
 
 // Group is the rows of one handle, which must be together in the file. Errors are problems of
 // single rows found while reading (not UTF-8, a wrong number of fields).

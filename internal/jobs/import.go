@@ -43,6 +43,10 @@ const importTimeout = 14 * time.Minute
 // ImportBatch is how many products one transaction of an import writes.
 const ImportBatch = 100
 
+// analyzeEvery is how many batches an import writes between refreshes of the catalog's
+// statistics (and after its first): see models.Store.AnalyzeCatalog.
+const analyzeEvery = 20
+
 // ImportStats are an import's running counts, kept with its progress (job_runs.stats) in each
 // batch's transaction. Checked says an all-or-nothing import found every row good.
 type ImportStats struct {
@@ -230,6 +234,9 @@ func (im *importer) pass(ctx context.Context, dry bool) error {
 				im.stats = st
 				return im.step(ctx, im.progress(seen, dry))
 			})
+			if batch := seen / ImportBatch; err == nil && !dry && (batch == 1 || batch%analyzeEvery == 0) {
+				err = store.AnalyzeCatalog(ctx)
+			}
 			if err == nil && im.r.after != nil {
 				err = im.r.after(im.run.ID, im.progress(seen, dry))
 			}

@@ -6,8 +6,6 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -21,29 +19,9 @@ import (
 	"github.com/rustok/rustok-admin/models"
 )
 
-// catalogFile is n one-variant products (p-0 … p-n-1), the ones in bad with a price that has
-// too many decimals.
 func catalogFile(t *testing.T, tn *models.Tenant, n int, bad ...int) string {
 	t.Helper()
-	head := catalogcsv.Header(tn.EnabledCurrencies())
-	var b bytes.Buffer
-	w := csv.NewWriter(&b)
-	_ = w.Write(head)
-	for i := 0; i < n; i++ {
-		row := make([]string, len(head))
-		set := func(col, v string) { row[slices.Index(head, col)] = v }
-		set("Handle", fmt.Sprintf("p-%d", i))
-		set("Title", fmt.Sprintf("Product %d", i))
-		set("Variant SKU", fmt.Sprintf("SKU-%d", i))
-		set("Variant Inventory Qty", "5")
-		set("Price "+tn.Currency(), "9.99")
-		if slices.Contains(bad, i) {
-			set("Price "+tn.Currency(), "9.999")
-		}
-		_ = w.Write(row)
-	}
-	w.Flush()
-	return b.String()
+	return testkit.CatalogFile(tn, n, bad...)
 }
 
 func startImport(t *testing.T, store *models.Store, r *jobs.Runner, tn *models.Tenant, actor uuid.UUID, file string, n int, allOrNothing bool) *models.JobRun {
