@@ -83,6 +83,7 @@ func (f shellFixture) pages(eventPath string) []shellPage {
 		{"role", tp + "/roles/manager", `[data-testid="role-page"]`},
 		{"events", tp + "/events", `[data-testid="event-row"]`},
 		{"jobs", tp + "/jobs", `[data-testid="job-download"]`},
+		{"settings", tp + "/settings", `[data-testid="tenant-form"]`},
 		{"event", eventPath, `[data-testid="event-occurred-at"]`},
 		{"tenants", "/tenants", `main`},
 		{"system", "/system", `main`},

@@ -129,6 +129,8 @@ func (a *App) Routes() []Route {
 		// Background jobs: seeing them needs events:list; cancelling, retrying and downloading
 		// also need the permission of the job's kind (jobPerms, checked in the handler).
 		{Method: fiber.MethodGet, Path: paths.Jobs, Access: InTenant, Perm: p("events", "list"), Handler: a.jobsList},
+		{Method: fiber.MethodGet, Path: paths.Settings, Access: InTenant, Perm: p("settings", "read"), Handler: a.settingsShow},
+		{Method: fiber.MethodPost, Path: paths.Settings, Access: InTenant, Perm: p("settings", "update"), Handler: a.settingsPost},
 		{Method: fiber.MethodPost, Path: paths.JobCancel, Access: InTenant, Perm: p("events", "list"), Handler: a.jobCancelPost},
 		{Method: fiber.MethodPost, Path: paths.JobRetry, Access: InTenant, Perm: p("events", "list"), Handler: a.jobRetryPost},
 		{Method: fiber.MethodGet, Path: paths.JobFile, Access: InTenant, Perm: p("events", "list"), Handler: a.jobFile},

@@ -273,6 +273,7 @@ var navSections = []navSection{
 	{"People", "Roles", "roles", "shield-check", paths.Roles, true},
 	{"Activity", "Events", "events", "activity", paths.Events, true},
 	{"Activity", "Jobs", "jobs", "list-checks", paths.Jobs, true},
+	{"Tenant", "Settings", "settings", "settings", paths.Settings, true},
 	{"Platform", "Tenants", "tenants", "building-2", paths.Tenants, false},
 	{"Platform", "Platform events", "platform-events", "scroll-text", paths.PlatformEvents, false},
 	{"Platform", "All jobs", "platform-jobs", "list-checks", paths.PlatformJobs, false},

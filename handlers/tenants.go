@@ -312,5 +312,6 @@ func tenantChanged(before, after *models.Tenant) bool {
 	sorted := func(ls []string) []string { return slices.Sorted(slices.Values(ls)) }
 	return before.Name != after.Name || domain(before) != domain(after) || before.DefaultLocale != after.DefaultLocale ||
 		!slices.Equal(sorted(before.Locales), sorted(after.Locales)) || before.Currency() != after.Currency() ||
-		!slices.Equal(sorted(before.EnabledCurrencies()), sorted(after.EnabledCurrencies())) || before.LowStock() != after.LowStock()
+		!slices.Equal(sorted(before.EnabledCurrencies()), sorted(after.EnabledCurrencies())) || before.LowStock() != after.LowStock() ||
+		before.Zone() != after.Zone() || before.RequireTwoFactor != after.RequireTwoFactor
 }

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -31,9 +32,21 @@ type Tenant struct {
 	DefaultCurrency   string   `gorm:"not null"`
 	Currencies        []string `gorm:"serializer:json;not null"`
 	LowStockThreshold int64    `gorm:"not null"`
-	Version           int      `gorm:"not null;default:1"` // bumped by every update (version.go)
-	CreatedAt         time.Time
-	UpdatedAt         time.Time
+	// The tenant's time zone (an IANA name, migration 00018) and whether its members must sign in
+	// with a second factor.
+	TimeZone         string `gorm:"not null;default:UTC"`
+	RequireTwoFactor bool   `gorm:"not null"`
+	Version          int    `gorm:"not null;default:1"` // bumped by every update (version.go)
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+}
+
+// Zone is the tenant's time zone, UTC when it never chose one.
+func (t *Tenant) Zone() string {
+	if t.TimeZone == "" {
+		return "UTC"
+	}
+	return t.TimeZone
 }
 
 // Currency is the tenant's default currency (USD for a tenant that never chose one).
@@ -250,7 +263,10 @@ type TenantUpdate struct {
 	DefaultCurrency   *string
 	Currencies        []string
 	LowStockThreshold *int64
-	Version           *int // the version the edit form was loaded from; nil skips the check (version.go)
+	// The tenant's settings (its own settings page); nil keeps them.
+	TimeZone         *string
+	RequireTwoFactor *bool
+	Version          *int // the version the edit form was loaded from; nil skips the check (version.go)
 }
 
 // UpdateTenant applies the update and emits tenant.updated (old → new), tenant.activated or
@@ -295,7 +311,23 @@ func (s *Store) UpdateTenant(ctx context.Context, id uuid.UUID, up TenantUpdate)
 		}
 		in.Normalize()
 		keepStoredSpelling(&in, t)
-		if err := in.Validate(); err != nil {
+		zone, twoFactor := t.Zone(), t.RequireTwoFactor
+		if up.TimeZone != nil {
+			zone = strings.TrimSpace(*up.TimeZone)
+		}
+		if up.RequireTwoFactor != nil {
+			twoFactor = *up.RequireTwoFactor
+		}
+		err = in.Validate()
+		if _, zerr := time.LoadLocation(zone); zerr != nil || zone == "" || zone == "Local" {
+			var ve *ValidationError
+			if !errors.As(err, &ve) {
+				ve = &ValidationError{Fields: map[string]string{}}
+			}
+			ve.Fields["time_zone"] = "Choose a time zone from the list, such as Europe/Berlin."
+			err = ve
+		}
+		if err != nil {
 			return err
 		}
 		oldDomain := ""
@@ -306,7 +338,8 @@ func (s *Store) UpdateTenant(ctx context.Context, id uuid.UUID, up TenantUpdate)
 			Diff("default_locale", t.DefaultLocale, in.DefaultLocale).
 			Diff("default_currency", t.Currency(), in.DefaultCurrency).
 			Diff("currencies", strings.Join(t.EnabledCurrencies(), ", "), strings.Join(in.Currencies, ", ")).
-			Diff("low_stock_threshold", t.LowStockThreshold, *in.LowStockThreshold)
+			Diff("low_stock_threshold", t.LowStockThreshold, *in.LowStockThreshold).
+			Diff("time_zone", t.Zone(), zone).Diff("require_two_factor", t.RequireTwoFactor, twoFactor)
 		var evts []events.Event
 		ref := events.TenantRef{TenantID: t.ID}
 		for _, l := range in.Locales {
@@ -335,11 +368,12 @@ func (s *Store) UpdateTenant(ctx context.Context, id uuid.UUID, up TenantUpdate)
 		}
 		t.Name, t.DefaultLocale, t.Locales, t.Domain = in.Name, in.DefaultLocale, in.Locales, nil
 		t.DefaultCurrency, t.Currencies, t.LowStockThreshold = in.DefaultCurrency, in.Currencies, *in.LowStockThreshold
+		t.TimeZone, t.RequireTwoFactor = zone, twoFactor
 		if in.Domain != "" {
 			t.Domain = &in.Domain
 		}
 		if err := s.saveVersioned(ctx, t, "update tenant", "name", "domain", "default_locale", "locales", "is_active",
-			"default_currency", "currencies", "low_stock_threshold"); err != nil {
+			"default_currency", "currencies", "low_stock_threshold", "time_zone", "require_two_factor"); err != nil {
 			return err
 		}
 		return s.Append(ctx, evts...)
@@ -401,4 +435,28 @@ func keepStoredSpelling(in *TenantInput, t *Tenant) {
 	for i, l := range in.Locales {
 		in.Locales[i] = stored(l)
 	}
+}
+
+// TranslationsIn counts the tenant's content and product translations in each of locales, for
+// a settings change that disables them (their text stays stored, but is no longer offered).
+func (s *Store) TranslationsIn(ctx context.Context, tenantID uuid.UUID, locales []string) (map[string]int64, error) {
+	out := map[string]int64{}
+	if len(locales) == 0 {
+		return out, nil
+	}
+	for _, table := range []string{"node_translations", "product_translations"} {
+		var rows []struct {
+			Locale string
+			N      int64
+		}
+		err := s.Conn(ctx).Table(table).Select("locale, count(*) AS n").
+			Where("tenant_id = ? AND locale IN ?", tenantID, locales).Group("locale").Scan(&rows).Error
+		if err != nil {
+			return nil, translate(err, "count translations")
+		}
+		for _, r := range rows {
+			out[r.Locale] += r.N
+		}
+	}
+	return out, nil
 }

@@ -82,6 +82,7 @@ const (
 
 	// Background jobs of the tenant: the list, cancel and retry, and a job's output file.
 	Jobs      = "/t/:slug/jobs"
+	Settings  = "/t/:slug/settings"
 	JobCancel = "/t/:slug/jobs/:id/cancel"
 	JobRetry  = "/t/:slug/jobs/:id/retry"
 	JobFile   = "/t/:slug/jobs/:id/file"
