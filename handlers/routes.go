@@ -82,6 +82,7 @@ func (a *App) Routes() []Route {
 		{Method: fiber.MethodPost, Path: paths.User, Access: InTenant, Perm: p("users", "update"), Handler: a.userUpdatePost},
 		{Method: fiber.MethodPost, Path: paths.UserRoles, Access: InTenant, Perm: p("users", "update"), Handler: a.userRoleAssignPost},
 		{Method: fiber.MethodPost, Path: paths.UserRoleRevoke, Access: InTenant, Perm: p("users", "update"), Handler: a.userRoleRevokePost},
+		{Method: fiber.MethodPost, Path: paths.UserPasswordReset, Access: InTenant, Perm: p("users", "update"), Handler: a.userPasswordResetPost},
 		// Content: posts and pages. Fixed paths come before /nodes/:id, which they would match.
 		// The preview changes and reveals nothing, so reading content is enough to use it; it is
 		// rate-limited per user, as it renders whatever it is sent.

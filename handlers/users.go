@@ -112,6 +112,40 @@ func (a *App) userShow(c *fiber.Ctx) error {
 	return a.renderUserEdit(c, fiber.StatusOK, tu, func(e *userviews.Edit) { e.InviteLink = link })
 }
 
+// userPasswordResetPost makes a one-time link for the user to set a new password (48 h, single
+// use; the server sends no mail) and shows it once on their page. A user who also belongs to
+// other tenants or to the platform, or who may do more here than the admin, is refused: the
+// link would let the admin in as them.
+func (a *App) userPasswordResetPost(c *fiber.Ctx) error {
+	t := currentTenant(c)
+	tu, err := a.tenantUserByParam(c)
+	if err != nil {
+		return err
+	}
+	back := userviews.UserURL(t.Slug, tu.ID.String())
+	scope := t.ID
+	if a.isSuper(c) {
+		scope = uuid.Nil // a super admin may reset anyone's
+	}
+	token, err := a.store.IssuePasswordReset(ctx(c), scope, tu.ID)
+	var ve *models.ValidationError
+	switch {
+	case errors.Is(err, models.ErrResetNotYours):
+		return a.flashRedirect(c, "error", "Only a super admin can reset the password of "+tu.Email+": they also belong to other tenants or to the platform.", back)
+	case errors.As(err, &ve):
+		return a.flashRedirect(c, "error", firstMessage(ve), back)
+	case err != nil:
+		return err
+	}
+	s, err := a.session(c)
+	if err != nil {
+		return err
+	}
+	s.InviteLink = c.BaseURL() + paths.URL(paths.SetPassword, token)
+	a.log.InfoContext(ctx(c), "password reset link issued", "user_id", tu.ID.String(), "tenant_id", t.ID.String())
+	return a.flashRedirect(c, "success", "A password reset link for "+tu.Email+" is below. Copy it now: it is shown once and works once, for 48 hours.", back)
+}
+
 // userUpdatePost saves name and status. Deactivating ends the user's sessions on their next
 // request. An account that also belongs elsewhere is changed by super admins only (403); a
 // user who may do more than the signed-in one is refused by the grant rule (422). A form

@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -96,7 +97,7 @@ func (s *Store) TenantUsers(ctx context.Context, tenantID uuid.UUID, q UserQuery
 	if s.Dialect() == migrations.SQLite {
 		roles = "(SELECT group_concat(r.v1, ',') FROM casbin_rule r WHERE r.ptype = 'g' AND r.v2 = ? AND r.v0 = CAST(users.id AS TEXT))"
 	}
-	invited := "(EXISTS (SELECT 1 FROM password_tokens p WHERE p.user_id = users.id) AND " +
+	invited := "(EXISTS (SELECT 1 FROM password_tokens p WHERE p.user_id = users.id AND p.purpose = 'invite') AND " +
 		"NOT EXISTS (SELECT 1 FROM password_tokens p WHERE p.user_id = users.id AND p.used_at IS NOT NULL))"
 	rows := db.Select("users.*, "+roles+" AS roles_csv, "+invited+" AS invited", tenantID.String()).Order(userKey.order(q.Cursor != nil && q.Cursor.Back)).Limit(page.PerPage + 1)
 	if q.Cursor == nil {
@@ -155,7 +156,7 @@ func (s *Store) invitedAmong(ctx context.Context, users []User) (map[uuid.UUID]b
 	}
 	var invited []uuid.UUID
 	err := s.Conn(ctx).Model(&PasswordToken{}).Select("user_id").Where("user_id IN ?", ids).
-		Group("user_id").Having("COUNT(used_at) = 0").Pluck("user_id", &invited).Error
+		Group("user_id").Having("COUNT(used_at) = 0 AND SUM(CASE WHEN purpose = 'invite' THEN 1 ELSE 0 END) > 0").Pluck("user_id", &invited).Error
 	if err != nil {
 		return nil, translate(err, "invited users")
 	}
@@ -240,7 +241,7 @@ func (s *Store) InviteUser(ctx context.Context, tenantID uuid.UUID, email, name,
 		func(ctx context.Context, u *User) error {
 			now := time.Now().UTC()
 			pt := PasswordToken{ID: uuid.Must(uuid.NewV7()), UserID: u.ID, TokenHash: hashToken(token),
-				ExpiresAt: now.Add(InviteValidity), CreatedAt: now}
+				ExpiresAt: now.Add(InviteValidity), Purpose: "invite", CreatedAt: now}
 			return translate(s.Conn(ctx).Create(&pt).Error, "create set-password link")
 		})
 	if err != nil {
@@ -410,6 +411,7 @@ type PasswordToken struct {
 	TokenHash string    `gorm:"not null"`
 	ExpiresAt time.Time `gorm:"not null"`
 	UsedAt    *time.Time
+	Purpose   string `gorm:"not null;default:invite"` // "invite" or "reset"
 	CreatedAt time.Time
 }
 
@@ -488,4 +490,72 @@ func randomToken() (string, error) {
 func hashToken(token string) string {
 	sum := sha256.Sum256([]byte(token))
 	return hex.EncodeToString(sum[:])
+}
+
+// ErrResetNotYours refuses a password reset a tenant admin may not issue: the user also
+// belongs to other tenants or to the platform, where the link would let the admin in too.
+var ErrResetNotYours = errors.New("only a super admin can reset the password of a user who is also in other tenants or on the platform")
+
+// IssuePasswordReset makes a one-time set-password link for the user, valid for InviteValidity,
+// and returns its token (only its SHA-256 is stored). Any earlier unused link of the user stops
+// working. With tenantID set (a tenant admin's request) the user must belong to that tenant and
+// to no other, and hold no platform role, else ErrResetNotYours; uuid.Nil is the platform's (a
+// super admin, the command line). Event: user.updated with password_reset_link "" → "issued, valid
+// until …".
+func (s *Store) IssuePasswordReset(ctx context.Context, tenantID, userID uuid.UUID) (string, error) {
+	token, err := randomToken()
+	if err != nil {
+		return "", err
+	}
+	err = s.WithTx(ctx, func(ctx context.Context) error {
+		u, err := s.UserByID(ctx, userID)
+		if err != nil {
+			return err
+		}
+		if tenantID != uuid.Nil {
+			if err := s.checkGrantRule(ctx, tenantID, roleChange{what: "reset this user's password", field: "guard", users: []uuid.UUID{u.ID}}); err != nil {
+				return err
+			}
+			ms, err := s.MembershipsOf(ctx, u.ID)
+			if err != nil {
+				return err
+			}
+			member := false
+			for _, m := range ms {
+				if m.Domain != tenantID.String() {
+					return ErrResetNotYours
+				}
+				member = true
+			}
+			if !member {
+				return fmt.Errorf("user %s in tenant %s: %w", u.ID, tenantID, ErrNotFound)
+			}
+		}
+		// Only the newest link works. One that replaces an unused invitation is an invitation
+		// still: the user has not chosen a password yet.
+		purpose := "reset"
+		var pending int64
+		if err := s.Conn(ctx).Model(&PasswordToken{}).Where("user_id = ? AND used_at IS NULL AND purpose = 'invite'", u.ID).Count(&pending).Error; err != nil {
+			return translate(err, "set-password links")
+		}
+		if pending > 0 {
+			purpose = "invite"
+		}
+		if err := s.Conn(ctx).Where("user_id = ? AND used_at IS NULL", u.ID).Delete(&PasswordToken{}).Error; err != nil {
+			return translate(err, "replace set-password links")
+		}
+		now := time.Now().UTC()
+		pt := PasswordToken{ID: uuid.Must(uuid.NewV7()), UserID: u.ID, TokenHash: hashToken(token), ExpiresAt: now.Add(InviteValidity),
+			Purpose: purpose, CreatedAt: now}
+		if err := s.Conn(ctx).Create(&pt).Error; err != nil {
+			return translate(err, "create set-password link")
+		}
+		// The design's user.updated, with what changed (never the token).
+		return s.Append(ctx, &events.UserUpdated{UserRef: events.UserRef{UserID: u.ID},
+			Changes: events.Changes{}.Diff("password_reset_link", "", "issued, valid until "+pt.ExpiresAt.Format("2006-01-02 15:04 UTC"))})
+	})
+	if err != nil {
+		return "", err
+	}
+	return token, nil
 }

@@ -22,12 +22,14 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
 
 	"github.com/rustok/rustok-admin/handlers"
 	"github.com/rustok/rustok-admin/internal/backend"
 	"github.com/rustok/rustok-admin/internal/config"
 	"github.com/rustok/rustok-admin/internal/jobs"
 	"github.com/rustok/rustok-admin/internal/logging"
+	"github.com/rustok/rustok-admin/internal/paths"
 	"github.com/rustok/rustok-admin/migrations"
 	"github.com/rustok/rustok-admin/models"
 )
@@ -42,6 +44,8 @@ commands:
   migrate up|down|status     apply, roll back one, or list migrations
   seed                       create the demo tenant "acme" and the super admin
   user create --email E --password-stdin [--super-admin] [--tenant SLUG --role ROLE]
+  user reset-password --email E [--base-url URL]
+                             print a one-time link (48 h) for the user to set a new password
   relay                      run only the outbox relay (no HTTP server)
   version                    print the version
 `
@@ -440,9 +444,55 @@ func seedCatalog(ctx context.Context, store *models.Store, tenant *models.Tenant
 	return nil
 }
 
+// resetPasswordCommand implements `user reset-password`: as a super admin would from the users
+// page, it makes a one-time set-password link for the user (any earlier unused link stops
+// working) and prints it, since the server sends no mail. Event: user.updated (password_reset_link).
+func resetPasswordCommand(cfg config.Config, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("user reset-password", flag.ContinueOnError)
+	email := fs.String("email", "", "the user's email address")
+	base := fs.String("base-url", "", "the address users open the app at (default: http://localhost and the port of ADDR)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if strings.TrimSpace(*email) == "" {
+		return errors.New("usage: rustok user reset-password --email E [--base-url URL]")
+	}
+	if *base == "" {
+		port := "8080"
+		if _, p, err := net.SplitHostPort(cfg.Addr); err == nil && p != "" {
+			port = p
+		}
+		*base = "http://localhost:" + port
+	}
+	store, err := openStore(cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	ctx := context.Background()
+	if _, err := store.Migrate(ctx); err != nil {
+		return err
+	}
+	u, err := store.UserByEmail(ctx, *email)
+	if errors.Is(err, models.ErrNotFound) {
+		return fmt.Errorf("user reset-password: no user has the email %s", *email)
+	} else if err != nil {
+		return err
+	}
+	token, err := store.IssuePasswordReset(ctx, uuid.Nil, u.ID)
+	if err != nil {
+		return fmt.Errorf("user reset-password: %w", err)
+	}
+	fmt.Fprintf(stdout, "password reset link for %s (single use, valid 48 hours):\n%s%s\n", u.Email, strings.TrimRight(*base, "/"), paths.URL(paths.SetPassword, token))
+	return nil
+}
+
 // userCommand implements `user create`. The password is read from standard input, never from
 // the command line, where it would show in ps and shell history.
 func userCommand(cfg config.Config, args []string, stdin io.Reader, stdout io.Writer) error {
+	if len(args) > 0 && args[0] == "reset-password" {
+		return resetPasswordCommand(cfg, args[1:], stdout)
+	}
 	if len(args) == 0 || args[0] != "create" {
 		return errors.New("usage: rustok user create --email E --password-stdin [--super-admin] [--tenant SLUG --role ROLE]")
 	}

@@ -44,6 +44,7 @@ const (
 	User           = "/t/:slug/users/:id"
 	UserRoles      = "/t/:slug/users/:id/roles"
 	UserRoleRevoke = "/t/:slug/users/:id/roles/revoke"
+	UserPasswordReset = "/t/:slug/users/:id/password-reset"
 
 	// The content of a tenant: posts and pages.
 	Nodes           = "/t/:slug/nodes"
