@@ -39,11 +39,11 @@ const (
 	RolePermissions = "/t/:slug/roles/:name/permissions"
 
 	// The users of a tenant and their roles there.
-	Users          = "/t/:slug/users"
-	UserNew        = "/t/:slug/users/new"
-	User           = "/t/:slug/users/:id"
-	UserRoles      = "/t/:slug/users/:id/roles"
-	UserRoleRevoke = "/t/:slug/users/:id/roles/revoke"
+	Users             = "/t/:slug/users"
+	UserNew           = "/t/:slug/users/new"
+	User              = "/t/:slug/users/:id"
+	UserRoles         = "/t/:slug/users/:id/roles"
+	UserRoleRevoke    = "/t/:slug/users/:id/roles/revoke"
 	UserPasswordReset = "/t/:slug/users/:id/password-reset"
 
 	// The content of a tenant: posts and pages.
