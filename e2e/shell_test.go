@@ -84,6 +84,7 @@ func (f shellFixture) pages(eventPath string) []shellPage {
 		{"events", tp + "/events", `[data-testid="event-row"]`},
 		{"jobs", tp + "/jobs", `[data-testid="job-download"]`},
 		{"settings", tp + "/settings", `[data-testid="tenant-form"]`},
+		{"account", "/account", `[data-testid="password-form"]`},
 		{"event", eventPath, `[data-testid="event-occurred-at"]`},
 		{"tenants", "/tenants", `main`},
 		{"system", "/system", `main`},

@@ -50,10 +50,14 @@ func (a *App) loadUser(c *fiber.Ctx) error {
 			c.Locals(localPrincipal, p)
 		}
 	}
-	if u == nil || u.Status != models.UserActive {
+	changed := u != nil && s.Epoch != u.SessionEpoch // the password changed after this sign-in
+	if u == nil || u.Status != models.UserActive || changed {
 		msg := ""
 		if expired {
 			msg = "Your session has ended. Please sign in again."
+		}
+		if changed {
+			msg = "Your password was changed, so this session has ended. Please sign in again."
 		}
 		if err := a.endSession(c, "info", msg); err != nil {
 			return err
@@ -80,7 +84,7 @@ func (a *App) endSession(c *fiber.Ctx, flashKind, flashMsg string) error {
 	if err != nil {
 		return err
 	}
-	s.UserID, s.AuthAt, s.SeenAt, s.CSRF = "", 0, 0, ""
+	s.UserID, s.AuthAt, s.SeenAt, s.CSRF, s.Epoch = "", 0, 0, "", 0
 	c.Locals(localCSRF, nil)
 	if flashMsg != "" {
 		setFlash(s, flashKind, flashMsg)
@@ -253,7 +257,7 @@ func (a *App) loginPost(c *fiber.Ctx) error {
 	}
 	now := a.now().Unix()
 	a.newCSRFToken(c, s) // a token of the signed-out session is not valid signed in
-	s.UserID, s.AuthAt, s.SeenAt = u.ID.String(), now, now
+	s.UserID, s.AuthAt, s.SeenAt, s.Epoch = u.ID.String(), now, now, u.SessionEpoch
 	if err := s.Save(); err != nil {
 		return err
 	}

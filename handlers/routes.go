@@ -59,6 +59,9 @@ func (a *App) Routes() []Route {
 		{Method: fiber.MethodGet, Path: paths.Home, Access: SignedIn, Handler: a.homeShow},
 		// The browser reports its time zone here (static/app.js); pages then show times in it.
 		{Method: fiber.MethodPost, Path: paths.AccountTimeZone, Access: SignedIn, Handler: a.accountTimeZonePost},
+		{Method: fiber.MethodGet, Path: paths.Account, Access: SignedIn, Handler: a.accountShow},
+		{Method: fiber.MethodPost, Path: paths.Account, Access: SignedIn, Handler: a.accountPost},
+		{Method: fiber.MethodPost, Path: paths.AccountPassword, Access: SignedIn, Handler: a.accountPasswordPost},
 		{Method: fiber.MethodGet, Path: paths.Dashboard, Access: TenantMember, Handler: a.dashboardShow},
 		// Event log of the tenant.
 		{Method: fiber.MethodGet, Path: paths.Events, Access: InTenant, Perm: p("events", "list"), Handler: a.eventsList},

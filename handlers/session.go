@@ -207,8 +207,8 @@ func (a *App) shellFor(c *fiber.Ctx, title string) layouts.Page {
 		p.Tenant = &layouts.TenantRef{Slug: t.Slug, Name: t.Name}
 	}
 	p.Nav = a.nav(c, t)
-	if _, ok := a.routeIndex()[fiber.MethodGet+" /account"]; ok {
-		p.AccountHref = "/account"
+	if _, ok := a.routeIndex()[fiber.MethodGet+" "+paths.Account]; ok {
+		p.AccountHref = paths.Account
 	}
 	ts, err := a.switcher(c)
 	if err != nil {

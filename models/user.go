@@ -65,6 +65,16 @@ func checkPassword(ctx context.Context, password, hash string) (ok bool, err err
 	return ok, werr
 }
 
+// CheckUserPassword reports whether password is the user's, for a change that must re-confirm
+// it (the account page), at the cost of one hash like a sign-in.
+func (s *Store) CheckUserPassword(ctx context.Context, u *User, password string) (bool, error) {
+	var stored User
+	if err := s.Conn(ctx).Select("password_hash").Where("id = ?", u.ID).Take(&stored).Error; err != nil {
+		return false, translate(err, "user")
+	}
+	return checkPassword(ctx, password, stored.PasswordHash)
+}
+
 // User is a person who can sign in. Roles in tenants are Casbin grouping rows (see Membership).
 type User struct {
 	ID           uuid.UUID `gorm:"type:uuid;primaryKey"`
@@ -74,7 +84,10 @@ type User struct {
 	Status       string    `gorm:"not null"`
 	LastLoginAt  *time.Time
 	TimeZone     *string // the IANA zone the user's browser reported, nil until it has (user_zone.go)
-	Version      int     `gorm:"not null;default:1"` // bumped by every change of name or status (version.go)
+	// SessionEpoch is the epoch the user's sessions must carry: a password change moves it, which
+	// ends every session signed in before (migration 00020).
+	SessionEpoch int64 `gorm:"not null;default:0"`
+	Version      int   `gorm:"not null;default:1"` // bumped by every change of name or status (version.go)
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 }
@@ -220,7 +233,10 @@ func (s *Store) ChangePassword(ctx context.Context, userID uuid.UUID, password s
 		return err
 	}
 	return s.WithTx(ctx, func(ctx context.Context) error {
-		res := s.Conn(ctx).Model(&User{}).Where("id = ?", userID).Update("password_hash", hash)
+		// Every session signed in before ends (User.SessionEpoch); a caller that keeps its own
+		// session gives it the new epoch.
+		res := s.Conn(ctx).Model(&User{}).Where("id = ?", userID).
+			Updates(map[string]any{"password_hash": hash, "session_epoch": gorm.Expr("session_epoch + 1")})
 		if res.Error == nil && res.RowsAffected == 0 {
 			return translate(gorm.ErrRecordNotFound, "change password")
 		} else if res.Error != nil {

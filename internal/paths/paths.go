@@ -24,6 +24,8 @@ const (
 
 	// The signed-in user's own settings: the browser reports its time zone here (static/app.js).
 	AccountTimeZone = "/account/time-zone"
+	Account         = "/account"
+	AccountPassword = "/account/password"
 
 	// The event log of a tenant; EventsAggregate is the history fragment of one aggregate.
 	Events          = "/t/:slug/events"

@@ -25,6 +25,7 @@ import (
 type Data struct {
 	UserID    string `json:"uid,omitempty"`
 	AuthAt    int64  `json:"auth_at,omitempty"` // unix seconds of sign-in: the absolute timeout counts from here
+	Epoch     int64  `json:"epoch,omitempty"`   // the user's session epoch at sign-in (models.User.SessionEpoch)
 	SeenAt    int64  `json:"seen_at,omitempty"` // unix seconds of the last request: the idle timeout counts from here
 	FlashKind string `json:"flash_kind,omitempty"`
 	FlashMsg  string `json:"flash_msg,omitempty"`

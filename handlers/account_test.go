@@ -1,0 +1,86 @@
+package handlers_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rustok/rustok-admin/internal/testkit"
+	"github.com/rustok/rustok-admin/models"
+)
+
+func TestAccountPageOverHTTP(t *testing.T) {
+	t.Parallel()
+	app := testkit.NewApp(t)
+	tn := testkit.Tenant(t, app.Store).Create()
+	u := testkit.User(t, app.Store).WithRole(tn, "customer").Create()
+	here, there := testkit.Client(t, app).LoginAs(u), testkit.Client(t, app).LoginAs(u)
+	ctx := context.Background()
+
+	if testkit.Client(t, app).Get("/account").StatusCode != http.StatusSeeOther {
+		t.Fatal("the account page answers signed out")
+	}
+	page := here.Get("/account").ExpectStatus(http.StatusOK)
+	if page.TestID("account-form").Length() != 1 || here.Get("/t/"+tn.Slug+"/").TestID("account-link").Length() != 1 {
+		t.Fatal("no account page or no link to it")
+	}
+
+	// Profile: an empty name is refused; a new one is saved.
+	here.PostForm("/account", url.Values{"name": {"  "}}).ExpectStatus(http.StatusUnprocessableEntity)
+	here.PostForm("/account", url.Values{"name": {"Mia Renamed"}}).ExpectStatus(http.StatusSeeOther)
+	got, err := app.Store.UserByID(ctx, u.ID)
+	if err != nil || got.Name != "Mia Renamed" {
+		t.Fatalf("saved %+v (%v)", got, err)
+	}
+
+	// Password: the current one must be right, the new one long enough and typed twice alike.
+	rec := testkit.Events(t, app.Store)
+	next := "a brand new long password"
+	for name, form := range map[string]url.Values{
+		"wrong current": {"current_password": {"not it at all"}, "new_password": {next}, "confirm_password": {next}},
+		"mismatch":      {"current_password": {u.Password}, "new_password": {next}, "confirm_password": {next + "!"}},
+		"too short":     {"current_password": {u.Password}, "new_password": {"short"}, "confirm_password": {"short"}},
+	} {
+		if res := here.PostForm("/account/password", form); res.StatusCode != http.StatusUnprocessableEntity {
+			t.Fatalf("%s: status %d", name, res.StatusCode)
+		}
+	}
+	if got := rec.Types(t); len(got) != 0 {
+		t.Fatalf("refused changes wrote %v", got)
+	}
+	here.PostForm("/account/password", url.Values{"current_password": {u.Password}, "new_password": {next}, "confirm_password": {next}}).
+		ExpectStatus(http.StatusSeeOther)
+	if len(rec.Emitted(t, "user.password_changed")) != 1 {
+		t.Fatalf("events %v", rec.Types(t))
+	}
+	// This session goes on; the other one has ended; the new password signs in, the old one not.
+	here.Get("/account").ExpectStatus(http.StatusOK)
+	if res := there.Get("/account"); res.StatusCode != http.StatusSeeOther || !strings.Contains(res.Header.Get("Location"), "/login") {
+		t.Fatalf("the other session still answers %d", res.StatusCode)
+	}
+	if _, err := app.Store.Authenticate(ctx, u.Email, u.Password, models.Client{}); err == nil {
+		t.Fatal("the old password still signs in")
+	}
+	if _, err := app.Store.Authenticate(ctx, u.Email, next, models.Client{}); err != nil {
+		t.Fatalf("the new password: %v", err)
+	}
+}
+
+// A password changed on process A ends the user's session on process B within a second.
+func TestPasswordChangeEndsSessionsOnAnotherProcess(t *testing.T) {
+	t.Parallel()
+	c := testkit.NewCluster(t, 2)
+	a, b := c.Processes[0], c.Processes[1]
+	tn := testkit.Tenant(t, a.Store).Create()
+	u := testkit.User(t, a.Store).WithRole(tn, "customer").Create()
+	onA, onB := testkit.Client(t, a.TestApp).LoginAs(u), testkit.Client(t, b.TestApp).LoginAs(u)
+	onB.Get("/account").ExpectStatus(http.StatusOK) // B has the user cached
+	next := "a brand new long password"
+	onA.PostForm("/account/password", url.Values{"current_password": {u.Password}, "new_password": {next}, "confirm_password": {next}}).
+		ExpectStatus(http.StatusSeeOther)
+	testkit.Eventually(t, time.Second, "B ends the session", func() bool { return onB.Get("/account").StatusCode == http.StatusSeeOther })
+	onA.Get("/account").ExpectStatus(http.StatusOK)
+}
