@@ -99,3 +99,28 @@ func (a *App) accountPasswordPost(c *fiber.Ctx) error {
 	s.Epoch = fresh.SessionEpoch // this session goes on: the current password signed it in again
 	return a.flashRedirect(c, "success", "Your password is changed. Your other sessions have ended.", paths.URL(paths.Account))
 }
+
+// accountEmailPost changes the sign-in address, after the current password (user.updated).
+func (a *App) accountEmailPost(c *fiber.Ctx) error {
+	u := currentUser(c)
+	acc := accountOf(u)
+	acc.NewEmail = strings.TrimSpace(c.FormValue("email"))
+	ok, err := a.store.CheckUserPassword(ctx(c), u, c.FormValue("current_password"))
+	if err != nil {
+		return err
+	}
+	if !ok {
+		acc.EmailForm.Fail("email_password", "That is not your current password.")
+		return a.renderAccount(c, fiber.StatusUnprocessableEntity, acc)
+	}
+	if _, err := a.store.ChangeEmail(ctx(c), u.ID, acc.NewEmail); err != nil {
+		var ve *models.ValidationError
+		if errors.As(err, &ve) {
+			acc.EmailForm.Fail("email", ve.Fields["email"])
+			return a.renderAccount(c, fiber.StatusUnprocessableEntity, acc)
+		}
+		return err
+	}
+	a.users.Forget(u.ID)
+	return a.flashRedirect(c, "success", "Your email address is changed: sign in with the new one from now on.", paths.URL(paths.Account))
+}

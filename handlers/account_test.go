@@ -2,12 +2,14 @@ package handlers_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/rustok/rustok-admin/internal/events"
 	"github.com/rustok/rustok-admin/internal/testkit"
 	"github.com/rustok/rustok-admin/models"
 )
@@ -83,4 +85,34 @@ func TestPasswordChangeEndsSessionsOnAnotherProcess(t *testing.T) {
 		ExpectStatus(http.StatusSeeOther)
 	testkit.Eventually(t, time.Second, "B ends the session", func() bool { return onB.Get("/account").StatusCode == http.StatusSeeOther })
 	onA.Get("/account").ExpectStatus(http.StatusOK)
+}
+
+func TestAccountEmailChangeNeedsThePassword(t *testing.T) {
+	t.Parallel()
+	app := testkit.NewApp(t)
+	tn := testkit.Tenant(t, app.Store).Create()
+	u := testkit.User(t, app.Store).WithRole(tn, "customer").Create()
+	other := testkit.User(t, app.Store).WithRole(tn, "customer").Create()
+	c := testkit.Client(t, app).LoginAs(u)
+	rec := testkit.Events(t, app.Store)
+	res := c.PostForm("/account/email", url.Values{"email": {"new@example.com"}, "current_password": {"wrong password here"}}).ExpectStatus(http.StatusUnprocessableEntity)
+	if !strings.Contains(res.Text("account-email_password-error"), "current password") {
+		t.Fatalf("wrong password: %q", res.Text("account-email_password-error"))
+	}
+	c.PostForm("/account/email", url.Values{"email": {"not an address"}, "current_password": {u.Password}}).ExpectStatus(http.StatusUnprocessableEntity)
+	c.PostForm("/account/email", url.Values{"email": {strings.ToUpper(other.Email)}, "current_password": {u.Password}}).ExpectStatus(http.StatusUnprocessableEntity)
+	if got := rec.Types(t); len(got) != 0 {
+		t.Fatalf("refused changes wrote %v", got)
+	}
+	c.PostForm("/account/email", url.Values{"email": {"Mia.New@Example.com"}, "current_password": {u.Password}}).ExpectStatus(http.StatusSeeOther)
+	if _, err := app.Store.Authenticate(context.Background(), "mia.new@example.com", u.Password, models.Client{}); err != nil {
+		t.Fatalf("the new address does not sign in: %v", err)
+	}
+	up := rec.Emitted(t, "user.updated")
+	if len(up) != 1 || !strings.Contains(fmt.Sprint(up[0].(*events.UserUpdated).Changes), "mia.new@example.com") {
+		t.Fatalf("events %v", rec.Types(t))
+	}
+	if page := c.Get("/account"); !strings.Contains(page.Text("account"), "mia.new@example.com") {
+		t.Fatal("the page still shows the old address")
+	}
 }

@@ -92,6 +92,7 @@ func knownFields(tn string) map[string]url.Values {
 		"POST /tenants":                                   {"slug": {"new-tenant"}, "name": {"New"}, "domain": {"new.example.com"}, "default_locale": {"en"}, "locales": {"en, de"}},
 		"POST /t/:slug/users/:id/password-reset":          {},
 		"POST /account":                                   {"name": {"Mia"}},
+		"POST /account/email":                             {"email": {"a@example.com"}, "current_password": {"x"}},
 		"POST /account/password":                          {"current_password": {"x"}, "new_password": {"y"}, "confirm_password": {"y"}},
 		"POST /t/:slug/settings":                          {"name": {"Renamed"}, "default_locale": {"en"}, "locales": {"en de"}, "time_zone": {"UTC"}},
 		"POST /tenants/:id":                               {"name": {"Renamed"}, "domain": {""}, "default_locale": {"en"}, "locales": {"en de"}},

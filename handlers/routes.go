@@ -62,6 +62,7 @@ func (a *App) Routes() []Route {
 		{Method: fiber.MethodGet, Path: paths.Account, Access: SignedIn, Handler: a.accountShow},
 		{Method: fiber.MethodPost, Path: paths.Account, Access: SignedIn, Handler: a.accountPost},
 		{Method: fiber.MethodPost, Path: paths.AccountPassword, Access: SignedIn, Handler: a.accountPasswordPost},
+		{Method: fiber.MethodPost, Path: paths.AccountEmail, Access: SignedIn, Handler: a.accountEmailPost},
 		{Method: fiber.MethodGet, Path: paths.Dashboard, Access: TenantMember, Handler: a.dashboardShow},
 		// Event log of the tenant.
 		{Method: fiber.MethodGet, Path: paths.Events, Access: InTenant, Perm: p("events", "list"), Handler: a.eventsList},

@@ -245,3 +245,35 @@ func (s *Store) ChangePassword(ctx context.Context, userID uuid.UUID, password s
 		return s.Append(ctx, &events.UserPasswordChanged{UserRef: events.UserRef{UserID: userID}})
 	})
 }
+
+// ChangeEmail gives the user a new sign-in address (normalized), with user.updated (old → new).
+// A bad address is a *ValidationError on "email", one another user has too.
+func (s *Store) ChangeEmail(ctx context.Context, userID uuid.UUID, email string) (*User, error) {
+	email = NormalizeEmail(email)
+	if a, err := mail.ParseAddress(email); err != nil || a.Address != email || len(email) > 254 {
+		return nil, &ValidationError{Fields: map[string]string{"email": "Enter an email address such as jane@example.com."}}
+	}
+	var u *User
+	err := s.WithTx(ctx, func(ctx context.Context) error {
+		var err error
+		if u, err = s.UserByID(ctx, userID); err != nil {
+			return err
+		}
+		if u.Email == email {
+			return nil
+		}
+		old := u.Email
+		err = s.Conn(ctx).Model(&User{}).Where("id = ?", u.ID).Updates(map[string]any{"email": email, "updated_at": s.db.NowFunc()}).Error
+		if errors.Is(translate(err, ""), ErrConflict) {
+			return &ValidationError{Fields: map[string]string{"email": "Another account has this email address."}}
+		} else if err != nil {
+			return translate(err, "change email")
+		}
+		u.Email = email
+		return s.Append(ctx, &events.UserUpdated{UserRef: events.UserRef{UserID: u.ID}, Changes: events.Changes{}.Diff("email", old, email)})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}

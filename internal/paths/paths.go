@@ -26,6 +26,7 @@ const (
 	AccountTimeZone = "/account/time-zone"
 	Account         = "/account"
 	AccountPassword = "/account/password"
+	AccountEmail    = "/account/email"
 
 	// The event log of a tenant; EventsAggregate is the history fragment of one aggregate.
 	Events          = "/t/:slug/events"
