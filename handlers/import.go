@@ -10,6 +10,7 @@ import (
 	"io"
 	"mime"
 	"mime/multipart"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -257,10 +258,6 @@ func (a *App) uploadByParam(c *fiber.Ctx) (*models.Upload, error) {
 	return u, err
 }
 
-func importTenant(t *models.Tenant) catalogcsv.Tenant {
-	return catalogcsv.Tenant{DefaultLocale: t.DefaultLocale, Locales: t.Locales, Currencies: t.EnabledCurrencies()}
-}
-
 // productsImportUpload checks an upload again with the mapping chosen on the page, or starts
 // its import ("start"): a job, shown on the jobs page with its progress.
 func (a *App) productsImportUpload(c *fiber.Ctx) error {
@@ -277,7 +274,7 @@ func (a *App) productsImportUpload(c *fiber.Ctx) error {
 		if !ok || i > 1000 {
 			break
 		}
-		if v != catalogcsv.Ignore && v != "" && !contains(targets, v) {
+		if v != catalogcsv.Ignore && v != "" && !slices.Contains(targets, v) {
 			v = "" // not a column of this format: read it by its heading
 		}
 		mapping = append(mapping, v)
@@ -293,10 +290,13 @@ func (a *App) productsImportUpload(c *fiber.Ctx) error {
 		}
 		return c.Redirect(again, fiber.StatusSeeOther)
 	}
-	// Count the products (no database work) and refuse a header the mapping cannot read.
-	products := 0
-	_, err = catalogcsv.Walk(a.store.OpenUpload(ctx(c), u), importTenant(t), mapping, catalogcsv.Limits{MaxRows: a.cfg.ImportMaxRows}, 500,
-		func(_ *catalogcsv.Reader, b catalogcsv.Batch) error { products += len(b.Products); return nil })
+	// The products to import: the check's count when it read the file with this mapping, else
+	// counted now (no database work), which also refuses a header the mapping cannot read.
+	products, checked := jobs.CheckedProducts(u, mapping)
+	if !checked {
+		_, err = catalogcsv.Walk(a.store.OpenUpload(ctx(c), u), catalogcsv.TenantOf(t), mapping, catalogcsv.Limits{MaxRows: a.cfg.ImportMaxRows}, 500,
+			func(_ *catalogcsv.Reader, b catalogcsv.Batch) error { products += len(b.Products); return nil })
+	}
 	var he *catalogcsv.HeaderError
 	var re *catalogcsv.ReadError
 	if errors.As(err, &he) || errors.As(err, &re) {
@@ -315,15 +315,6 @@ func (a *App) productsImportUpload(c *fiber.Ctx) error {
 	}
 	return a.flashRedirect(c, "success", fmt.Sprintf("Importing %s (%d products in the file). Its progress is below; it goes on if you leave this page.", u.Name, products),
 		jobviews.URL(t.Slug)+"#job-"+run.ID.String())
-}
-
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // productsImportTemplate downloads the header row for the tenant's currencies.

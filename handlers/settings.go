@@ -9,7 +9,6 @@ import (
 
 	"github.com/rustok/rustok-admin/internal/paths"
 	"github.com/rustok/rustok-admin/models"
-	"github.com/rustok/rustok-admin/views/components"
 	tenantviews "github.com/rustok/rustok-admin/views/tenants"
 )
 
@@ -62,38 +61,11 @@ func (a *App) settingsPost(c *fiber.Ctx) error {
 			f.Version = *version
 		}
 	}
-	var updated *models.Tenant
-	if !f.Invalid() {
-		up := models.TenantUpdate{Name: &f.Name, DefaultLocale: &f.DefaultLocale, Locales: locales, Version: version,
-			DefaultCurrency: &f.DefaultCurrency, Currencies: currencies, LowStockThreshold: threshold,
-			TimeZone: &f.TimeZone, RequireTwoFactor: &f.RequireTwoFactor}
-		var err error
-		updated, err = a.store.UpdateTenant(ctx(c), t.ID, up)
-		if handled, err := a.renderStale(c, err, nil, func(st components.Stale) error {
-			f.StaleAt(st)
-			return a.renderSettings(c, fiber.StatusConflict, t, f)
-		}); handled {
-			return err
-		}
-		if st, ok := refusal(err, settingsFields); ok {
-			f.FormState, err = st, nil
-			f.Version = *version
-		}
-		if err != nil {
-			if f.FormState, err = a.tenantRefusal(c, err, ""); err != nil {
-				return err
-			}
-			f.Version = *version
-		}
-	}
-	if f.Invalid() {
-		return a.renderSettings(c, fiber.StatusUnprocessableEntity, t, f)
-	}
-	if !tenantChanged(t, updated) {
-		return a.flashRedirect(c, "info", "Nothing changed, so there was nothing to save.", f.Action)
-	}
-	a.forgetTenant(c, t.ID, t.Domain)
-	return a.flashRedirect(c, "success", "Settings saved.", f.Action)
+	up := models.TenantUpdate{Name: &f.Name, DefaultLocale: &f.DefaultLocale, Locales: locales, Version: version,
+		DefaultCurrency: &f.DefaultCurrency, Currencies: currencies, LowStockThreshold: threshold,
+		TimeZone: &f.TimeZone, RequireTwoFactor: &f.RequireTwoFactor}
+	return a.saveTenantForm(c, t, &f, up, settingsFields, func(status int) error { return a.renderSettings(c, status, t, f) },
+		f.Action, func(*models.Tenant) string { return "Settings saved." })
 }
 
 // localesInUse says which of the locales being disabled translations use, and how many ("" when

@@ -102,32 +102,47 @@ func (a *App) tenantUpdatePost(c *fiber.Ctx) error {
 	currencies, threshold, _ := formCatalog(f)
 	f.FormState, _ = refusal(tenantEditErrors(t, f, locales), tenantFields)
 	f.Version = *version
+	up := models.TenantUpdate{Name: &f.Name, Domain: &f.Domain, DefaultLocale: &f.DefaultLocale, Locales: locales, Version: version,
+		DefaultCurrency: &f.DefaultCurrency, Currencies: currencies, LowStockThreshold: threshold}
+	return a.saveTenantForm(c, t, &f, up, tenantFields, func(status int) error { return a.renderTenantEdit(c, status, t, f) },
+		tenantviews.EditURL(t), func(u *models.Tenant) string { return "Tenant " + u.Name + " updated." })
+}
+
+// saveTenantForm ends a tenant form, the platform's or the tenant's settings, whose own checks
+// f already holds: unless they refused it, UpdateTenant with up; then the form again (render)
+// with 409 for a stale version or 422 with the refusals, "nothing changed", or the tenant
+// dropped from every process's cache and the saved message, back at back.
+func (a *App) saveTenantForm(c *fiber.Ctx, t *models.Tenant, f *tenantviews.Form, up models.TenantUpdate, fields func(string) bool,
+	render func(status int) error, back string, saved func(*models.Tenant) string) error {
 	var updated *models.Tenant
 	if !f.Invalid() {
-		up := models.TenantUpdate{Name: &f.Name, Domain: &f.Domain, DefaultLocale: &f.DefaultLocale, Locales: locales, Version: version,
-			DefaultCurrency: &f.DefaultCurrency, Currencies: currencies, LowStockThreshold: threshold}
+		var err error
 		updated, err = a.store.UpdateTenant(ctx(c), t.ID, up)
 		if handled, err := a.renderStale(c, err, nil, func(st components.Stale) error {
 			f.StaleAt(st)
-			return a.renderTenantEdit(c, fiber.StatusConflict, t, f)
+			return render(fiber.StatusConflict)
 		}); handled {
 			return err
+		}
+		if st, ok := refusal(err, fields); ok {
+			f.FormState, err = st, nil
+			f.Version = *up.Version
 		}
 		if err != nil {
 			if f.FormState, err = a.tenantRefusal(c, err, ""); err != nil {
 				return err
 			}
-			f.Version = *version
+			f.Version = *up.Version
 		}
 	}
 	if f.Invalid() {
-		return a.renderTenantEdit(c, fiber.StatusUnprocessableEntity, t, f)
+		return render(fiber.StatusUnprocessableEntity)
 	}
 	if !tenantChanged(t, updated) {
-		return a.flashRedirect(c, "info", "Nothing changed, so there was nothing to save.", tenantviews.EditURL(t))
+		return a.flashRedirect(c, "info", "Nothing changed, so there was nothing to save.", back)
 	}
 	a.forgetTenant(c, t.ID, t.Domain)
-	return a.flashRedirect(c, "success", "Tenant "+updated.Name+" updated.", tenantviews.EditURL(t))
+	return a.flashRedirect(c, "success", saved(updated), back)
 }
 
 func (a *App) renderTenantEdit(c *fiber.Ctx, status int, t *models.Tenant, f tenantviews.Form) error {

@@ -340,17 +340,27 @@ func migrate(cfg config.Config, args []string, stdout io.Writer) error {
 	return fmt.Errorf("migrate: unknown action %q (want up, down or status)", args[0])
 }
 
+// openMigrated opens the store and applies pending migrations, for the commands that write.
+func openMigrated(cfg config.Config) (*models.Store, error) {
+	store, err := openStore(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := store.Migrate(context.Background()); err != nil {
+		store.Close()
+		return nil, err
+	}
+	return store, nil
+}
+
 // seed creates the demo tenant and the super admin; running it again changes nothing.
 func seed(cfg config.Config, stdout io.Writer) error {
-	store, err := openStore(cfg)
+	store, err := openMigrated(cfg)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
 	ctx := context.Background()
-	if _, err := store.Migrate(ctx); err != nil {
-		return err
-	}
 	if err := bootstrapAdmin(ctx, cfg, store, stdout); err != nil {
 		return err
 	}
@@ -464,15 +474,12 @@ func resetPasswordCommand(cfg config.Config, args []string, stdout io.Writer) er
 		}
 		*base = "http://localhost:" + port
 	}
-	store, err := openStore(cfg)
+	store, err := openMigrated(cfg)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
 	ctx := context.Background()
-	if _, err := store.Migrate(ctx); err != nil {
-		return err
-	}
 	u, err := store.UserByEmail(ctx, *email)
 	if errors.Is(err, models.ErrNotFound) {
 		return fmt.Errorf("user reset-password: no user has the email %s", *email)
@@ -520,15 +527,12 @@ func userCommand(cfg config.Config, args []string, stdin io.Reader, stdout io.Wr
 		return err
 	}
 	password := strings.TrimRight(line, "\r\n")
-	store, err := openStore(cfg)
+	store, err := openMigrated(cfg)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
 	ctx := context.Background()
-	if _, err := store.Migrate(ctx); err != nil {
-		return err
-	}
 	var created *models.User
 	err = store.WithTx(ctx, func(ctx context.Context) error {
 		u, err := store.CreateUser(ctx, models.UserInput{Email: *email, Name: *name, Password: password})

@@ -57,6 +57,11 @@ type Tenant struct {
 	Currencies    []string
 }
 
+// TenantOf is what reading a file needs of t.
+func TenantOf(t *models.Tenant) Tenant {
+	return Tenant{DefaultLocale: t.DefaultLocale, Locales: t.Locales, Currencies: t.EnabledCurrencies()}
+}
+
 // Walk reads the file a batch of products at a time and calls fn with each. A product's
 // problems found while reading (including a SKU an earlier row of the file has) are in its
 // Errors. A header it cannot use is a *HeaderError; a file it cannot read on, or one past the

@@ -183,7 +183,7 @@ type importer struct {
 func (im *importer) pass(ctx context.Context, dry bool) error {
 	store, t := im.r.store, im.tenant
 	skip, seen := im.stats.Products, int64(0)
-	_, err := catalogcsv.Walk(store.OpenUpload(ctx, im.upload), tenantOf(t), im.args.Mapping, catalogcsv.Limits{MaxRows: im.args.MaxRows}, ImportBatch,
+	_, err := catalogcsv.Walk(store.OpenUpload(ctx, im.upload), catalogcsv.TenantOf(t), im.args.Mapping, catalogcsv.Limits{MaxRows: im.args.MaxRows}, ImportBatch,
 		func(rd *catalogcsv.Reader, b catalogcsv.Batch) error {
 			start := seen
 			seen += int64(len(b.Products))
