@@ -28,6 +28,16 @@ func accountOf(u *models.User) userviews.Account {
 }
 
 func (a *App) renderAccount(c *fiber.Ctx, status int, acc userviews.Account) error {
+	u := currentUser(c)
+	var err error
+	if acc.Sessions, err = a.sessionRows(c, u); err != nil {
+		return err
+	}
+	if acc.TwoFactor, acc.TwoFactorSince = u.TwoFactor(), u.TOTPEnabledAt; acc.TwoFactor {
+		if acc.RecoveryLeft, err = a.store.RecoveryCodesLeft(ctx(c), u.ID); err != nil {
+			return err
+		}
+	}
 	pg := a.pageFor(c, "Your account")
 	return render(c, status, userviews.AccountPage(pg, acc))
 }
@@ -79,7 +89,7 @@ func (a *App) accountPasswordPost(c *fiber.Ctx) error {
 	if acc.Password.Invalid() {
 		return a.renderAccount(c, fiber.StatusUnprocessableEntity, acc)
 	}
-	if err := a.store.ChangePassword(ctx(c), u.ID, next); err != nil {
+	if err := a.store.ChangePasswordKeeping(ctx(c), u.ID, next, a.currentSessionID(c)); err != nil {
 		var ve *models.ValidationError
 		if errors.As(err, &ve) {
 			acc.Password.Fail("new_password", ve.Fields["password"])

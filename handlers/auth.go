@@ -64,16 +64,64 @@ func (a *App) loadUser(c *fiber.Ctx) error {
 		}
 		return c.Next()
 	}
+	// The session's row (the account page's list) must not have been ended from another
+	// session. The principal lists the rows active when it was loaded, and every process drops
+	// it when sessions end (user.updated), so this costs no statement; a session newer than the
+	// principal is looked up once.
+	p := currentPrincipal(c)
+	sid, err := uuid.Parse(s.SessionID)
+	switch {
+	case err != nil: // signed in before sessions had rows: give it one
+		if sid, err = a.store.AdoptSession(ctx(c), u.ID, a.client(c), time.Unix(authAt, 0)); err != nil {
+			return err
+		}
+		s.SessionID = sid.String()
+		a.users.Forget(u.ID)
+		if err := s.Save(); err != nil {
+			return err
+		}
+	case !p.HasSession(sid):
+		ok, err := a.store.SessionActive(ctx(c), u.ID, sid)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return a.sessionEnded(c)
+		}
+		a.users.Forget(u.ID) // loaded before this session began
+	}
 	if now.Sub(time.Unix(seenAt, 0)) >= seenAtResolution {
 		s.SeenAt = now.Unix()
 		if err := s.Save(); err != nil {
 			return err
+		}
+		// Saved first, then checked: a session ended in between is signed out here either way.
+		ok, err := a.store.TouchSession(ctx(c), sid, c.IP())
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return a.sessionEnded(c)
 		}
 	}
 	c.Locals(localUser, u)
 	// Every component rendered for the request shows times in the user's zone (UTC while none is stored).
 	c.SetUserContext(components.WithZone(events.WithActor(c.UserContext(), u.ID), u.Location()))
 	return c.Next()
+}
+
+// sessionEnded signs out a session that was ended from another one (the account page, an
+// admin) and goes on signed out.
+func (a *App) sessionEnded(c *fiber.Ctx) error {
+	c.Locals(localPrincipal, nil)
+	if err := a.endSession(c, "info", "This session was signed out from another session. Please sign in again."); err != nil {
+		return err
+	}
+	return c.Next()
+}
+
+func (a *App) client(c *fiber.Ctx) models.Client {
+	return models.Client{IP: c.IP(), UserAgent: strings.Clone(c.Get(fiber.HeaderUserAgent))}
 }
 
 // endSession signs the user out: the session gets a new id (the old one is deleted from the
@@ -84,7 +132,8 @@ func (a *App) endSession(c *fiber.Ctx, flashKind, flashMsg string) error {
 	if err != nil {
 		return err
 	}
-	s.UserID, s.AuthAt, s.SeenAt, s.CSRF, s.Epoch = "", 0, 0, "", 0
+	s.UserID, s.AuthAt, s.SeenAt, s.CSRF, s.Epoch, s.SessionID, s.Enrolling = "", 0, 0, "", 0, "", ""
+	s.PendingUID, s.PendingAt, s.PendingNext = "", 0, ""
 	c.Locals(localCSRF, nil)
 	if flashMsg != "" {
 		setFlash(s, flashKind, flashMsg)
@@ -207,6 +256,14 @@ func (a *App) requireMember(c *fiber.Ctx, u *models.User, perm authz.Perm) error
 			return err
 		}
 	}
+	if t.RequireTwoFactor && !u.TwoFactor() {
+		// The tenant requires a second factor: set it up first, then come back.
+		next := ""
+		if c.Method() == fiber.MethodGet {
+			next = c.OriginalURL()
+		}
+		return a.flashRedirect(c, "info", t.Name+" requires two-factor sign-in. Set it up to continue.", twoFactorURL(next))
+	}
 	a.setTenant(c, t)
 	c.Locals(localRoles, roles)
 	// The roles include the platform's, so they answer isSuper without another query.
@@ -239,13 +296,26 @@ func (a *App) loginPost(c *fiber.Ctx) error {
 		form.Refuse("Enter your email and password to sign in.")
 		return a.loginFailed(c, form)
 	}
-	client := models.Client{IP: c.IP(), UserAgent: strings.Clone(c.Get(fiber.HeaderUserAgent))}
-	u, err := a.store.Authenticate(ctx(c), form.Email, password, client)
+	u, err := a.store.Authenticate(ctx(c), form.Email, password, a.client(c))
 	if errors.Is(err, models.ErrBadCredentials) {
 		a.log.WarnContext(ctx(c), "sign-in failed", "email", models.NormalizeEmail(form.Email), "ip", c.IP())
 		form.Refuse("Incorrect email or password.")
 		return a.loginFailed(c, form)
 	} else if err != nil {
+		return err
+	}
+	if u.TwoFactor() {
+		return a.askSecondFactor(c, u, form.Next)
+	}
+	return a.signIn(c, u, "", form.Next)
+}
+
+// signIn starts the signed-in session of u, whose password (and second factor, if they have
+// one: "totp" or "recovery_code") was right: a new id and CSRF token, a user_sessions row and
+// user.logged_in, then the page asked for.
+func (a *App) signIn(c *fiber.Ctx, u *models.User, secondFactor, next string) error {
+	sid, err := a.store.RecordSignIn(ctx(c), u, a.client(c), secondFactor)
+	if err != nil {
 		return err
 	}
 	s, err := a.session(c)
@@ -257,12 +327,13 @@ func (a *App) loginPost(c *fiber.Ctx) error {
 	}
 	now := a.now().Unix()
 	a.newCSRFToken(c, s) // a token of the signed-out session is not valid signed in
-	s.UserID, s.AuthAt, s.SeenAt, s.Epoch = u.ID.String(), now, now, u.SessionEpoch
+	s.UserID, s.AuthAt, s.SeenAt, s.Epoch, s.SessionID = u.ID.String(), now, now, u.SessionEpoch, sid.String()
+	s.PendingUID, s.PendingAt, s.PendingNext = "", 0, ""
 	if err := s.Save(); err != nil {
 		return err
 	}
-	a.log.InfoContext(ctx(c), "signed in", "user_id", u.ID.String(), "ip", c.IP())
-	return redirect(c, orHome(form.Next))
+	a.log.InfoContext(ctx(c), "signed in", "user_id", u.ID.String(), "ip", c.IP(), "second_factor", secondFactor)
+	return redirect(c, orHome(next))
 }
 
 func (a *App) loginFailed(c *fiber.Ctx, form auth.LoginForm) error {
@@ -272,6 +343,13 @@ func (a *App) loginFailed(c *fiber.Ctx, form auth.LoginForm) error {
 
 // logoutPost ends the session and returns to the sign-in page.
 func (a *App) logoutPost(c *fiber.Ctx) error {
+	if s, err := a.session(c); err == nil && currentUser(c) != nil {
+		if sid, err := uuid.Parse(s.SessionID); err == nil {
+			if err := a.store.EndSession(ctx(c), sid); err != nil {
+				return err
+			}
+		}
+	}
 	if err := a.endSession(c, "success", "You have signed out."); err != nil {
 		return err
 	}
@@ -281,22 +359,50 @@ func (a *App) logoutPost(c *fiber.Ctx) error {
 // loginLimiters bound failed sign-ins per client IP and per email address. Successful sign-ins
 // are not counted. Over the limit the answer is 429 with Retry-After.
 func (a *App) loginLimiters() []fiber.Handler {
-	storage := backend.Prefixed(a.storage, "rl:")
-	reached := func(c *fiber.Ctx) error {
-		a.log.WarnContext(ctx(c), "sign-in rate limit reached", "ip", c.IP())
-		return fiber.NewError(fiber.StatusTooManyRequests, "Too many failed sign-in attempts. Wait a few minutes and try again.")
+	return []fiber.Handler{
+		a.failureLimiter(a.limits.PerIP, func(c *fiber.Ctx) string { return "login:ip:" + c.IP() }),
+		a.failureLimiter(a.limits.PerEmail, func(c *fiber.Ctx) string {
+			return "login:email:" + models.NormalizeEmail(c.FormValue("email"))
+		}),
 	}
-	byIP := limiter.New(limiter.Config{
-		Max: a.limits.PerIP, Expiration: a.limits.Window, Storage: storage, SkipSuccessfulRequests: true,
-		KeyGenerator: func(c *fiber.Ctx) string { return "login:ip:" + c.IP() },
-		LimitReached: reached,
+}
+
+// codeLimiters bound wrong second-factor codes like passwords: per client IP (the same count
+// as the password's) and per user waiting to give their code.
+func (a *App) codeLimiters() []fiber.Handler {
+	return []fiber.Handler{
+		a.failureLimiter(a.limits.PerIP, func(c *fiber.Ctx) string { return "login:ip:" + c.IP() }),
+		a.failureLimiter(a.limits.PerEmail, func(c *fiber.Ctx) string {
+			if s, err := a.session(c); err == nil {
+				return "login:user:" + s.PendingUID
+			}
+			return "login:user:"
+		}),
+	}
+}
+
+// accountLimiters bound the account forms that check the current password or a code, per user,
+// like sign-ins: a stolen session cannot be used to guess the password.
+func (a *App) accountLimiters() []fiber.Handler {
+	return []fiber.Handler{a.failureLimiter(a.limits.PerEmail, func(c *fiber.Ctx) string {
+		if u := currentUser(c); u != nil {
+			return "account:user:" + u.ID.String()
+		}
+		return "account:user:"
+	})}
+}
+
+// failureLimiter counts the answers of 400 and above per key, max per window; over it the
+// answer is 429 with Retry-After.
+func (a *App) failureLimiter(max int, key func(*fiber.Ctx) string) fiber.Handler {
+	return limiter.New(limiter.Config{
+		Max: max, Expiration: a.limits.Window, Storage: backend.Prefixed(a.storage, "rl:"), SkipSuccessfulRequests: true,
+		KeyGenerator: key,
+		LimitReached: func(c *fiber.Ctx) error {
+			a.log.WarnContext(ctx(c), "rate limit reached", "key", key(c), "ip", c.IP())
+			return fiber.NewError(fiber.StatusTooManyRequests, "Too many failed attempts. Wait a few minutes and try again.")
+		},
 	})
-	byEmail := limiter.New(limiter.Config{
-		Max: a.limits.PerEmail, Expiration: a.limits.Window, Storage: storage, SkipSuccessfulRequests: true,
-		KeyGenerator: func(c *fiber.Ctx) string { return "login:email:" + models.NormalizeEmail(c.FormValue("email")) },
-		LimitReached: reached,
-	})
-	return []fiber.Handler{byIP, byEmail}
 }
 
 // safeNext accepts only a local path as a post-sign-in target, so /login?next= cannot send

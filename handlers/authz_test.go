@@ -17,9 +17,12 @@ import (
 
 // The only routes that may skip a permission check; a new one must be added here on purpose.
 var (
-	publicAllowlist   = []string{"GET /login", "POST /login", "POST /logout", "GET /healthz", "GET /readyz", "GET /metrics", "GET /static/*", "GET /favicon.ico", "GET /set-password/:token", "POST /set-password/:token"}
-	signedInAllowlist = []string{"GET /", "POST /account/time-zone", "GET /account", "POST /account", "POST /account/password", "POST /account/email"} // the picker; the browser reporting its own time zone; the user's own account
-	memberAllowlist   = []string{"GET /t/:slug/"}                                                                                                      // the dashboard: any role in the tenant
+	publicAllowlist = []string{"GET /login", "POST /login", "POST /logout", "GET /healthz", "GET /readyz", "GET /metrics", "GET /static/*", "GET /favicon.ico", "GET /set-password/:token", "POST /set-password/:token",
+		"GET /login/code", "POST /login/code"} // the second factor, for the session whose password was right
+	signedInAllowlist = []string{"GET /", "POST /account/time-zone", "GET /account", "POST /account", "POST /account/password", "POST /account/email",
+		"POST /account/sessions/end-others", "POST /account/sessions/:id/end", "GET /account/two-factor", "POST /account/two-factor",
+		"POST /account/two-factor/recovery-codes", "POST /account/two-factor/disable"} // the picker; the browser reporting its own time zone; the user's own account
+	memberAllowlist = []string{"GET /t/:slug/"} // the dashboard: any role in the tenant
 )
 
 // TestEveryRouteDeclaresAPermission fails, naming the route, when a route skips the permission

@@ -89,8 +89,8 @@ func TestEventLogList(t *testing.T) {
 		if got := strings.TrimSpace(row.Find(`[data-testid="event-actor"]`).Text()); got != admin.Name {
 			t.Errorf("actor shown as %q, want the admin's name %q", got, admin.Name)
 		}
-		if got := strings.TrimSpace(row.Find(`[data-testid="event-version"]`).Text()); got != "v2" {
-			t.Errorf("version shown as %q, want v2", got)
+		if got := strings.TrimSpace(row.Find(`[data-testid="event-version"]`).Text()); got != "v3" {
+			t.Errorf("version shown as %q, want v3", got)
 		}
 		// A sign-in belongs to no tenant, so a tenant's log does not show it.
 		if slices.Contains(rowTypes(c.Get("/t/"+tn.Slug+"/events").ExpectStatus(http.StatusOK)), "user.logged_in") {
@@ -391,7 +391,7 @@ func TestEventDetail(t *testing.T) {
 			t.Fatal(err)
 		}
 		res := c.Get(base + row.ID.String()).ExpectStatus(http.StatusOK)
-		if got := strings.Join(strings.Fields(res.Text("schema-version")), " "); got != "stored as v1, shown as v2 (upcast)" {
+		if got := strings.Join(strings.Fields(res.Text("schema-version")), " "); got != "stored as v1, shown as v3 (upcast)" {
 			t.Fatalf("schema version shown as %q", got)
 		}
 		payload := res.Text("payload")

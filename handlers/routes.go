@@ -51,6 +51,9 @@ func (a *App) Routes() []Route {
 	return []Route{
 		{Method: fiber.MethodGet, Path: paths.Login, Access: Public, Handler: a.loginShow},
 		{Method: fiber.MethodPost, Path: paths.Login, Access: Public, Handler: a.loginPost, Extra: a.loginLimiters()},
+		// The second factor after the password: the session names the user still to confirm.
+		{Method: fiber.MethodGet, Path: paths.LoginCode, Access: Public, Handler: a.loginCodeShow},
+		{Method: fiber.MethodPost, Path: paths.LoginCode, Access: Public, Handler: a.loginCodePost, Extra: a.codeLimiters()},
 		{Method: fiber.MethodPost, Path: paths.Logout, Access: Public, Handler: a.logoutPost},
 		// Invitation links: the token in the path is the credential.
 		{Method: fiber.MethodGet, Path: paths.SetPassword, Access: Public, Handler: a.setPasswordShow},
@@ -61,8 +64,15 @@ func (a *App) Routes() []Route {
 		{Method: fiber.MethodPost, Path: paths.AccountTimeZone, Access: SignedIn, Handler: a.accountTimeZonePost},
 		{Method: fiber.MethodGet, Path: paths.Account, Access: SignedIn, Handler: a.accountShow},
 		{Method: fiber.MethodPost, Path: paths.Account, Access: SignedIn, Handler: a.accountPost},
-		{Method: fiber.MethodPost, Path: paths.AccountPassword, Access: SignedIn, Handler: a.accountPasswordPost},
-		{Method: fiber.MethodPost, Path: paths.AccountEmail, Access: SignedIn, Handler: a.accountEmailPost},
+		// The forms that check the current password are rate-limited like the sign-in.
+		{Method: fiber.MethodPost, Path: paths.AccountPassword, Access: SignedIn, Handler: a.accountPasswordPost, Extra: a.accountLimiters()},
+		{Method: fiber.MethodPost, Path: paths.AccountEmail, Access: SignedIn, Handler: a.accountEmailPost, Extra: a.accountLimiters()},
+		{Method: fiber.MethodPost, Path: paths.AccountSessionsOther, Access: SignedIn, Handler: a.accountSessionsOtherPost},
+		{Method: fiber.MethodPost, Path: paths.AccountSessionEnd, Access: SignedIn, Handler: a.accountSessionEndPost},
+		{Method: fiber.MethodGet, Path: paths.AccountTwoFactor, Access: SignedIn, Handler: a.twoFactorShow},
+		{Method: fiber.MethodPost, Path: paths.AccountTwoFactor, Access: SignedIn, Handler: a.twoFactorEnablePost, Extra: a.accountLimiters()},
+		{Method: fiber.MethodPost, Path: paths.AccountRecoveryCodes, Access: SignedIn, Handler: a.recoveryCodesPost, Extra: a.accountLimiters()},
+		{Method: fiber.MethodPost, Path: paths.AccountTwoFactorDisable, Access: SignedIn, Handler: a.twoFactorDisablePost, Extra: a.accountLimiters()},
 		{Method: fiber.MethodGet, Path: paths.Dashboard, Access: TenantMember, Handler: a.dashboardShow},
 		// Event log of the tenant.
 		{Method: fiber.MethodGet, Path: paths.Events, Access: InTenant, Perm: p("events", "list"), Handler: a.eventsList},
@@ -87,6 +97,7 @@ func (a *App) Routes() []Route {
 		{Method: fiber.MethodPost, Path: paths.UserRoles, Access: InTenant, Perm: p("users", "update"), Handler: a.userRoleAssignPost},
 		{Method: fiber.MethodPost, Path: paths.UserRoleRevoke, Access: InTenant, Perm: p("users", "update"), Handler: a.userRoleRevokePost},
 		{Method: fiber.MethodPost, Path: paths.UserPasswordReset, Access: InTenant, Perm: p("users", "update"), Handler: a.userPasswordResetPost},
+		{Method: fiber.MethodPost, Path: paths.UserSessionsEnd, Access: InTenant, Perm: p("users", "update"), Handler: a.userSessionsEndPost},
 		// Content: posts and pages. Fixed paths come before /nodes/:id, which they would match.
 		// The preview changes and reveals nothing, so reading content is enough to use it; it is
 		// rate-limited per user, as it renders whatever it is sent.

@@ -19,7 +19,7 @@ func TestTenantSettingsOverHTTP(t *testing.T) {
 	author := testkit.User(t, app.Store).WithRole(tn, "admin").Create()
 	testkit.Node(t, app.Store, tn).Author(author.ID).Translation("en", "Hello", "b").Translation("de", "Hallo", "b").Create()
 	testkit.Product(t, app.Store, tn).Title("en", "Mug").Title("de", "Becher").Create()
-	admin, _ := testkit.ClientAs(t, app, tn, "admin")
+	admin, adminUser := testkit.ClientAs(t, app, tn, "admin")
 	manager, _ := testkit.ClientAs(t, app, tn, "manager")
 	path := "/t/" + tn.Slug + "/settings"
 
@@ -73,7 +73,17 @@ func TestTenantSettingsOverHTTP(t *testing.T) {
 			t.Fatalf("tenant.updated %v lacks %s", c, k)
 		}
 	}
-	// The next page, on this process, shows the new name: the tenant's cache was dropped.
+	// The tenant now requires two-factor sign-in, which the admin does not have: every tenant
+	// page sends them to set it up first, naming the tenant (so its cache was dropped).
+	res = admin.Get(path).ExpectStatus(http.StatusSeeOther)
+	if loc := res.Header.Get("Location"); loc != "/account/two-factor?next="+url.QueryEscape(path) {
+		t.Fatalf("a member without two-factor sign-in was sent to %q", loc)
+	}
+	if got := admin.Get("/account/two-factor").Text("flash"); !strings.Contains(got, "Renamed GmbH requires two-factor sign-in") {
+		t.Fatalf("enrolment says %q", got)
+	}
+	testkit.TwoFactor(t, app.Store, adminUser.ID)
+	// With it on, the next page, on this process, shows the new name.
 	if !strings.Contains(admin.Get(path).Text("page-title")+admin.Get(path).Text("current-tenant"), "Renamed GmbH") {
 		t.Fatal("the new name is not shown after saving")
 	}

@@ -320,14 +320,19 @@ func TestUserWritesEmitEvents(t *testing.T) {
 		u := testkit.User(t, store).Create()
 		ob := newOutbox(t, store)
 		ob.fresh()
-		if _, err := store.Authenticate(ctx, u.Email, u.Password, models.Client{IP: "203.0.113.7", UserAgent: "test-agent"}); err != nil {
+		client := models.Client{IP: "203.0.113.7", UserAgent: "test-agent"}
+		got, err := store.Authenticate(ctx, u.Email, u.Password, client)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := store.RecordSignIn(ctx, got, client, ""); err != nil {
 			t.Fatal(err)
 		}
 		r := ob.one("user.logged_in")
-		if r.SchemaVersion != 2 {
-			t.Errorf("schema_version %d, want 2", r.SchemaVersion)
+		if r.SchemaVersion != 3 {
+			t.Errorf("schema_version %d, want 3", r.SchemaVersion)
 		}
-		checkRow(t, r, &events.UserLoggedIn{UserRef: events.UserRef{UserID: u.ID}, IP: "203.0.113.7", UserAgent: "test-agent"})
+		checkRow(t, r, &events.UserLoggedIn{UserRef: events.UserRef{UserID: u.ID}, IP: "203.0.113.7", UserAgent: "test-agent", SecondFactor: "none"})
 		if r.ActorID == nil || *r.ActorID != u.ID {
 			t.Errorf("actor_id %v, want the user %s", r.ActorID, u.ID)
 		}
@@ -336,7 +341,7 @@ func TestUserWritesEmitEvents(t *testing.T) {
 		}
 	})
 
-	t.Run("Authenticate keeps the request's correlation id and tenant", func(t *testing.T) {
+	t.Run("a sign-in keeps the request's correlation id and tenant", func(t *testing.T) {
 		t.Parallel()
 		store := testkit.NewDB(t)
 		u := testkit.User(t, store).Create()
@@ -344,7 +349,11 @@ func TestUserWritesEmitEvents(t *testing.T) {
 		ob := newOutbox(t, store)
 		ob.fresh()
 		rctx := events.WithTenant(events.WithCorrelation(ctx, "req-42"), tenant)
-		if _, err := store.Authenticate(rctx, u.Email, u.Password, models.Client{}); err != nil {
+		got, err := store.Authenticate(rctx, u.Email, u.Password, models.Client{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := store.RecordSignIn(rctx, got, models.Client{}, ""); err != nil {
 			t.Fatal(err)
 		}
 		r := ob.one("user.logged_in")

@@ -210,8 +210,14 @@ func TestUsers(t *testing.T) {
 			}
 		}
 		u, err := store.Authenticate(ctx, strings.ToUpper(active.Email), active.Password, models.Client{})
-		if err != nil || u.ID != active.ID || u.LastLoginAt == nil {
+		if err != nil || u.ID != active.ID {
 			t.Fatalf("good credentials: %v %v", u, err)
+		}
+		if again, _ := store.UserByID(ctx, active.ID); again.LastLoginAt != nil {
+			t.Fatal("the password alone recorded a sign-in: the second factor may still be asked")
+		}
+		if _, err := store.RecordSignIn(ctx, u, models.Client{}, ""); err != nil || u.LastLoginAt == nil {
+			t.Fatalf("RecordSignIn: %v, last_login_at %v", err, u.LastLoginAt)
 		}
 		again, _ := store.UserByID(ctx, active.ID)
 		if again.LastLoginAt == nil {

@@ -87,9 +87,15 @@ type User struct {
 	// SessionEpoch is the epoch the user's sessions must carry: a password change moves it, which
 	// ends every session signed in before (migration 00020).
 	SessionEpoch int64 `gorm:"not null;default:0"`
-	Version      int   `gorm:"not null;default:1"` // bumped by every change of name or status (version.go)
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// TOTPSecret is the base32 secret of two-factor sign-in, nil while it is off; TOTPEnabledAt
+	// is when it was turned on and TOTPLastStep the time step of the last code accepted, so a
+	// code is never accepted twice (twofactor.go, migration 00021). Never shown, never in an event.
+	TOTPSecret    *string    `gorm:"column:totp_secret" json:"-"`
+	TOTPEnabledAt *time.Time `gorm:"column:totp_enabled_at"`
+	TOTPLastStep  int64      `gorm:"column:totp_last_step;not null;default:0" json:"-"`
+	Version       int        `gorm:"not null;default:1"` // bumped by every change of name or status (version.go)
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 // UserInput is what a caller may set when creating a user.
@@ -177,14 +183,11 @@ type Client struct {
 }
 
 // Authenticate returns the active user with the email and password, or ErrBadCredentials for an
-// unknown email, a wrong password and an inactive account alike. Success records last_login_at
-// and user.logged_in; failure records user.login_failed.
+// unknown email, a wrong password and an inactive account alike. Failure records
+// user.login_failed; success records nothing yet: the caller asks for the second factor when the
+// user has one (User.TwoFactor) and then calls RecordSignIn.
 func (s *Store) Authenticate(ctx context.Context, email, password string, client Client) (*User, error) {
 	email = NormalizeEmail(email)
-	ua := client.UserAgent
-	if len(ua) > 500 {
-		ua = ua[:500]
-	}
 	u, err := s.UserByEmail(ctx, email)
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return nil, err
@@ -198,33 +201,71 @@ func (s *Store) Authenticate(ctx context.Context, email, password string, client
 		return nil, err
 	}
 	if !ok || u.Status != UserActive {
-		if len(email) > 254 {
-			email = email[:254]
-		}
-		err := s.WithTx(ctx, func(ctx context.Context) error {
-			return s.Append(ctx, &events.UserLoginFailed{AttemptID: events.LoginAttemptID(email), Email: email, IP: client.IP, UserAgent: ua})
-		})
-		if err != nil {
+		if err := s.RecordSignInFailure(ctx, email, client); err != nil {
 			return nil, err
 		}
 		return nil, ErrBadCredentials
 	}
+	return u, nil
+}
+
+// RecordSignInFailure records user.login_failed for the address (a wrong password, or a wrong
+// second factor after the right password).
+func (s *Store) RecordSignInFailure(ctx context.Context, email string, client Client) error {
+	email = NormalizeEmail(email)
+	if len(email) > 254 {
+		email = email[:254]
+	}
+	return s.WithTx(ctx, func(ctx context.Context) error {
+		return s.Append(ctx, &events.UserLoginFailed{AttemptID: events.LoginAttemptID(email), Email: email, IP: client.IP, UserAgent: client.agent()})
+	})
+}
+
+// agent is the user agent as events and session rows keep it: at most 500 bytes.
+func (c Client) agent() string {
+	if len(c.UserAgent) > 500 {
+		return strings.ToValidUTF8(c.UserAgent[:500], "")
+	}
+	return c.UserAgent
+}
+
+// RecordSignIn completes a sign-in the caller has checked (Authenticate, and the second factor
+// when the user has one: "totp" or "recovery_code", else ""): it records last_login_at, a row
+// of user_sessions and user.logged_in saying which second factor was used, all in one
+// transaction, and returns the new session's handle.
+func (s *Store) RecordSignIn(ctx context.Context, u *User, client Client, secondFactor string) (uuid.UUID, error) {
 	now := time.Now().UTC()
-	err = s.WithTx(ctx, func(ctx context.Context) error {
+	sid := uuid.Must(uuid.NewV7())
+	err := s.WithTx(ctx, func(ctx context.Context) error {
 		if err := s.Conn(ctx).Model(u).Update("last_login_at", now).Error; err != nil {
 			return translate(err, "record sign-in")
 		}
-		return s.Append(events.WithActor(ctx, u.ID), &events.UserLoggedIn{UserRef: events.UserRef{UserID: u.ID}, IP: client.IP, UserAgent: ua})
+		if err := s.Conn(ctx).Create(&UserSession{ID: sid, UserID: u.ID, UserAgent: client.agent(), IP: client.IP,
+			SecondFactor: secondFactor, SignedInAt: now, LastSeenAt: now}).Error; err != nil {
+			return translate(err, "record session")
+		}
+		factor := secondFactor
+		if factor == "" {
+			factor = "none"
+		}
+		return s.Append(events.WithActor(ctx, u.ID), &events.UserLoggedIn{UserRef: events.UserRef{UserID: u.ID}, IP: client.IP,
+			UserAgent: client.agent(), SecondFactor: factor})
 	})
 	if err != nil {
-		return nil, err
+		return uuid.Nil, err
 	}
 	u.LastLoginAt = &now
-	return u, nil
+	return sid, nil
 }
 
 // ChangePassword sets a new password after checking its length.
 func (s *Store) ChangePassword(ctx context.Context, userID uuid.UUID, password string) error {
+	return s.ChangePasswordKeeping(ctx, userID, password, uuid.Nil)
+}
+
+// ChangePasswordKeeping is ChangePassword that ends every session of the user but keep (the
+// session that changed it, which the caller gives the new epoch).
+func (s *Store) ChangePasswordKeeping(ctx context.Context, userID uuid.UUID, password string, keep uuid.UUID) error {
 	if n := len([]rune(password)); n < MinPasswordLength || len(password) > 1024 {
 		return &ValidationError{Fields: map[string]string{"password": "Use between 12 and 1024 characters."}}
 	}
@@ -241,6 +282,14 @@ func (s *Store) ChangePassword(ctx context.Context, userID uuid.UUID, password s
 			return translate(gorm.ErrRecordNotFound, "change password")
 		} else if res.Error != nil {
 			return translate(res.Error, "change password")
+		}
+		// The ended sessions leave the account page's list (the epoch already signs them out).
+		q := s.Conn(ctx).Model(&UserSession{}).Where("user_id = ? AND ended_at IS NULL", userID)
+		if keep != uuid.Nil {
+			q = q.Where("id <> ?", keep)
+		}
+		if err := q.Update("ended_at", time.Now().UTC()).Error; err != nil {
+			return translate(err, "end sessions")
 		}
 		return s.Append(ctx, &events.UserPasswordChanged{UserRef: events.UserRef{UserID: userID}})
 	})

@@ -496,6 +496,30 @@ func hashToken(token string) string {
 // belongs to other tenants or to the platform, where the link would let the admin in too.
 var ErrResetNotYours = errors.New("only a super admin can reset the password of a user who is also in other tenants or on the platform")
 
+// checkUserIsTenants is what a tenant's admin must satisfy to act on a user's sign-in (a reset
+// link, ending their sessions): the user belongs to that tenant and to no other, holds no
+// platform role (else ErrResetNotYours), and may do nothing the admin may not (the grant rule).
+func (s *Store) checkUserIsTenants(ctx context.Context, tenantID, userID uuid.UUID, what string) error {
+	if err := s.checkGrantRule(ctx, tenantID, roleChange{what: what, field: "guard", users: []uuid.UUID{userID}}); err != nil {
+		return err
+	}
+	ms, err := s.MembershipsOf(ctx, userID)
+	if err != nil {
+		return err
+	}
+	member := false
+	for _, m := range ms {
+		if m.Domain != tenantID.String() {
+			return ErrResetNotYours
+		}
+		member = true
+	}
+	if !member {
+		return fmt.Errorf("user %s in tenant %s: %w", userID, tenantID, ErrNotFound)
+	}
+	return nil
+}
+
 // IssuePasswordReset makes a one-time set-password link for the user, valid for InviteValidity,
 // and returns its token (only its SHA-256 is stored). Any earlier unused link of the user stops
 // working. With tenantID set (a tenant admin's request) the user must belong to that tenant and
@@ -513,22 +537,8 @@ func (s *Store) IssuePasswordReset(ctx context.Context, tenantID, userID uuid.UU
 			return err
 		}
 		if tenantID != uuid.Nil {
-			if err := s.checkGrantRule(ctx, tenantID, roleChange{what: "reset this user's password", field: "guard", users: []uuid.UUID{u.ID}}); err != nil {
+			if err := s.checkUserIsTenants(ctx, tenantID, u.ID, "reset this user's password"); err != nil {
 				return err
-			}
-			ms, err := s.MembershipsOf(ctx, u.ID)
-			if err != nil {
-				return err
-			}
-			member := false
-			for _, m := range ms {
-				if m.Domain != tenantID.String() {
-					return ErrResetNotYours
-				}
-				member = true
-			}
-			if !member {
-				return fmt.Errorf("user %s in tenant %s: %w", u.ID, tenantID, ErrNotFound)
 			}
 		}
 		// Only the newest link works. One that replaces an unused invitation is an invitation

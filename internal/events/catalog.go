@@ -232,17 +232,20 @@ func (*UserDeleted) SchemaVersion() int { return 1 }
 func (e *UserDeleted) Validate() error  { return e.check(e) }
 
 // UserLoggedIn: a user signed in. Version 2 added the client's IP and user agent; stored
-// version-1 rows are upcast with both empty.
+// version-1 rows are upcast with both empty. Version 3 added the second factor used: "none",
+// "totp" or "recovery_code"; version-2 rows are upcast with "none" (there was none).
 type UserLoggedIn struct {
 	UserRef
-	IP        string `json:"ip"`
-	UserAgent string `json:"user_agent"`
+	IP           string `json:"ip"`
+	UserAgent    string `json:"user_agent"`
+	SecondFactor string `json:"second_factor"`
 }
 
 func (*UserLoggedIn) EventType() string  { return "user.logged_in" }
-func (*UserLoggedIn) SchemaVersion() int { return 2 }
+func (*UserLoggedIn) SchemaVersion() int { return 3 }
 func (e *UserLoggedIn) Validate() error {
-	return firstErr(e.check(e), checkString(e, "ip", e.IP, 45, false), checkString(e, "user_agent", e.UserAgent, maxLong, false))
+	return firstErr(e.check(e), checkString(e, "ip", e.IP, 45, false), checkString(e, "user_agent", e.UserAgent, maxLong, false),
+		checkOneOf(e, "second_factor", e.SecondFactor, "none", "totp", "recovery_code"))
 }
 
 // UserLoginFailed: a sign-in attempt failed. The aggregate is the attempted email (a name-based

@@ -70,6 +70,11 @@ func init() {
 		p["ip"], p["user_agent"] = "", ""
 		return p, nil
 	})
+	// user.logged_in v2 → v3: v3 added the second factor; before it there was none.
+	RegisterUpcaster("user.logged_in", 2, func(p map[string]any) (map[string]any, error) {
+		p["second_factor"] = "none"
+		return p, nil
+	})
 }
 
 // Upcast brings a stored payload of version to the type's current version.

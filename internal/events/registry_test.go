@@ -91,21 +91,22 @@ func fill(t *testing.T, ev events.Event) {
 }
 
 var stringOverrides = map[string]string{
-	"UserDeactivated.Status": "banned",
-	"NodeCreated.Status":     "published",
-	"ProductCreated.Status":  "active",
-	"Slug":                   "acme-shop",
-	"DefaultLocale":          "en",
-	"Locale":                 "pt-BR",
-	"Kind":                   "post",
-	"Currency":               "EUR",
-	"Resource":               "products",
-	"Action":                 "publish",
-	"Email":                  "jane@example.com",
-	"IP":                     "203.0.113.7",
-	"UserAgent":              "Mozilla/5.0 (X11; Linux x86_64)",
-	"Tenant":                 "*",
-	"Role":                   "manager",
+	"UserDeactivated.Status":    "banned",
+	"NodeCreated.Status":        "published",
+	"UserLoggedIn.SecondFactor": "totp",
+	"ProductCreated.Status":     "active",
+	"Slug":                      "acme-shop",
+	"DefaultLocale":             "en",
+	"Locale":                    "pt-BR",
+	"Kind":                      "post",
+	"Currency":                  "EUR",
+	"Resource":                  "products",
+	"Action":                    "publish",
+	"Email":                     "jane@example.com",
+	"IP":                        "203.0.113.7",
+	"UserAgent":                 "Mozilla/5.0 (X11; Linux x86_64)",
+	"Tenant":                    "*",
+	"Role":                      "manager",
 }
 
 var (
@@ -315,6 +316,11 @@ func TestValidationRejectsBadPayloads(t *testing.T) {
 			e.UserAgent = long(2001)
 			return e
 		}},
+		{"an unknown second factor is refused", func(t *testing.T) events.Event {
+			e := valid(t, &events.UserLoggedIn{})
+			e.SecondFactor = "sms"
+			return e
+		}},
 		{"a sku longer than 100 characters is refused", func(t *testing.T) events.Event {
 			e := valid(t, &events.VariantCreated{})
 			e.SKU = long(101)
@@ -419,19 +425,29 @@ func TestValidationRejectsBadPayloads(t *testing.T) {
 func TestUpcasting(t *testing.T) {
 	t.Parallel()
 
-	t.Run("a stored version-1 user.logged_in decodes as version 2 with an empty client", func(t *testing.T) {
+	t.Run("a stored version-1 user.logged_in decodes as version 3 with an empty client and no second factor", func(t *testing.T) {
 		t.Parallel()
-		if v, _ := events.CurrentVersion("user.logged_in"); v != 2 {
-			t.Fatalf("user.logged_in is at version %d, this test expects 2", v)
+		if v, _ := events.CurrentVersion("user.logged_in"); v != 3 {
+			t.Fatalf("user.logged_in is at version %d, this test expects 3", v)
 		}
 		id := uuid.New()
 		got, err := events.Decode("user.logged_in", 1, []byte(`{"user_id":"`+id.String()+`"}`))
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := &events.UserLoggedIn{UserRef: events.UserRef{UserID: id}}
+		want := &events.UserLoggedIn{UserRef: events.UserRef{UserID: id}, SecondFactor: "none"}
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("decoded %#v, want %#v", got, want)
+		}
+	})
+
+	t.Run("a stored version-2 user.logged_in keeps its client and says no second factor was used", func(t *testing.T) {
+		t.Parallel()
+		id := uuid.New()
+		got, err := events.Decode("user.logged_in", 2, []byte(`{"user_id":"`+id.String()+`","ip":"198.51.100.1","user_agent":"ua"}`))
+		want := &events.UserLoggedIn{UserRef: events.UserRef{UserID: id}, IP: "198.51.100.1", UserAgent: "ua", SecondFactor: "none"}
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Fatalf("decoded %#v, %v; want %#v", got, err, want)
 		}
 	})
 
@@ -446,7 +462,7 @@ func TestUpcasting(t *testing.T) {
 		if err := json.Unmarshal(b, &m); err != nil {
 			t.Fatal(err)
 		}
-		want := map[string]any{"user_id": id.String(), "ip": "", "user_agent": ""}
+		want := map[string]any{"user_id": id.String(), "ip": "", "user_agent": "", "second_factor": "none"}
 		if !reflect.DeepEqual(m, want) {
 			t.Fatalf("upcast payload %v, want %v", m, want)
 		}
@@ -455,8 +471,8 @@ func TestUpcasting(t *testing.T) {
 	t.Run("a payload at the current version is decoded as it is", func(t *testing.T) {
 		t.Parallel()
 		id := uuid.New()
-		got, err := events.Decode("user.logged_in", 2, []byte(`{"user_id":"`+id.String()+`","ip":"198.51.100.1","user_agent":"ua"}`))
-		want := &events.UserLoggedIn{UserRef: events.UserRef{UserID: id}, IP: "198.51.100.1", UserAgent: "ua"}
+		got, err := events.Decode("user.logged_in", 3, []byte(`{"user_id":"`+id.String()+`","ip":"198.51.100.1","user_agent":"ua","second_factor":"totp"}`))
+		want := &events.UserLoggedIn{UserRef: events.UserRef{UserID: id}, IP: "198.51.100.1", UserAgent: "ua", SecondFactor: "totp"}
 		if err != nil || !reflect.DeepEqual(got, want) {
 			t.Fatalf("decoded %#v, %v; want %#v", got, err, want)
 		}
@@ -468,13 +484,13 @@ func TestUpcasting(t *testing.T) {
 		version   int
 		payload   string
 	}{
-		{"a version newer than this build knows is an error", "user.logged_in", 3, `{"user_id":"` + uuid.NewString() + `"}`},
+		{"a version newer than this build knows is an error", "user.logged_in", 4, `{"user_id":"` + uuid.NewString() + `"}`},
 		{"a newer version of a version-1 type is an error", "tenant.created", 2, `{}`},
 		{"a version with no upcaster path is an error", "tenant.created", 0, `{}`},
 		{"an unknown event type is an error", "tenant.exploded", 1, `{}`},
 		{"an empty event type is an error", "", 1, `{}`},
 		{"an old payload that is not JSON is an error", "user.logged_in", 1, `not json`},
-		{"a current payload of the wrong shape is an error", "user.logged_in", 2, `{"user_id":42}`},
+		{"a current payload of the wrong shape is an error", "user.logged_in", 3, `{"user_id":42}`},
 	}
 	for _, tc := range errCases {
 		t.Run(tc.name, func(t *testing.T) {

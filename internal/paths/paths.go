@@ -15,6 +15,7 @@ import (
 const (
 	// Sign-in, sign-out and invitations (the token in the path is the credential).
 	Login       = "/login"
+	LoginCode   = "/login/code" // the second factor, after the password
 	Logout      = "/logout"
 	SetPassword = "/set-password/:token"
 
@@ -27,6 +28,14 @@ const (
 	Account         = "/account"
 	AccountPassword = "/account/password"
 	AccountEmail    = "/account/email"
+	// The user's sessions: end one, or every one but this.
+	AccountSessionEnd    = "/account/sessions/:id/end"
+	AccountSessionsOther = "/account/sessions/end-others"
+	// Two-factor sign-in: enrol (GET shows the QR code, POST confirms a code), new recovery
+	// codes, turning it off.
+	AccountTwoFactor        = "/account/two-factor"
+	AccountRecoveryCodes    = "/account/two-factor/recovery-codes"
+	AccountTwoFactorDisable = "/account/two-factor/disable"
 
 	// The event log of a tenant; EventsAggregate is the history fragment of one aggregate.
 	Events          = "/t/:slug/events"
@@ -48,6 +57,7 @@ const (
 	UserRoles         = "/t/:slug/users/:id/roles"
 	UserRoleRevoke    = "/t/:slug/users/:id/roles/revoke"
 	UserPasswordReset = "/t/:slug/users/:id/password-reset"
+	UserSessionsEnd   = "/t/:slug/users/:id/sessions/end"
 
 	// The content of a tenant: posts and pages.
 	Nodes           = "/t/:slug/nodes"

@@ -5,7 +5,8 @@
 //
 // The cache keeps exactly the freshness rules of the tenant cache and the policy engine (it
 // follows the same freshness.Watcher): an entry is dropped when an event about its user — any
-// user.* event, which covers deactivation, deletion, role changes and password changes — or
+// user.* event, which covers deactivation, deletion, role changes, password changes and ended
+// sessions — or
 // any role.* event (node.* for the authors) reaches this process, by its own commit, its relay or NATS from another
 // process. While the NATS link is down entries older than the watcher's bound (5 s) are
 // reloaded, and when it comes back everything loaded before is reloaded. A load that raced an
@@ -14,6 +15,7 @@
 package principal
 
 import (
+	"bytes"
 	"context"
 	"slices"
 	"strconv"
@@ -34,7 +36,18 @@ import (
 type Principal struct {
 	User        *models.User
 	Memberships []models.Membership // sorted by domain, then role
+	Sessions    []uuid.UUID         // the handles of the user's sessions nothing has ended, sorted
 }
+
+// HasSession reports whether the session with the handle had not been ended when the principal
+// was loaded. A session signed in after that is not in it either: ask the database then
+// (models.Store.SessionActive).
+func (p *Principal) HasSession(id uuid.UUID) bool {
+	_, ok := slices.BinarySearchFunc(p.Sessions, id, compareIDs)
+	return ok
+}
+
+func compareIDs(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) }
 
 // Super reports whether the user holds the platform role.
 func (p *Principal) Super() bool {
@@ -70,6 +83,7 @@ func (p *Principal) TenantIDs() []uuid.UUID {
 type Loader interface {
 	UserByID(ctx context.Context, id uuid.UUID) (*models.User, error)
 	MembershipsOf(ctx context.Context, userID uuid.UUID) ([]models.Membership, error)
+	ActiveSessionIDs(ctx context.Context, userID uuid.UUID) ([]uuid.UUID, error)
 	ActiveTenants(ctx context.Context, limit int) ([]models.Tenant, error)
 	TenantMembers(ctx context.Context, tenantID uuid.UUID) ([]models.User, error)
 	NodeAuthors(ctx context.Context, tenantID uuid.UUID) ([]models.NodeAuthor, error)
@@ -179,7 +193,12 @@ func (c *Cache) Get(ctx context.Context, userID uuid.UUID) (*Principal, error) {
 		if err != nil {
 			return nil, err
 		}
-		p := &Principal{User: u, Memberships: ms}
+		sessions, err := c.loader.ActiveSessionIDs(ctx, userID)
+		if err != nil {
+			return nil, err
+		}
+		slices.SortFunc(sessions, compareIDs)
+		p := &Principal{User: u, Memberships: ms, Sessions: sessions}
 		if c.generation.Load() == gen {
 			c.lru.Add(userID, entry{p: p, loaded: loaded})
 		}

@@ -61,7 +61,7 @@ func TestEventRecorder(t *testing.T) {
 	}
 	rec.NotEmitted(t, "user.registered")
 	rows := rec.Rows(t)
-	if len(rows) != 1 || rows[0].SchemaVersion != 2 || rows[0].ActorID == nil || *rows[0].ActorID != u.ID || rows[0].CorrelationID == "" {
+	if len(rows) != 1 || rows[0].SchemaVersion != 3 || rows[0].ActorID == nil || *rows[0].ActorID != u.ID || rows[0].CorrelationID == "" {
 		t.Fatalf("rows %+v", rows)
 	}
 }

@@ -23,10 +23,20 @@ import (
 
 // Data is what a session holds.
 type Data struct {
-	UserID    string `json:"uid,omitempty"`
-	AuthAt    int64  `json:"auth_at,omitempty"` // unix seconds of sign-in: the absolute timeout counts from here
-	Epoch     int64  `json:"epoch,omitempty"`   // the user's session epoch at sign-in (models.User.SessionEpoch)
-	SeenAt    int64  `json:"seen_at,omitempty"` // unix seconds of the last request: the idle timeout counts from here
+	UserID string `json:"uid,omitempty"`
+	AuthAt int64  `json:"auth_at,omitempty"` // unix seconds of sign-in: the absolute timeout counts from here
+	Epoch  int64  `json:"epoch,omitempty"`   // the user's session epoch at sign-in (models.User.SessionEpoch)
+	SeenAt int64  `json:"seen_at,omitempty"` // unix seconds of the last request: the idle timeout counts from here
+	// SessionID is the handle of the session's row in user_sessions (the account page lists
+	// them); it is not the cookie's id, which only the store knows.
+	SessionID string `json:"sid,omitempty"`
+	// PendingUID is the user whose password was right and who still has to give their second
+	// factor, since PendingAt (unix seconds); PendingNext is where they go after.
+	PendingUID  string `json:"pending_uid,omitempty"`
+	PendingAt   int64  `json:"pending_at,omitempty"`
+	PendingNext string `json:"pending_next,omitempty"`
+	// Enrolling is the TOTP secret being set up, until a code confirms it.
+	Enrolling string `json:"enrolling,omitempty"`
 	FlashKind string `json:"flash_kind,omitempty"`
 	FlashMsg  string `json:"flash_msg,omitempty"`
 	CSRF      string `json:"csrf,omitempty"` // the synchronizer token of the session's forms

@@ -1,0 +1,34 @@
+-- +goose Up
+-- Issue 15: a row per browser session, so a user can see theirs and end any of them (the session
+-- itself lives in Redis or memory, keyed by its cookie; this row is keyed by a separate handle
+-- the session carries, never by the cookie), and two-factor sign-in (TOTP, recovery codes).
+CREATE TABLE user_sessions (
+    id            uuid        PRIMARY KEY,
+    user_id       uuid        NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    user_agent    text        NOT NULL DEFAULT '',
+    ip            text        NOT NULL DEFAULT '',
+    second_factor text        NOT NULL DEFAULT '',
+    signed_in_at  timestamptz NOT NULL,
+    last_seen_at  timestamptz NOT NULL,
+    ended_at      timestamptz
+);
+CREATE INDEX user_sessions_active ON user_sessions (user_id, signed_in_at) WHERE ended_at IS NULL;
+
+ALTER TABLE users ADD COLUMN totp_secret text;
+ALTER TABLE users ADD COLUMN totp_enabled_at timestamptz;
+ALTER TABLE users ADD COLUMN totp_last_step bigint NOT NULL DEFAULT 0;
+
+CREATE TABLE recovery_codes (
+    user_id    uuid        NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    code_hash  varchar(64) NOT NULL,
+    used_at    timestamptz,
+    created_at timestamptz NOT NULL,
+    PRIMARY KEY (user_id, code_hash)
+);
+
+-- +goose Down
+DROP TABLE recovery_codes;
+ALTER TABLE users DROP COLUMN totp_last_step;
+ALTER TABLE users DROP COLUMN totp_enabled_at;
+ALTER TABLE users DROP COLUMN totp_secret;
+DROP TABLE user_sessions;
