@@ -269,6 +269,13 @@ func (a *App) renderUserEdit(c *fiber.Ctx, status int, tu *models.TenantUser, ed
 	for _, r := range roles {
 		e.Roles = append(e.Roles, userviews.RoleChoice{Name: r.Name, Description: r.Description, Held: slices.Contains(tu.Roles, r.Name)})
 	}
+	if e.CanUpdate && !e.Locked {
+		sessions, err := a.store.ActiveSessions(ctx(c), tu.ID, a.sessionLimits())
+		if err != nil {
+			return err
+		}
+		e.Sessions, e.TwoFactor = len(sessions), tu.TwoFactor()
+	}
 	if edit != nil {
 		edit(&e)
 	}
