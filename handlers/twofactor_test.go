@@ -252,8 +252,8 @@ func TestTenantRequiresTwoFactor(t *testing.T) {
 	if res.Header.Get("Location") != "/account/two-factor?next="+url.QueryEscape(nodes) {
 		t.Fatalf("sent to %q", res.Header.Get("Location"))
 	}
-	c.Get("/t/"+open.Slug+"/nodes").ExpectStatus(http.StatusOK) // a tenant that does not require it
-	c.Get("/account").ExpectStatus(http.StatusOK)                // nor does the account page
+	c.Get("/t/" + open.Slug + "/nodes").ExpectStatus(http.StatusOK) // a tenant that does not require it
+	c.Get("/account").ExpectStatus(http.StatusOK)                   // nor does the account page
 	c.Header.Set("HX-Request", "true")
 	if res := c.Get(nodes); res.Header.Get("HX-Redirect") == "" {
 		t.Fatalf("htmx got %d without HX-Redirect", res.StatusCode)
