@@ -46,6 +46,8 @@ commands:
   user create --email E --password-stdin [--super-admin] [--tenant SLUG --role ROLE]
   user reset-password --email E [--base-url URL]
                              print a one-time link (48 h) for the user to set a new password
+  user reset-two-factor --email E
+                             turn off the user's two-factor sign-in (lost phone and recovery codes)
   relay                      run only the outbox relay (no HTTP server)
   version                    print the version
 `
@@ -494,11 +496,47 @@ func resetPasswordCommand(cfg config.Config, args []string, stdout io.Writer) er
 	return nil
 }
 
+// resetTwoFactorCommand implements `user reset-two-factor`: for a user who lost both their
+// phone and their recovery codes, a super admin turns their two-factor sign-in off (event:
+// user.updated two_factor on → off); they sign in with the password and can set it up again.
+func resetTwoFactorCommand(cfg config.Config, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("user reset-two-factor", flag.ContinueOnError)
+	email := fs.String("email", "", "the user's email address")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if strings.TrimSpace(*email) == "" {
+		return errors.New("usage: rustok user reset-two-factor --email E")
+	}
+	store, err := openMigrated(cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	ctx := context.Background()
+	u, err := store.UserByEmail(ctx, *email)
+	if errors.Is(err, models.ErrNotFound) {
+		return fmt.Errorf("user reset-two-factor: no user has the email %s", *email)
+	} else if err != nil {
+		return err
+	}
+	if err := store.DisableTwoFactor(ctx, u.ID); errors.Is(err, models.ErrTwoFactorOff) {
+		return fmt.Errorf("user reset-two-factor: %s does not use two-factor sign-in", u.Email)
+	} else if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "two-factor sign-in is off for %s: they sign in with their password and can set it up again\n", u.Email)
+	return nil
+}
+
 // userCommand implements `user create`. The password is read from standard input, never from
 // the command line, where it would show in ps and shell history.
 func userCommand(cfg config.Config, args []string, stdin io.Reader, stdout io.Writer) error {
 	if len(args) > 0 && args[0] == "reset-password" {
 		return resetPasswordCommand(cfg, args[1:], stdout)
+	}
+	if len(args) > 0 && args[0] == "reset-two-factor" {
+		return resetTwoFactorCommand(cfg, args[1:], stdout)
 	}
 	if len(args) == 0 || args[0] != "create" {
 		return errors.New("usage: rustok user create --email E --password-stdin [--super-admin] [--tenant SLUG --role ROLE]")

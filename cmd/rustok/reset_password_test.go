@@ -37,3 +37,26 @@ func TestUserResetPasswordCommand(t *testing.T) {
 		t.Fatalf("unknown email: %v", err)
 	}
 }
+
+func TestUserResetTwoFactorCommand(t *testing.T) {
+	store := useDatabase(t)
+	ctx := context.Background()
+	if _, err := store.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	u := testkit.User(t, store).Create()
+	if _, err := runCmd(t, "", "user", "reset-two-factor", "--email", u.Email); err == nil || !strings.Contains(err.Error(), "does not use") {
+		t.Fatalf("a user without it: %v", err)
+	}
+	testkit.TwoFactor(t, store, u.ID)
+	out, err := runCmd(t, "", "user", "reset-two-factor", "--email", strings.ToUpper(u.Email))
+	if err != nil || !strings.Contains(out, "two-factor sign-in is off") {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if got, err := store.UserByID(ctx, u.ID); err != nil || got.TwoFactor() {
+		t.Fatalf("still on (%v)", err)
+	}
+	if left, _ := store.RecoveryCodesLeft(ctx, u.ID); left != 0 {
+		t.Fatalf("%d recovery codes kept", left)
+	}
+}

@@ -126,6 +126,9 @@ func (c *HTTPClient) LoginAs(u FixtureUser) *HTTPClient {
 	if res.StatusCode != http.StatusSeeOther {
 		c.t.Fatalf("testkit: sign in as %s: status %d, want 303\n%s", u.Email, res.StatusCode, res.Body)
 	}
+	if strings.HasPrefix(res.Header.Get("Location"), "/login/code") {
+		c.t.Fatalf("testkit: %s has two-factor sign-in: use LoginWithCode", u.Email)
+	}
 	return c
 }
 
