@@ -85,6 +85,7 @@ func (f shellFixture) pages(eventPath string) []shellPage {
 		{"jobs", tp + "/jobs", `[data-testid="job-download"]`},
 		{"settings", tp + "/settings", `[data-testid="tenant-form"]`},
 		{"account", "/account", `[data-testid="password-form"]`},
+		{"two-factor", "/account/two-factor", `[data-testid="totp-qr"]`},
 		{"event", eventPath, `[data-testid="event-occurred-at"]`},
 		{"tenants", "/tenants", `main`},
 		{"system", "/system", `main`},
