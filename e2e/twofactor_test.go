@@ -78,6 +78,7 @@ func TestTwoFactorEnrolSignInAndEndAnotherSession(t *testing.T) {
 	// 2. The app's code turns it on; the 10 recovery codes are shown once.
 	run(t, ctx, "enter the app's code",
 		chromedp.SendKeys(chromedp.ID("enrol-code"), testkit.TOTPCode(t, secret, time.Now())),
+		chromedp.SendKeys(chromedp.ID("enrol-password"), u.Password),
 		chromedp.Click(chromedp.CSS(`[data-testid="enrol-submit"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="recovery-codes"]`)),
 	)

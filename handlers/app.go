@@ -135,6 +135,11 @@ func newApp(d Deps) *App {
 	if a.log == nil {
 		a.log = slog.Default()
 	}
+	if a.storage == nil {
+		// One memory store for every rate limit of the process: without it each limiter would
+		// count apart, and a user's budget of wrong passwords would be one per form.
+		a.storage = websession.Memory()
+	}
 	if a.now == nil {
 		a.now = time.Now
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/rustok/rustok-admin/internal/events"
 	"github.com/rustok/rustok-admin/internal/paths"
 	"github.com/rustok/rustok-admin/internal/tenancy"
+	"github.com/rustok/rustok-admin/internal/websession"
 	"github.com/rustok/rustok-admin/models"
 	"github.com/rustok/rustok-admin/views/auth"
 	"github.com/rustok/rustok-admin/views/components"
@@ -71,15 +72,14 @@ func (a *App) loadUser(c *fiber.Ctx) error {
 	p := currentPrincipal(c)
 	sid, err := uuid.Parse(s.SessionID)
 	switch {
-	case err != nil: // signed in before sessions had rows: give it one
-		if sid, err = a.store.AdoptSession(ctx(c), u.ID, a.client(c), time.Unix(authAt, 0)); err != nil {
+	case err != nil:
+		// Signed in before sessions had rows: it ends, once. Given a row now, it would outlive
+		// every "sign out everywhere" made before its next request.
+		if err := a.endSession(c, "info", "Please sign in again."); err != nil {
 			return err
 		}
-		s.SessionID = sid.String()
-		a.users.Forget(u.ID)
-		if err := s.Save(); err != nil {
-			return err
-		}
+		c.Locals(localPrincipal, nil)
+		return c.Next()
 	case !p.HasSession(sid):
 		ok, err := a.store.SessionActive(ctx(c), u.ID, sid)
 		if err != nil {
@@ -132,8 +132,7 @@ func (a *App) endSession(c *fiber.Ctx, flashKind, flashMsg string) error {
 	if err != nil {
 		return err
 	}
-	s.UserID, s.AuthAt, s.SeenAt, s.CSRF, s.Epoch, s.SessionID, s.Enrolling = "", 0, 0, "", 0, "", ""
-	s.PendingUID, s.PendingAt, s.PendingNext = "", 0, ""
+	s.Data = websession.Data{} // nothing of the signed-in session is kept
 	c.Locals(localCSRF, nil)
 	if flashMsg != "" {
 		setFlash(s, flashKind, flashMsg)
@@ -256,13 +255,10 @@ func (a *App) requireMember(c *fiber.Ctx, u *models.User, perm authz.Perm) error
 			return err
 		}
 	}
-	if t.RequireTwoFactor && !u.TwoFactor() {
-		// The tenant requires a second factor: set it up first, then come back.
-		next := ""
-		if c.Method() == fiber.MethodGet {
-			next = c.OriginalURL()
+	if t.RequireTwoFactor {
+		if answered, err := a.requireSecondFactor(c, u, t); answered || err != nil {
+			return err
 		}
-		return a.flashRedirect(c, "info", t.Name+" requires two-factor sign-in. Set it up to continue.", twoFactorURL(next))
 	}
 	a.setTenant(c, t)
 	c.Locals(localRoles, roles)
@@ -310,25 +306,85 @@ func (a *App) loginPost(c *fiber.Ctx) error {
 	return a.signIn(c, u, "", form.Next)
 }
 
+// requireSecondFactor answers a tenant page of a tenant that requires two-factor sign-in for a
+// session that did not sign in with one: a member without it is sent to set it up (and back
+// afterwards), a member with it signs in again with their code. It answers nothing (false) when
+// the session has its second factor.
+func (a *App) requireSecondFactor(c *fiber.Ctx, u *models.User, t *models.Tenant) (bool, error) {
+	s, err := a.session(c)
+	if err != nil {
+		return false, err
+	}
+	if s.Factor != "" && u.TwoFactor() {
+		return false, nil
+	}
+	next := ""
+	if c.Method() == fiber.MethodGet {
+		next = c.OriginalURL()
+	}
+	if !u.TwoFactor() {
+		return true, a.flashRedirect(c, "info", t.Name+" requires two-factor sign-in. Set it up to continue.", twoFactorURL(next))
+	}
+	// Two-factor sign-in is on, but this session signed in before it was (or without it).
+	if err := a.endCurrentSession(c, u); err != nil {
+		return true, err
+	}
+	if err := a.endSession(c, "info", t.Name+" requires two-factor sign-in: sign in again with your code."); err != nil {
+		return true, err
+	}
+	target := paths.URL(paths.Login)
+	if next != "" {
+		target += "?next=" + url.QueryEscape(next)
+	}
+	return true, redirect(c, target)
+}
+
+// endCurrentSession ends the row of the request's signed-in session (signing out, signing in
+// as someone else), with user.updated so that every process drops it at once.
+func (a *App) endCurrentSession(c *fiber.Ctx, u *models.User) error {
+	sid := a.currentSessionID(c)
+	if u == nil || sid == uuid.Nil {
+		return nil
+	}
+	if _, err := a.store.EndSessions(ctx(c), u.ID, models.SessionEnd{Only: sid}); err != nil && !errors.Is(err, models.ErrNoSuchSession) {
+		return err
+	}
+	a.users.Forget(u.ID)
+	return nil
+}
+
+// fresh starts the session of a sign-in over the request's: a signed-in session's row ends,
+// the store forgets its id, and nothing of it is kept but its flash message.
+func (a *App) fresh(c *fiber.Ctx) (*websession.Session, error) {
+	if err := a.endCurrentSession(c, currentUser(c)); err != nil {
+		return nil, err
+	}
+	s, err := a.session(c)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Regenerate(); err != nil {
+		return nil, err
+	}
+	s.Data = websession.Data{FlashKind: s.FlashKind, FlashMsg: s.FlashMsg}
+	a.newCSRFToken(c, s) // a token of the session before is not valid after
+	return s, nil
+}
+
 // signIn starts the signed-in session of u, whose password (and second factor, if they have
 // one: "totp" or "recovery_code") was right: a new id and CSRF token, a user_sessions row and
 // user.logged_in, then the page asked for.
 func (a *App) signIn(c *fiber.Ctx, u *models.User, secondFactor, next string) error {
-	sid, err := a.store.RecordSignIn(ctx(c), u, a.client(c), secondFactor)
+	sid, err := a.store.RecordSignIn(ctx(c), u, a.client(c), secondFactor, a.sessionLimits())
 	if err != nil {
 		return err
 	}
-	s, err := a.session(c)
+	s, err := a.fresh(c)
 	if err != nil {
-		return err
-	}
-	if err := s.Regenerate(); err != nil {
 		return err
 	}
 	now := a.now().Unix()
-	a.newCSRFToken(c, s) // a token of the signed-out session is not valid signed in
-	s.UserID, s.AuthAt, s.SeenAt, s.Epoch, s.SessionID = u.ID.String(), now, now, u.SessionEpoch, sid.String()
-	s.PendingUID, s.PendingAt, s.PendingNext = "", 0, ""
+	s.UserID, s.AuthAt, s.SeenAt, s.Epoch, s.SessionID, s.Factor = u.ID.String(), now, now, u.SessionEpoch, sid.String(), secondFactor
 	if err := s.Save(); err != nil {
 		return err
 	}
@@ -343,12 +399,8 @@ func (a *App) loginFailed(c *fiber.Ctx, form auth.LoginForm) error {
 
 // logoutPost ends the session and returns to the sign-in page.
 func (a *App) logoutPost(c *fiber.Ctx) error {
-	if s, err := a.session(c); err == nil && currentUser(c) != nil {
-		if sid, err := uuid.Parse(s.SessionID); err == nil {
-			if err := a.store.EndSession(ctx(c), sid); err != nil {
-				return err
-			}
-		}
+	if err := a.endCurrentSession(c, currentUser(c)); err != nil {
+		return err
 	}
 	if err := a.endSession(c, "success", "You have signed out."); err != nil {
 		return err

@@ -95,7 +95,7 @@ func knownFields(tn string) map[string]url.Values {
 		"POST /t/:slug/users/:id/sessions/end":            {},
 		"POST /account/sessions/end-others":               {},
 		"POST /account/sessions/:id/end":                  {},
-		"POST /account/two-factor":                        {"code": {"123456"}, "next": {"/"}},
+		"POST /account/two-factor":                        {"code": {"123456"}, "current_password": {"x"}, "next": {"/"}},
 		"POST /account/two-factor/recovery-codes":         {"current_password": {"x"}},
 		"POST /account/two-factor/disable":                {"current_password": {"x"}, "code": {"123456"}},
 		"POST /account":                                   {"name": {"Mia"}},

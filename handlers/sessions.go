@@ -77,7 +77,7 @@ func deviceOf(ua string) string {
 func (a *App) accountSessionEndPost(c *fiber.Ctx) error {
 	u := currentUser(c)
 	id, err := uuid.Parse(c.Params("id"))
-	if err != nil {
+	if err != nil || id == uuid.Nil {
 		return fiber.ErrNotFound
 	}
 	if id == a.currentSessionID(c) {
@@ -101,7 +101,7 @@ func (a *App) accountSessionsOtherPost(c *fiber.Ctx) error {
 	if current == uuid.Nil {
 		return fiber.ErrConflict
 	}
-	n, err := a.store.EndSessions(ctx(c), u.ID, models.SessionEnd{Except: current})
+	n, err := a.store.EndSessions(ctx(c), u.ID, models.SessionEnd{All: true, Except: current, Limits: a.sessionLimits()})
 	if err != nil {
 		return err
 	}
@@ -123,7 +123,7 @@ func (a *App) userSessionsEndPost(c *fiber.Ctx) error {
 		return err
 	}
 	back := userviews.UserURL(t.Slug, tu.ID.String())
-	end := models.SessionEnd{Tenant: t.ID}
+	end := models.SessionEnd{All: true, Tenant: t.ID, Limits: a.sessionLimits()}
 	if a.isSuper(c) {
 		end.Tenant = uuid.Nil
 	}

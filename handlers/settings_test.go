@@ -82,8 +82,14 @@ func TestTenantSettingsOverHTTP(t *testing.T) {
 	if got := admin.Get("/account/two-factor").Text("flash"); !strings.Contains(got, "Renamed GmbH requires two-factor sign-in") {
 		t.Fatalf("enrolment says %q", got)
 	}
-	testkit.TwoFactor(t, app.Store, adminUser.ID)
-	// With it on, the next page, on this process, shows the new name.
+	// Turned on elsewhere, it still does not open the tenant to this session, which signed in with
+	// the password alone: it ends and asks to sign in again, with the code.
+	secret, _ := testkit.TwoFactor(t, app.Store, adminUser.ID)
+	if res := admin.Get(path).ExpectStatus(http.StatusSeeOther); res.Header.Get("Location") != "/login?next="+url.QueryEscape(path) {
+		t.Fatalf("a session without the second factor was sent to %q", res.Header.Get("Location"))
+	}
+	admin.LoginWithCode(adminUser, testkit.UnusedTOTPCode(t, app.Store, adminUser.ID, secret))
+	// With it, the next page, on this process, shows the new name.
 	if !strings.Contains(admin.Get(path).Text("page-title")+admin.Get(path).Text("current-tenant"), "Renamed GmbH") {
 		t.Fatal("the new name is not shown after saving")
 	}

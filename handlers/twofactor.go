@@ -6,6 +6,7 @@ import (
 	"errors"
 	"image/png"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,15 +28,11 @@ const pendingFor = 5 * time.Minute
 
 // askSecondFactor keeps the user whose password was right in a new session and asks for the code.
 func (a *App) askSecondFactor(c *fiber.Ctx, u *models.User, next string) error {
-	s, err := a.session(c)
+	s, err := a.fresh(c)
 	if err != nil {
 		return err
 	}
-	if err := s.Regenerate(); err != nil {
-		return err
-	}
-	a.newCSRFToken(c, s)
-	s.PendingUID, s.PendingAt, s.PendingNext = u.ID.String(), a.now().Unix(), next
+	s.PendingUID, s.PendingAt, s.PendingNext, s.PendingEpoch = u.ID.String(), a.now().Unix(), next, u.SessionEpoch
 	if err := s.Save(); err != nil {
 		return err
 	}
@@ -59,7 +56,7 @@ func (a *App) pendingUser(c *fiber.Ctx) (*models.User, error) {
 	} else if err != nil {
 		return nil, err
 	}
-	if u.Status != models.UserActive || !u.TwoFactor() {
+	if u.Status != models.UserActive || !u.TwoFactor() || u.SessionEpoch != s.PendingEpoch { // the password changed since
 		return nil, nil
 	}
 	return u, nil
@@ -101,6 +98,9 @@ func (a *App) loginCodePost(c *fiber.Ctx) error {
 	kind, err := "", models.ErrBadCode
 	if code != "" {
 		kind, err = a.store.VerifySecondFactor(ctx(c), u.ID, code)
+	}
+	if errors.Is(err, models.ErrTwoFactorOff) { // turned off since the password
+		return a.signInAgain(c)
 	}
 	if msg := codeRefusal(err); msg != "" {
 		if ferr := a.store.RecordSignInFailure(ctx(c), u.Email, a.client(c)); ferr != nil {
@@ -196,6 +196,15 @@ func (a *App) twoFactorEnablePost(c *fiber.Ctx) error {
 	if u.TwoFactor() || s.Enrolling == "" {
 		return redirect(c, twoFactorURL(t.Next))
 	}
+	// The password too: with a stolen session alone nobody can lock the owner out.
+	ok, err := a.store.CheckUserPassword(ctx(c), u, c.FormValue("current_password"))
+	if err != nil {
+		return err
+	}
+	if !ok {
+		t.Enrol.Fail("current_password", "That is not your current password.")
+		return a.renderTwoFactor(c, fiber.StatusUnprocessableEntity, t)
+	}
 	codes, err := a.store.EnableTwoFactor(ctx(c), u.ID, s.Enrolling, c.FormValue("code"))
 	switch {
 	case errors.Is(err, models.ErrBadCode):
@@ -206,8 +215,18 @@ func (a *App) twoFactorEnablePost(c *fiber.Ctx) error {
 	case err != nil:
 		return err
 	}
-	s.Enrolling = ""
-	setFlash(s, "success", "Two-factor sign-in is on. From now on, signing in asks for a code from the app.")
+	// Every other session signed in with the password alone: they end, and this one counts as
+	// signed in with the second factor it just proved.
+	ended, err := a.store.EndSessions(ctx(c), u.ID, models.SessionEnd{All: true, Except: a.currentSessionID(c), Limits: a.sessionLimits()})
+	if err != nil {
+		return err
+	}
+	s.Enrolling, s.Factor = "", "totp"
+	msg := "Two-factor sign-in is on. From now on, signing in asks for a code from the app."
+	if ended > 0 {
+		msg += " Your other sessions (" + strconv.Itoa(ended) + ") have been signed out."
+	}
+	setFlash(s, "success", msg)
 	if err := s.Save(); err != nil {
 		return err
 	}
@@ -239,7 +258,9 @@ func (a *App) recoveryCodesPost(c *fiber.Ctx) error {
 		t.Regenerate.Fail("current_password", "That is not your current password.")
 		return a.renderTwoFactor(c, fiber.StatusUnprocessableEntity, t)
 	}
-	if t.Codes, err = a.store.RegenerateRecoveryCodes(ctx(c), u.ID); err != nil {
+	if t.Codes, err = a.store.RegenerateRecoveryCodes(ctx(c), u.ID); errors.Is(err, models.ErrTwoFactorOff) {
+		return redirect(c, paths.URL(paths.AccountTwoFactor))
+	} else if err != nil {
 		return err
 	}
 	a.log.InfoContext(ctx(c), "recovery codes replaced", "user_id", u.ID.String())
@@ -265,6 +286,9 @@ func (a *App) twoFactorDisablePost(c *fiber.Ctx) error {
 	err = models.ErrBadCode
 	if code != "" {
 		_, err = a.store.VerifySecondFactor(ctx(c), u.ID, code)
+	}
+	if errors.Is(err, models.ErrTwoFactorOff) {
+		return redirect(c, paths.URL(paths.AccountTwoFactor))
 	}
 	if msg := codeRefusal(err); msg != "" {
 		t.Disable.Fail("code", msg)

@@ -37,8 +37,14 @@ func TestTwoFactorEnrolment(t *testing.T) {
 	}
 
 	rec := testkit.Events(t, app.Store)
+	// The password is asked too: a stolen session alone cannot lock the owner out.
+	res := c.PostForm("/account/two-factor", url.Values{"code": {testkit.TOTPCode(t, secret, time.Now())}, "current_password": {"not my password"}}).
+		ExpectStatus(http.StatusUnprocessableEntity)
+	if !strings.Contains(res.Text("enrol-password-error"), "current password") {
+		t.Fatalf("enrolment without the password: %q", res.Text("enrol-password-error"))
+	}
 	for _, code := range []string{"", "000000", "abc"} {
-		res := c.PostForm("/account/two-factor", url.Values{"code": {code}}).ExpectStatus(http.StatusUnprocessableEntity)
+		res := c.PostForm("/account/two-factor", url.Values{"code": {code}, "current_password": {u.Password}}).ExpectStatus(http.StatusUnprocessableEntity)
 		if !strings.Contains(res.Text("enrol-code-error"), "not right") {
 			t.Fatalf("code %q: %q", code, res.Text("enrol-code-error"))
 		}
@@ -46,14 +52,19 @@ func TestTwoFactorEnrolment(t *testing.T) {
 	if got := rec.Types(t); len(got) != 0 {
 		t.Fatalf("wrong codes wrote %v", got)
 	}
-	res := c.PostForm("/account/two-factor", url.Values{"code": {testkit.TOTPCode(t, secret, time.Now())}}).ExpectStatus(http.StatusOK)
+	other := testkit.Client(t, app).LoginAs(u) // signed in with the password alone
+	res = c.PostForm("/account/two-factor", url.Values{"code": {testkit.TOTPCode(t, secret, time.Now())}, "current_password": {u.Password}}).ExpectStatus(http.StatusOK)
 	codes := res.TestID("recovery-code")
 	if codes.Length() != models.RecoveryCodeCount || res.Header.Get("Cache-Control") != "no-store" {
 		t.Fatalf("%d recovery codes shown", codes.Length())
 	}
 	up := rec.Emitted(t, "user.updated")
-	if len(up) != 1 || up[0].(*events.UserUpdated).Changes["two_factor"] != (events.Change{Old: "off", New: "on"}) {
+	if len(up) != 2 || up[0].(*events.UserUpdated).Changes["two_factor"] != (events.Change{Old: "off", New: "on"}) {
 		t.Fatalf("events %v", up)
+	}
+	// Turning it on ends the sessions that signed in with the password alone; this one goes on.
+	if !signedOut(other) || signedOut(c) {
+		t.Fatal("after turning on: the other session goes on, or this one ended")
 	}
 	for _, r := range rec.Rows(t) {
 		if strings.Contains(r.Payload, secret) || strings.Contains(r.Payload, codes.First().Text()) {
@@ -263,11 +274,11 @@ func TestTenantRequiresTwoFactor(t *testing.T) {
 
 	page := c.Get("/account/two-factor?next=" + url.QueryEscape(nodes))
 	secret := strings.ReplaceAll(page.Text("totp-secret"), " ", "")
-	res = c.PostForm("/account/two-factor", url.Values{"code": {testkit.TOTPCode(t, secret, time.Now())}, "next": {nodes}}).ExpectStatus(http.StatusOK)
+	res = c.PostForm("/account/two-factor", url.Values{"code": {testkit.TOTPCode(t, secret, time.Now())}, "current_password": {u.Password}, "next": {nodes}}).ExpectStatus(http.StatusOK)
 	if res.TestID("codes-saved").AttrOr("href", "") != nodes {
 		t.Fatalf("after enrolment the page goes on to %q", res.TestID("codes-saved").AttrOr("href", ""))
 	}
-	c.Get(nodes).ExpectStatus(http.StatusOK)
+	c.Get(nodes).ExpectStatus(http.StatusOK) // this session proved the second factor by setting it up
 	var n int64
 	if err := app.Store.DB().Table("nodes").Where("tenant_id = ?", tn.ID).Count(&n).Error; err != nil || n != 0 {
 		t.Fatalf("a form posted before enrolment saved %d nodes (%v)", n, err)

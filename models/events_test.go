@@ -325,7 +325,7 @@ func TestUserWritesEmitEvents(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := store.RecordSignIn(ctx, got, client, ""); err != nil {
+		if _, err := store.RecordSignIn(ctx, got, client, "", models.SessionLimits{}); err != nil {
 			t.Fatal(err)
 		}
 		r := ob.one("user.logged_in")
@@ -353,7 +353,7 @@ func TestUserWritesEmitEvents(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := store.RecordSignIn(rctx, got, models.Client{}, ""); err != nil {
+		if _, err := store.RecordSignIn(rctx, got, models.Client{}, "", models.SessionLimits{}); err != nil {
 			t.Fatal(err)
 		}
 		r := ob.one("user.logged_in")

@@ -3,6 +3,8 @@ package models
 import (
 	"context"
 	"time"
+
+	"gorm.io/gorm"
 )
 
 // SaveTenantAsRead writes the tenant's name as the caller read it, through the conditional
@@ -22,3 +24,9 @@ func NewHashLimiter(bound int, freeAfter time.Duration, free func()) *HashLimite
 
 // Do runs fn under the gate.
 func (l *hashLimiter) Do(ctx context.Context, fn func()) error { return l.do(ctx, fn) }
+
+// LoggingEverything is the store with a slow-query logger whose threshold is 0: every
+// statement is logged as a slow one would be.
+func (s *Store) LoggingEverything() *Store {
+	return &Store{db: s.db.Session(&gorm.Session{Logger: slowQueryLogger{}}), dialect: s.dialect, dropEvents: s.dropEvents}
+}

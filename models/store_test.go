@@ -216,7 +216,7 @@ func TestUsers(t *testing.T) {
 		if again, _ := store.UserByID(ctx, active.ID); again.LastLoginAt != nil {
 			t.Fatal("the password alone recorded a sign-in: the second factor may still be asked")
 		}
-		if _, err := store.RecordSignIn(ctx, u, models.Client{}, ""); err != nil || u.LastLoginAt == nil {
+		if _, err := store.RecordSignIn(ctx, u, models.Client{}, "", models.SessionLimits{}); err != nil || u.LastLoginAt == nil {
 			t.Fatalf("RecordSignIn: %v, last_login_at %v", err, u.LastLoginAt)
 		}
 		again, _ := store.UserByID(ctx, active.ID)

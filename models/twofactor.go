@@ -192,7 +192,8 @@ func (s *Store) VerifySecondFactor(ctx context.Context, userID uuid.UUID, code s
 		if step < 0 {
 			return "", ErrBadCode
 		}
-		res := s.Conn(ctx).Model(&User{}).Where("id = ? AND totp_secret = ? AND totp_last_step < ?", userID, *u.TOTPSecret, step).
+		// Still the enrolment whose secret matched (turned off and on again in between is another).
+		res := s.Conn(ctx).Model(&User{}).Where("id = ? AND totp_enabled_at = ? AND totp_last_step < ?", userID, *u.TOTPEnabledAt, step).
 			Update("totp_last_step", step)
 		if res.Error != nil {
 			return "", translate(res.Error, "accept code")

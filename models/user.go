@@ -232,11 +232,15 @@ func (c Client) agent() string {
 // RecordSignIn completes a sign-in the caller has checked (Authenticate, and the second factor
 // when the user has one: "totp" or "recovery_code", else ""): it records last_login_at, a row
 // of user_sessions and user.logged_in saying which second factor was used, all in one
-// transaction, and returns the new session's handle.
-func (s *Store) RecordSignIn(ctx context.Context, u *User, client Client, secondFactor string) (uuid.UUID, error) {
+// transaction, and returns the new session's handle. The rows of the user's sessions past lim
+// are ended on the way.
+func (s *Store) RecordSignIn(ctx context.Context, u *User, client Client, secondFactor string, lim SessionLimits) (uuid.UUID, error) {
 	now := time.Now().UTC()
 	sid := uuid.Must(uuid.NewV7())
 	err := s.WithTx(ctx, func(ctx context.Context) error {
+		if err := s.endTimedOut(ctx, u.ID, lim); err != nil {
+			return err
+		}
 		if err := s.Conn(ctx).Model(u).Update("last_login_at", now).Error; err != nil {
 			return translate(err, "record sign-in")
 		}

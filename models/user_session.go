@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -43,7 +44,9 @@ func (s *Store) ActiveSessions(ctx context.Context, userID uuid.UUID, lim Sessio
 }
 
 // ActiveSessionIDs returns the handles of the user's sessions that nothing has ended (the
-// principal cache holds them, so a request checks its own without a statement).
+// principal cache holds them, so a request checks its own without a statement). Rows of
+// sessions that timed out are ended at the user's next sign-in (RecordSignIn), so the list stays
+// as short as the sessions the user really has.
 func (s *Store) ActiveSessionIDs(ctx context.Context, userID uuid.UUID) ([]uuid.UUID, error) {
 	var ids []uuid.UUID
 	err := s.Conn(ctx).Model(&UserSession{}).Where("user_id = ? AND ended_at IS NULL", userID).Order("id").Pluck("id", &ids).Error
@@ -57,15 +60,6 @@ func (s *Store) SessionActive(ctx context.Context, userID, id uuid.UUID) (bool, 
 	return n > 0, translate(err, "session")
 }
 
-// AdoptSession records a session signed in before sessions had rows (an upgrade signs no one
-// out), and returns its handle.
-func (s *Store) AdoptSession(ctx context.Context, userID uuid.UUID, client Client, signedIn time.Time) (uuid.UUID, error) {
-	now := time.Now().UTC()
-	row := UserSession{ID: uuid.Must(uuid.NewV7()), UserID: userID, UserAgent: client.agent(), IP: client.IP,
-		SignedInAt: signedIn.UTC(), LastSeenAt: now}
-	return row.ID, translate(s.Conn(ctx).Create(&row).Error, "adopt session")
-}
-
 // TouchSession records that the session was seen now and from where; false when it has ended.
 func (s *Store) TouchSession(ctx context.Context, id uuid.UUID, ip string) (bool, error) {
 	res := s.Conn(ctx).Model(&UserSession{}).Where("id = ? AND ended_at IS NULL", id).
@@ -73,23 +67,35 @@ func (s *Store) TouchSession(ctx context.Context, id uuid.UUID, ip string) (bool
 	return res.RowsAffected > 0, translate(res.Error, "touch session")
 }
 
-// EndSession marks the session as signed out by itself (the sign-out button): it has already
-// been deleted from the session store, so no other process needs to hear of it.
-func (s *Store) EndSession(ctx context.Context, id uuid.UUID) error {
-	err := s.Conn(ctx).Model(&UserSession{}).Where("id = ? AND ended_at IS NULL", id).Update("ended_at", time.Now().UTC()).Error
-	return translate(err, "end session")
+// endTimedOut ends the user's rows of sessions past a limit (nobody signed them out, they timed
+// out) and deletes rows ended more than endedKept ago, so a user's rows stay few.
+func (s *Store) endTimedOut(ctx context.Context, userID uuid.UUID, lim SessionLimits) error {
+	now := time.Now().UTC()
+	if lim.Idle > 0 && lim.MaxAge > 0 {
+		if err := s.Conn(ctx).Model(&UserSession{}).Where("user_id = ? AND ended_at IS NULL AND (last_seen_at <= ? OR signed_in_at <= ?)",
+			userID, now.Add(-lim.Idle), now.Add(-lim.MaxAge)).Update("ended_at", now).Error; err != nil {
+			return translate(err, "end timed-out sessions")
+		}
+	}
+	return translate(s.Conn(ctx).Where("user_id = ? AND ended_at < ?", userID, now.Add(-endedKept)).Delete(&UserSession{}).Error, "forget old sessions")
 }
+
+// endedKept is how long the row of an ended session is kept.
+const endedKept = 30 * 24 * time.Hour
 
 // ErrNoSuchSession is ending a session the user does not have (or no longer has).
 var ErrNoSuchSession = errors.New("models: no such session")
 
-// SessionEnd says which of a user's sessions to end.
+// SessionEnd says which of a user's sessions to end: Only one, All, or All but Except.
 type SessionEnd struct {
-	Only   uuid.UUID // just this one (the account page's "Sign out" on a row)
-	Except uuid.UUID // every one but this (the account page's "Sign out everywhere else")
+	Only   uuid.UUID // just this one (the account page's "Sign out" on a row, signing out)
+	All    bool      // every one (an admin's "Sign out everywhere")
+	Except uuid.UUID // with All: every one but this (the account page's "Sign out everywhere else")
 	// Tenant is the tenant whose admin ends them from the user's page (uuid.Nil: the user
 	// themselves); the same rules as a password reset apply (IssuePasswordReset).
 	Tenant uuid.UUID
+	// Limits end the rows of sessions that timed out first, so they are not counted as ended now.
+	Limits SessionLimits
 }
 
 // EndSessions ends sessions of the user and records user.updated ("sessions" n active → m
@@ -97,6 +103,9 @@ type SessionEnd struct {
 // ended session is signed out on whichever process it reaches (handlers.loadUser). It returns
 // how many ended; ErrNoSuchSession when Only names none of the user's active sessions.
 func (s *Store) EndSessions(ctx context.Context, userID uuid.UUID, end SessionEnd) (int, error) {
+	if (end.Only == uuid.Nil) == !end.All || (end.Except != uuid.Nil && !end.All) {
+		return 0, fmt.Errorf("models: EndSessions needs either Only or All: %w", ErrNoSuchSession)
+	}
 	var n int
 	err := s.WithTx(ctx, func(ctx context.Context) error {
 		if end.Tenant != uuid.Nil {
@@ -104,12 +113,15 @@ func (s *Store) EndSessions(ctx context.Context, userID uuid.UUID, end SessionEn
 				return err
 			}
 		}
+		if err := s.endTimedOut(ctx, userID, end.Limits); err != nil {
+			return err
+		}
 		var before int64
 		if err := s.Conn(ctx).Model(&UserSession{}).Where("user_id = ? AND ended_at IS NULL", userID).Count(&before).Error; err != nil {
 			return translate(err, "count sessions")
 		}
 		q := s.Conn(ctx).Model(&UserSession{}).Where("user_id = ? AND ended_at IS NULL", userID)
-		if end.Only != uuid.Nil {
+		if !end.All {
 			q = q.Where("id = ?", end.Only)
 		}
 		if end.Except != uuid.Nil {
@@ -121,7 +133,7 @@ func (s *Store) EndSessions(ctx context.Context, userID uuid.UUID, end SessionEn
 		}
 		n = int(res.RowsAffected)
 		if n == 0 {
-			if end.Only != uuid.Nil {
+			if !end.All {
 				return ErrNoSuchSession
 			}
 			return nil

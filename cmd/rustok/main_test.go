@@ -294,7 +294,7 @@ func TestServeLifecycle(t *testing.T) {
 		dispatched = err == nil && row.Status == events.StatusDispatched
 		return dispatched
 	})
-	if row.SchemaVersion != 2 || row.ActorID == nil {
+	if row.SchemaVersion != 3 || row.ActorID == nil {
 		t.Fatalf("logged_in row: version %d actor %v", row.SchemaVersion, row.ActorID)
 	}
 	if !jetStreamHas(t, events.Subject(row.Envelope()), row.ID.String(), started) {
