@@ -16,6 +16,7 @@ import (
 	"github.com/rustok/rustok-admin/internal/paths"
 	"github.com/rustok/rustok-admin/models"
 	"github.com/rustok/rustok-admin/views/auth"
+	"github.com/rustok/rustok-admin/views/components"
 	userviews "github.com/rustok/rustok-admin/views/users"
 )
 
@@ -197,12 +198,10 @@ func (a *App) twoFactorEnablePost(c *fiber.Ctx) error {
 		return redirect(c, twoFactorURL(t.Next))
 	}
 	// The password too: with a stolen session alone nobody can lock the owner out.
-	ok, err := a.store.CheckUserPassword(ctx(c), u, c.FormValue("current_password"))
-	if err != nil {
-		return err
-	}
-	if !ok {
-		t.Enrol.Fail("current_password", "That is not your current password.")
+	if ok, err := a.currentPasswordRight(c, &t.Enrol); !ok || err != nil {
+		if err != nil {
+			return err
+		}
 		return a.renderTwoFactor(c, fiber.StatusUnprocessableEntity, t)
 	}
 	codes, err := a.store.EnableTwoFactor(ctx(c), u.ID, s.Enrolling, c.FormValue("code"))
@@ -236,6 +235,15 @@ func (a *App) twoFactorEnablePost(c *fiber.Ctx) error {
 	return a.renderTwoFactor(c, fiber.StatusOK, t)
 }
 
+// currentPasswordRight checks the form's current_password, failing the field of fs when wrong.
+func (a *App) currentPasswordRight(c *fiber.Ctx, fs *components.FormState) (bool, error) {
+	ok, err := a.store.CheckUserPassword(ctx(c), currentUser(c), c.FormValue("current_password"))
+	if err == nil && !ok {
+		fs.Fail("current_password", "That is not your current password.")
+	}
+	return ok, err
+}
+
 func twoFactorURL(next string) string {
 	if next == "" {
 		return paths.URL(paths.AccountTwoFactor)
@@ -250,14 +258,13 @@ func (a *App) recoveryCodesPost(c *fiber.Ctx) error {
 	if !u.TwoFactor() {
 		return redirect(c, paths.URL(paths.AccountTwoFactor))
 	}
-	ok, err := a.store.CheckUserPassword(ctx(c), u, c.FormValue("current_password"))
-	if err != nil {
-		return err
-	}
-	if !ok {
-		t.Regenerate.Fail("current_password", "That is not your current password.")
+	if ok, err := a.currentPasswordRight(c, &t.Regenerate); !ok || err != nil {
+		if err != nil {
+			return err
+		}
 		return a.renderTwoFactor(c, fiber.StatusUnprocessableEntity, t)
 	}
+	var err error
 	if t.Codes, err = a.store.RegenerateRecoveryCodes(ctx(c), u.ID); errors.Is(err, models.ErrTwoFactorOff) {
 		return redirect(c, paths.URL(paths.AccountTwoFactor))
 	} else if err != nil {
@@ -274,16 +281,14 @@ func (a *App) twoFactorDisablePost(c *fiber.Ctx) error {
 	if !u.TwoFactor() {
 		return redirect(c, paths.URL(paths.AccountTwoFactor))
 	}
-	ok, err := a.store.CheckUserPassword(ctx(c), u, c.FormValue("current_password"))
-	if err != nil {
-		return err
-	}
-	if !ok {
-		t.Disable.Fail("current_password", "That is not your current password.")
+	if ok, err := a.currentPasswordRight(c, &t.Disable); !ok || err != nil {
+		if err != nil {
+			return err
+		}
 		return a.renderTwoFactor(c, fiber.StatusUnprocessableEntity, t)
 	}
 	code := strings.TrimSpace(c.FormValue("code"))
-	err = models.ErrBadCode
+	err := models.ErrBadCode
 	if code != "" {
 		_, err = a.store.VerifySecondFactor(ctx(c), u.ID, code)
 	}
