@@ -35,10 +35,10 @@ type Data struct {
 	Factor string `json:"factor,omitempty"`
 	// PendingUID is the user whose password was right and who still has to give their second
 	// factor, since PendingAt (unix seconds); PendingNext is where they go after.
-	PendingUID  string `json:"pending_uid,omitempty"`
-	PendingAt   int64  `json:"pending_at,omitempty"`
-	PendingNext string `json:"pending_next,omitempty"`
-	PendingEpoch int64 `json:"pending_epoch,omitempty"` // the user's session epoch at the password: a change since voids it
+	PendingUID   string `json:"pending_uid,omitempty"`
+	PendingAt    int64  `json:"pending_at,omitempty"`
+	PendingNext  string `json:"pending_next,omitempty"`
+	PendingEpoch int64  `json:"pending_epoch,omitempty"` // the user's session epoch at the password: a change since voids it
 	// Enrolling is the TOTP secret being set up, until a code confirms it.
 	Enrolling string `json:"enrolling,omitempty"`
 	FlashKind string `json:"flash_kind,omitempty"`
