@@ -8,6 +8,7 @@ import (
 
 	"github.com/rustok/rustok-admin/internal/paths"
 	"github.com/rustok/rustok-admin/models"
+	tenantviews "github.com/rustok/rustok-admin/views/tenants"
 	userviews "github.com/rustok/rustok-admin/views/users"
 )
 
@@ -20,9 +21,12 @@ func (a *App) accountShow(c *fiber.Ctx) error {
 }
 
 func accountOf(u *models.User) userviews.Account {
-	acc := userviews.Account{Email: u.Email, Name: u.Name, TimeZone: "UTC"}
+	acc := userviews.Account{Email: u.Email, Name: u.Name, TimeZone: "UTC", Zones: tenantviews.CommonZones}
 	if u.TimeZone != nil {
 		acc.TimeZone = *u.TimeZone
+		if u.TimeZoneFixed {
+			acc.ZoneChoice = *u.TimeZone
+		}
 	}
 	return acc
 }
@@ -42,8 +46,8 @@ func (a *App) renderAccount(c *fiber.Ctx, status int, acc userviews.Account) err
 	return render(c, status, userviews.AccountPage(pg, acc))
 }
 
-// accountPost saves the name (user.updated). The time zone is the browser's (static/app.js
-// reports it), so the page shows it without offering to change it.
+// accountPost saves the name and the time zone (user.updated). An empty zone follows the
+// browser's (static/app.js reports it); a zone typed in is kept whatever the browser says.
 func (a *App) accountPost(c *fiber.Ctx) error {
 	u := currentUser(c)
 	acc := accountOf(u)
@@ -51,6 +55,13 @@ func (a *App) accountPost(c *fiber.Ctx) error {
 	if acc.Name == "" {
 		acc.Profile.Fail("name", "Enter your name.")
 	}
+	zone := strings.TrimSpace(c.FormValue("time_zone"))
+	if zone != "" {
+		if _, err := models.TimeZoneLocation(zone); err != nil {
+			acc.Profile.Fail("time_zone", "Enter a time zone such as Europe/Berlin or America/New_York, or leave it empty to follow your browser.")
+		}
+	}
+	acc.ZoneChoice = zone
 	if acc.Profile.Invalid() {
 		return a.renderAccount(c, fiber.StatusUnprocessableEntity, acc)
 	}
@@ -63,6 +74,11 @@ func (a *App) accountPost(c *fiber.Ctx) error {
 			return a.renderAccount(c, fiber.StatusUnprocessableEntity, acc)
 		}
 		return err
+	}
+	if zone != accountOf(u).ZoneChoice {
+		if err := a.store.ChooseTimeZone(ctx(c), u.ID, zone); err != nil {
+			return err
+		}
 	}
 	a.users.Forget(u.ID)
 	return a.flashRedirect(c, "success", "Your account is saved.", paths.URL(paths.Account))

@@ -116,3 +116,46 @@ func TestAccountEmailChangeNeedsThePassword(t *testing.T) {
 		t.Fatal("the page still shows the old address")
 	}
 }
+
+// The time zone follows the browser until the user fixes one on the account page; the browser's
+// report then changes nothing, and the pages say so to static/app.js. Emptying it follows the
+// browser again.
+func TestAccountTimeZoneChoice(t *testing.T) {
+	t.Parallel()
+	app := testkit.NewApp(t)
+	tn := testkit.Tenant(t, app.Store).Create()
+	u := testkit.User(t, app.Store).WithRole(tn, "customer").TimeZone("Europe/Berlin").Create()
+	c := testkit.Client(t, app).LoginAs(u)
+	ctx := context.Background()
+	zone := func() (string, bool) {
+		got, err := app.Store.UserByID(ctx, u.ID)
+		if err != nil || got.TimeZone == nil {
+			t.Fatalf("user %v (%v)", got, err)
+		}
+		return *got.TimeZone, got.TimeZoneFixed
+	}
+	if page := c.Get("/account"); page.TestID("account-time-zone").Length() != 1 || page.Doc().Find("body[data-time-zone-fixed]").Length() != 0 {
+		t.Fatal("a zone that follows the browser is shown as fixed")
+	}
+	res := c.PostForm("/account", url.Values{"name": {u.Name}, "time_zone": {"Mars/Olympus"}}).ExpectStatus(http.StatusUnprocessableEntity)
+	if !strings.Contains(res.Text("account-time_zone-error"), "time zone") {
+		t.Fatalf("a bad zone: %q", res.Text("account-time_zone-error"))
+	}
+	rec := testkit.Events(t, app.Store)
+	c.PostForm("/account", url.Values{"name": {u.Name}, "time_zone": {"Asia/Tokyo"}}).ExpectStatus(http.StatusSeeOther)
+	if up := rec.Emitted(t, "user.updated"); len(up) != 1 || up[0].(*events.UserUpdated).Changes["time_zone"] != (events.Change{Old: "automatic (the browser's)", New: "Asia/Tokyo"}) {
+		t.Fatalf("events %v", up)
+	}
+	c.PostForm("/account/time-zone", url.Values{"time_zone": {"Europe/Paris"}}).ExpectStatus(http.StatusNoContent)
+	if z, fixed := zone(); z != "Asia/Tokyo" || !fixed {
+		t.Fatalf("the browser's report changed a fixed zone: %s %v", z, fixed)
+	}
+	if page := c.Get("/account"); page.Doc().Find("body[data-time-zone-fixed]").Length() != 1 {
+		t.Fatal("the page does not tell the script the zone is fixed")
+	}
+	c.PostForm("/account", url.Values{"name": {u.Name}, "time_zone": {""}}).ExpectStatus(http.StatusSeeOther)
+	c.PostForm("/account/time-zone", url.Values{"time_zone": {"Europe/Paris"}}).ExpectStatus(http.StatusNoContent)
+	if z, fixed := zone(); z != "Europe/Paris" || fixed {
+		t.Fatalf("after following the browser again: %s %v", z, fixed)
+	}
+}

@@ -199,7 +199,7 @@ func (a *App) shellFor(c *fiber.Ctx, title string) layouts.Page {
 	}
 	p.UserName, p.UserEmail = u.Name, u.Email
 	if u.Location() != nil {
-		p.TimeZone = *u.TimeZone
+		p.TimeZone, p.TimeZoneFixed = *u.TimeZone, u.TimeZoneFixed
 	}
 	p.IsSuper = a.isSuper(c)
 	t := currentTenant(c)

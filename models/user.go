@@ -84,6 +84,9 @@ type User struct {
 	Status       string    `gorm:"not null"`
 	LastLoginAt  *time.Time
 	TimeZone     *string // the IANA zone the user's browser reported, nil until it has (user_zone.go)
+	// TimeZoneFixed says the user chose TimeZone on the account page: the browser's report no
+	// longer changes it (migration 00022).
+	TimeZoneFixed bool `gorm:"not null;default:false"`
 	// SessionEpoch is the epoch the user's sessions must carry: a password change moves it, which
 	// ends every session signed in before (migration 00020).
 	SessionEpoch int64 `gorm:"not null;default:0"`

@@ -9,6 +9,8 @@ import (
 	_ "time/tzdata" // zones load the same on a host without /usr/share/zoneinfo (a bare container)
 
 	"github.com/google/uuid"
+
+	"github.com/rustok/rustok-admin/internal/events"
 )
 
 // The viewer's time zone. The browser reports it (static/app.js posts
@@ -67,7 +69,45 @@ func (u *User) Location() *time.Location {
 	return loc
 }
 
-// SetUserTimeZone stores the IANA zone the user's browser reported and says whether it changed.
+// ChooseTimeZone is the account page's choice: an IANA zone the user fixes (the browser's
+// report no longer changes it), or "" to follow the browser again. Event: user.updated
+// time_zone old → new, where "" reads "automatic (the browser's)".
+func (s *Store) ChooseTimeZone(ctx context.Context, userID uuid.UUID, name string) error {
+	name = strings.TrimSpace(name)
+	if name != "" {
+		if _, err := TimeZoneLocation(name); err != nil {
+			return err
+		}
+	}
+	return s.WithTx(ctx, func(ctx context.Context) error {
+		u, err := s.UserByID(ctx, userID)
+		if err != nil {
+			return err
+		}
+		label := func(fixed bool, zone *string) string {
+			if !fixed || zone == nil {
+				return "automatic (the browser's)"
+			}
+			return *zone
+		}
+		old := label(u.TimeZoneFixed, u.TimeZone)
+		up := map[string]any{"time_zone_fixed": name != ""}
+		if name != "" {
+			up["time_zone"] = name
+		}
+		if err := s.Conn(ctx).Model(&User{}).Where("id = ?", userID).UpdateColumns(up).Error; err != nil {
+			return translate(err, "choose time zone")
+		}
+		now := label(name != "", &name)
+		if old == now {
+			return nil
+		}
+		return s.Append(ctx, &events.UserUpdated{UserRef: events.UserRef{UserID: userID}, Changes: events.Changes{}.Diff("time_zone", old, now)})
+	})
+}
+
+// SetUserTimeZone stores the IANA zone the user's browser reported and says whether it changed;
+// nothing when the user fixed their zone (ChooseTimeZone).
 // It writes only when the zone differs from the stored one, so a browser that reports it again
 // costs a read; it emits no event and bumps neither the version nor updated_at (see above). A
 // name that is not a zone is a *ValidationError on time_zone; an unknown user ErrNotFound.
@@ -76,7 +116,7 @@ func (s *Store) SetUserTimeZone(ctx context.Context, userID uuid.UUID, name stri
 	if _, err := TimeZoneLocation(name); err != nil {
 		return false, err
 	}
-	res := s.Conn(ctx).Model(&User{}).Where("id = ? AND (time_zone IS NULL OR time_zone <> ?)", userID, name).
+	res := s.Conn(ctx).Model(&User{}).Where("id = ? AND NOT time_zone_fixed AND (time_zone IS NULL OR time_zone <> ?)", userID, name).
 		UpdateColumn("time_zone", name)
 	if res.Error != nil {
 		return false, translate(res.Error, "set time zone")

@@ -53,7 +53,8 @@
   // in that zone keeps its text: nothing flickers. The title keeps the UTC time. When the
   // browser's zone is not the stored one, it is posted to /account/time-zone (handlers/routes.go)
   // with the page's CSRF token, and the next pages arrive in it.
-  var browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+  // A zone the user fixed on the account page (<body data-time-zone-fixed>) is kept as it is.
+  var browserZone = document.body.hasAttribute("data-time-zone-fixed") ? "" : (Intl.DateTimeFormat().resolvedOptions().timeZone || "");
   var localParts = new Intl.DateTimeFormat("en-US", { year: "numeric", month: "2-digit", day: "2-digit",
     hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" });
   function localText(d, el) {

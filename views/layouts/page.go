@@ -24,6 +24,9 @@ type Page struct {
 	// TimeZone is the viewer's stored time zone, the one times are rendered in; "" while none is
 	// stored. static/app.js reports the browser's zone when it differs.
 	TimeZone string
+	// TimeZoneFixed: the viewer chose TimeZone, so static/app.js neither rewrites the times in
+	// the browser's zone nor reports it.
+	TimeZoneFixed bool
 }
 
 // NavGroup is one titled group of the sidebar; the first group may have no title.
