@@ -61,6 +61,7 @@ func (a *App) accountPost(c *fiber.Ctx) error {
 			acc.Profile.Fail("time_zone", "Enter a time zone such as Europe/Berlin or America/New_York, or leave it empty to follow your browser.")
 		}
 	}
+	chosen := acc.ZoneChoice
 	acc.ZoneChoice = zone
 	if acc.Profile.Invalid() {
 		return a.renderAccount(c, fiber.StatusUnprocessableEntity, acc)
@@ -75,7 +76,7 @@ func (a *App) accountPost(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	if zone != accountOf(u).ZoneChoice {
+	if zone != chosen {
 		if err := a.store.ChooseTimeZone(ctx(c), u.ID, zone); err != nil {
 			return err
 		}

@@ -75,18 +75,14 @@ func (a *App) loadUser(c *fiber.Ctx) error {
 	case err != nil:
 		// Signed in before sessions had rows: it ends, once. Given a row now, it would outlive
 		// every "sign out everywhere" made before its next request.
-		if err := a.endSession(c, "info", "Please sign in again."); err != nil {
-			return err
-		}
-		c.Locals(localPrincipal, nil)
-		return c.Next()
+		return a.sessionEnded(c, "Please sign in again.")
 	case !p.HasSession(sid):
 		ok, err := a.store.SessionActive(ctx(c), u.ID, sid)
 		if err != nil {
 			return err
 		}
 		if !ok {
-			return a.sessionEnded(c)
+			return a.sessionEnded(c, endedElsewhere)
 		}
 		a.users.Forget(u.ID) // loaded before this session began
 	}
@@ -101,7 +97,7 @@ func (a *App) loadUser(c *fiber.Ctx) error {
 			return err
 		}
 		if !ok {
-			return a.sessionEnded(c)
+			return a.sessionEnded(c, endedElsewhere)
 		}
 	}
 	c.Locals(localUser, u)
@@ -110,11 +106,13 @@ func (a *App) loadUser(c *fiber.Ctx) error {
 	return c.Next()
 }
 
-// sessionEnded signs out a session that was ended from another one (the account page, an
-// admin) and goes on signed out.
-func (a *App) sessionEnded(c *fiber.Ctx) error {
+const endedElsewhere = "This session was signed out from another session. Please sign in again."
+
+// sessionEnded signs out a session that may not go on (ended from another one: the account
+// page, an admin) with the message, and goes on signed out.
+func (a *App) sessionEnded(c *fiber.Ctx, msg string) error {
 	c.Locals(localPrincipal, nil)
-	if err := a.endSession(c, "info", "This session was signed out from another session. Please sign in again."); err != nil {
+	if err := a.endSession(c, "info", msg); err != nil {
 		return err
 	}
 	return c.Next()
@@ -326,10 +324,7 @@ func (a *App) requireSecondFactor(c *fiber.Ctx, u *models.User, t *models.Tenant
 		return true, a.flashRedirect(c, "info", t.Name+" requires two-factor sign-in. Set it up to continue.", twoFactorURL(next))
 	}
 	// Two-factor sign-in is on, but this session signed in before it was (or without it).
-	if err := a.endCurrentSession(c, u); err != nil {
-		return true, err
-	}
-	if err := a.endSession(c, "info", t.Name+" requires two-factor sign-in: sign in again with your code."); err != nil {
+	if err := a.signOut(c, u, "info", t.Name+" requires two-factor sign-in: sign in again with your code."); err != nil {
 		return true, err
 	}
 	target := paths.URL(paths.Login)
@@ -351,6 +346,14 @@ func (a *App) endCurrentSession(c *fiber.Ctx, u *models.User) error {
 	}
 	a.users.Forget(u.ID)
 	return nil
+}
+
+// signOut ends the signed-in session: its row everywhere (endCurrentSession), then the session.
+func (a *App) signOut(c *fiber.Ctx, u *models.User, flashKind, flashMsg string) error {
+	if err := a.endCurrentSession(c, u); err != nil {
+		return err
+	}
+	return a.endSession(c, flashKind, flashMsg)
 }
 
 // fresh starts the session of a sign-in over the request's: a signed-in session's row ends,
@@ -399,10 +402,7 @@ func (a *App) loginFailed(c *fiber.Ctx, form auth.LoginForm) error {
 
 // logoutPost ends the session and returns to the sign-in page.
 func (a *App) logoutPost(c *fiber.Ctx) error {
-	if err := a.endCurrentSession(c, currentUser(c)); err != nil {
-		return err
-	}
-	if err := a.endSession(c, "success", "You have signed out."); err != nil {
+	if err := a.signOut(c, currentUser(c), "success", "You have signed out."); err != nil {
 		return err
 	}
 	return redirect(c, paths.Login)
@@ -412,18 +412,21 @@ func (a *App) logoutPost(c *fiber.Ctx) error {
 // are not counted. Over the limit the answer is 429 with Retry-After.
 func (a *App) loginLimiters() []fiber.Handler {
 	return []fiber.Handler{
-		a.failureLimiter(a.limits.PerIP, func(c *fiber.Ctx) string { return "login:ip:" + c.IP() }),
+		a.failureLimiter(a.limits.PerIP, loginIPKey),
 		a.failureLimiter(a.limits.PerEmail, func(c *fiber.Ctx) string {
 			return "login:email:" + models.NormalizeEmail(c.FormValue("email"))
 		}),
 	}
 }
 
+// loginIPKey is the client's count of failed passwords and codes alike.
+func loginIPKey(c *fiber.Ctx) string { return "login:ip:" + c.IP() }
+
 // codeLimiters bound wrong second-factor codes like passwords: per client IP (the same count
 // as the password's) and per user waiting to give their code.
 func (a *App) codeLimiters() []fiber.Handler {
 	return []fiber.Handler{
-		a.failureLimiter(a.limits.PerIP, func(c *fiber.Ctx) string { return "login:ip:" + c.IP() }),
+		a.failureLimiter(a.limits.PerIP, loginIPKey),
 		a.failureLimiter(a.limits.PerEmail, func(c *fiber.Ctx) string {
 			if s, err := a.session(c); err == nil {
 				return "login:user:" + s.PendingUID

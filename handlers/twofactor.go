@@ -95,11 +95,7 @@ func (a *App) loginCodePost(c *fiber.Ctx) error {
 		return a.signInAgain(c)
 	}
 	form := auth.CodeForm{Email: u.Email}
-	code := strings.TrimSpace(c.FormValue("code"))
-	kind, err := "", models.ErrBadCode
-	if code != "" {
-		kind, err = a.store.VerifySecondFactor(ctx(c), u.ID, code)
-	}
+	kind, err := a.verifyCode(c, u)
 	if errors.Is(err, models.ErrTwoFactorOff) { // turned off since the password
 		return a.signInAgain(c)
 	}
@@ -120,6 +116,16 @@ func (a *App) loginCodePost(c *fiber.Ctx) error {
 		return err
 	}
 	return a.signIn(c, u, kind, s.PendingNext)
+}
+
+// verifyCode checks the form's code against u's second factor (models.Store.VerifySecondFactor);
+// an empty one is ErrBadCode.
+func (a *App) verifyCode(c *fiber.Ctx, u *models.User) (string, error) {
+	code := strings.TrimSpace(c.FormValue("code"))
+	if code == "" {
+		return "", models.ErrBadCode
+	}
+	return a.store.VerifySecondFactor(ctx(c), u.ID, code)
 }
 
 // codeRefusal is what a refused code's field says ("" when err is not a refusal).
@@ -287,11 +293,7 @@ func (a *App) twoFactorDisablePost(c *fiber.Ctx) error {
 		}
 		return a.renderTwoFactor(c, fiber.StatusUnprocessableEntity, t)
 	}
-	code := strings.TrimSpace(c.FormValue("code"))
-	err := models.ErrBadCode
-	if code != "" {
-		_, err = a.store.VerifySecondFactor(ctx(c), u.ID, code)
-	}
+	_, err := a.verifyCode(c, u)
 	if errors.Is(err, models.ErrTwoFactorOff) {
 		return redirect(c, paths.URL(paths.AccountTwoFactor))
 	}
